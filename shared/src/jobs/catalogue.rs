@@ -1,0 +1,61 @@
+//! The job catalogue: every job the platform knows, registered in one function.
+
+use std::sync::LazyLock;
+
+use super::JobSpec;
+use super::payloads::{diag, maint};
+
+static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
+    vec![
+        JobSpec::of::<maint::Backup>(),
+        JobSpec::of::<maint::BackupVerify>(),
+        JobSpec::of::<diag::Noop>(),
+        JobSpec::of::<diag::Sleep>(),
+        JobSpec::of::<diag::Fail>(),
+    ]
+});
+
+/// Every job, in registration order.
+pub fn all() -> &'static [JobSpec] {
+    &CATALOGUE
+}
+
+/// The entry for `name`, if the job exists.
+pub fn find(name: &str) -> Option<&'static JobSpec> {
+    CATALOGUE.iter().find(|s| s.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_namespaced() {
+        let mut seen = HashSet::new();
+        for spec in all() {
+            assert!(seen.insert(spec.name), "duplicate {}", spec.name);
+            let (domain, job) = spec.name.split_once('.').unwrap();
+            assert!(!domain.is_empty() && !job.is_empty());
+            assert!(spec.policy.max_attempts >= 1);
+        }
+    }
+
+    #[test]
+    fn validation_names_the_bad_field() {
+        let spec = find("diag.sleep").unwrap();
+        let err = spec
+            .validate(&serde_json::json!({"millis": "soon"}))
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("millis"));
+        let err = spec
+            .validate(&serde_json::json!({"millis": 1, "bogus": 1}))
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("bogus"));
+        let err = spec.validate(&serde_json::json!({})).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("millis"));
+        assert!(spec.validate(&serde_json::json!({"millis": 5})).is_ok());
+    }
+}

@@ -1,0 +1,95 @@
+//! The `Job` trait: a typed payload plus its policy, and the catalogue entry derived from it.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{JobPolicy, Queue};
+use crate::models::user::Role;
+
+/// A background job: a serde payload with its name, queue, policy and who may run it now.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// Namespaced name, e.g. `maint.backup`.
+    const NAME: &'static str;
+    const QUEUE: Queue;
+    const POLICY: JobPolicy;
+    /// Lowest role allowed to start this job through run-now endpoints.
+    const RUN_ROLE: Role;
+    /// One line for the catalogue listing.
+    const DESCRIPTION: &'static str;
+
+    /// A key that makes enqueueing this payload twice return the first job (none by default).
+    fn idempotency_key(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Why a payload was refused; `field` names the offending field when one can be named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid payload{}: {message}", field.as_deref().map(|f| format!(" at `{f}`")).unwrap_or_default())]
+pub struct PayloadError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// Strictly decodes a payload (unknown fields are refused by the payload types), naming the bad field.
+pub fn decode_payload<J: DeserializeOwned>(value: &serde_json::Value) -> Result<J, PayloadError> {
+    serde_path_to_error::deserialize::<_, J>(value).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner().to_string();
+        // serde reports unknown and missing fields at the parent path; pull the field name out of the message.
+        let named = extract_backticked(&inner);
+        let field = match (path.as_str(), named) {
+            (".", Some(n)) => Some(n),
+            (".", None) => None,
+            (p, Some(n))
+                if inner.starts_with("unknown field") || inner.starts_with("missing field") =>
+            {
+                Some(format!("{p}.{n}"))
+            }
+            (p, _) => Some(p.to_owned()),
+        };
+        PayloadError {
+            field,
+            message: inner,
+        }
+    })
+}
+
+fn extract_backticked(msg: &str) -> Option<String> {
+    if !(msg.starts_with("unknown field") || msg.starts_with("missing field")) {
+        return None;
+    }
+    let start = msg.find('`')? + 1;
+    let end = start + msg[start..].find('`')?;
+    Some(msg[start..end].to_owned())
+}
+
+/// A catalogue entry: everything the API, the workers and the scheduler need to know about a job by name.
+#[derive(Debug, Clone, Copy)]
+pub struct JobSpec {
+    pub name: &'static str,
+    pub queue: Queue,
+    pub policy: JobPolicy,
+    pub run_role: Role,
+    pub description: &'static str,
+    validate: fn(&serde_json::Value) -> Result<(), PayloadError>,
+}
+
+impl JobSpec {
+    /// The entry for job type `J`.
+    pub fn of<J: Job>() -> Self {
+        Self {
+            name: J::NAME,
+            queue: J::QUEUE,
+            policy: J::POLICY,
+            run_role: J::RUN_ROLE,
+            description: J::DESCRIPTION,
+            validate: |v| decode_payload::<J>(v).map(|_| ()),
+        }
+    }
+
+    /// Checks a JSON payload against the job's payload type.
+    pub fn validate(&self, payload: &serde_json::Value) -> Result<(), PayloadError> {
+        (self.validate)(payload)
+    }
+}

@@ -1,0 +1,52 @@
+-- Enqueue jobs of one queue, atomically per call.
+-- Ready jobs go straight to apalis' active list (never through its scheduled set, whose promotion
+-- unpacks every due job at once and breaks past ~8,000); delayed jobs go to our own delayed set,
+-- promoted in bounded chunks by promote.lua.
+-- KEYS[1] apalis data hash   KEYS[2] apalis active list   KEYS[3] our delayed zset
+-- ARGV[1] apalis meta prefix  ARGV[2] job record prefix  ARGV[3] idempotency prefix
+-- ARGV[4] queue name  ARGV[5] now (ms)  ARGV[6] idempotency ttl (s)  ARGV[7] notify channel
+-- ARGV[8] record ttl (s) for records that never run (safety net)
+-- then groups of 7: job_id, envelope, job name, max_attempts, run_at ms (0 = now), idempotency key, payload
+-- Returns a flat list: job_id, duplicate(0|1) for each job.
+local now = tonumber(ARGV[5])
+local out = {}
+local pushed = 0
+for i = 9, #ARGV, 7 do
+  local id, envelope, name = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local max_attempts, run_at = ARGV[i + 3], tonumber(ARGV[i + 4])
+  local idem, payload = ARGV[i + 5], ARGV[i + 6]
+  local existing = false
+  if idem ~= '' then
+    local prev = redis.call('GET', ARGV[3] .. idem)
+    if prev then
+      existing = prev
+    else
+      redis.call('SET', ARGV[3] .. idem, id, 'EX', tonumber(ARGV[6]))
+    end
+  end
+  if existing then
+    table.insert(out, existing)
+    table.insert(out, 1)
+  else
+    local delayed = run_at > now
+    if not delayed then run_at = now end
+    redis.call('HSET', KEYS[1], id, envelope)
+    redis.call('HSET', ARGV[1] .. ':' .. id, 'attempts', 0, 'max_attempts', max_attempts, 'status', 'Pending')
+    local rec = ARGV[2] .. id
+    redis.call('HSET', rec, 'job', name, 'queue', ARGV[4], 'state', delayed and 'scheduled' or 'waiting',
+      'attempts', 0, 'max_attempts', max_attempts, 'payload', payload, 'created_at', now, 'run_at', run_at,
+      'task_id', id, 'idempotency_key', idem)
+    if delayed then
+      redis.call('ZADD', KEYS[3], run_at, ARGV[4] .. '|' .. id)
+    else
+      redis.call('RPUSH', KEYS[2], id)
+      pushed = pushed + 1
+    end
+    table.insert(out, id)
+    table.insert(out, 0)
+  end
+end
+if pushed > 0 then
+  redis.call('PUBLISH', ARGV[7], pushed)
+end
+return out

@@ -1,0 +1,92 @@
+//! Diagnostic jobs: they touch nothing but the queue, so operators can smoke-test the pipeline and the
+//! benchmarks and crash tests can drive the real worker path.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::{Backoff, Job, JobPolicy, Queue};
+use crate::models::user::Role;
+
+/// `diag.noop`: does nothing and succeeds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Noop {
+    /// Free-form tag echoed in the result (lets tests and benchmarks tell jobs apart).
+    #[serde(default)]
+    pub tag: Option<String>,
+}
+
+impl Job for Noop {
+    const NAME: &'static str = "diag.noop";
+    const QUEUE: Queue = Queue::Diag;
+    const POLICY: JobPolicy = JobPolicy {
+        timeout: Duration::from_secs(10),
+        max_attempts: 3,
+        backoff: Backoff {
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(5),
+        },
+    };
+    const RUN_ROLE: Role = Role::Manager;
+    const DESCRIPTION: &'static str = "Do nothing and succeed (pipeline smoke test)";
+}
+
+/// `diag.sleep`: sleeps, reporting progress every step.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sleep {
+    /// Total sleep in milliseconds (at most 600000).
+    pub millis: u64,
+    /// Number of progress reports (default 1).
+    #[serde(default)]
+    pub steps: Option<u32>,
+    #[serde(default)]
+    pub tag: Option<String>,
+}
+
+impl Job for Sleep {
+    const NAME: &'static str = "diag.sleep";
+    const QUEUE: Queue = Queue::Diag;
+    const POLICY: JobPolicy = JobPolicy {
+        timeout: Duration::from_secs(660),
+        max_attempts: 3,
+        backoff: Backoff {
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(5),
+        },
+    };
+    const RUN_ROLE: Role = Role::Admin;
+    const DESCRIPTION: &'static str =
+        "Sleep for a while, reporting progress (worker and shutdown checks)";
+}
+
+/// `diag.fail`: fails on purpose, transiently until attempt `succeed_on_attempt`, or permanently.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fail {
+    /// Succeed from this attempt on (1-based); absent means never succeed.
+    #[serde(default)]
+    pub succeed_on_attempt: Option<u32>,
+    /// Fail with a permanent error (no retry) instead of a transient one.
+    #[serde(default)]
+    pub permanent: bool,
+    /// Override of the retry base delay in milliseconds (default: the policy's 200 ms).
+    #[serde(default)]
+    pub backoff_ms: Option<u64>,
+}
+
+impl Job for Fail {
+    const NAME: &'static str = "diag.fail";
+    const QUEUE: Queue = Queue::Diag;
+    const POLICY: JobPolicy = JobPolicy {
+        timeout: Duration::from_secs(10),
+        max_attempts: 4,
+        backoff: Backoff {
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(5),
+        },
+    };
+    const RUN_ROLE: Role = Role::Admin;
+    const DESCRIPTION: &'static str = "Fail on purpose (retry and dead-letter checks)";
+}

@@ -1,0 +1,4 @@
+//! Payload types of every job, by domain.
+
+pub mod diag;
+pub mod maint;

@@ -1,0 +1,21 @@
+//! The Lua scripts of the job runtime (loaded once, run by SHA with automatic reload after a Redis restart).
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+macro_rules! script {
+    ($name:ident, $file:literal) => {
+        #[doc = concat!("`", $file, "`")]
+        pub static $name: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!($file)));
+    };
+}
+
+script!(ENQUEUE, "lua/enqueue.lua");
+script!(PROMOTE, "lua/promote.lua");
+script!(START, "lua/start.lua");
+script!(SUCCEED, "lua/succeed.lua");
+script!(RETRY, "lua/retry.lua");
+script!(BURY, "lua/bury.lua");
+script!(REQUEUE, "lua/requeue.lua");
+script!(JANITOR, "lua/janitor.lua");

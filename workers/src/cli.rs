@@ -1,0 +1,250 @@
+//! Command-line interface of the `workers` binary.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+use shared::config::{ConfigError, EnvSource, WorkerConfig};
+use shared::db::{self, PgPool};
+use shared::jobs::{EnqueueOptions, JobQueue, Keys};
+use shared::models::user::{self, Role};
+use tokio_util::sync::CancellationToken;
+
+use crate::runtime::{self, AppCtx};
+
+/// Worker process of the CRM job platform, and its admin commands.
+#[derive(Debug, Parser)]
+#[command(name = "workers", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the workers of every configured queue and the scheduler (the default).
+    Run,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Create a user; prints a generated password once unless --password-stdin is given.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create the first admin if there is none; prints its credentials once.
+    BootstrapAdmin {
+        #[arg(long, default_value = "admin@crm.local")]
+        email: String,
+    },
+    /// Enqueue a job from the shell; prints its id.
+    Enqueue {
+        job: String,
+        #[arg(long, default_value = "{}")]
+        payload: String,
+        /// RFC 3339 time to run at.
+        #[arg(long)]
+        run_at: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Print the cron table with the next fire times.
+    Schedules,
+}
+
+/// Runs the CLI; returns the process exit code.
+pub async fn main(cli: Cli) -> i32 {
+    let env = EnvSource::process();
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Run => run_workers(&env).await,
+        Command::Migrate => migrate(&env).await,
+        Command::CreateUser {
+            email,
+            role,
+            team,
+            password_stdin,
+        } => create_user(&env, email, role, team, password_stdin).await,
+        Command::BootstrapAdmin { email } => bootstrap_admin(&env, email).await,
+        Command::Enqueue {
+            job,
+            payload,
+            run_at,
+            idempotency_key,
+        } => enqueue(&env, job, payload, run_at, idempotency_key).await,
+        Command::Schedules => schedules(&env),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            if let Some(ce) = e.downcast_ref::<ConfigError>() {
+                eprintln!("configuration error: {ce}");
+                2
+            } else {
+                eprintln!("error: {e:#}");
+                1
+            }
+        }
+    }
+}
+
+fn pool_from_env(env: &EnvSource, size: u32) -> anyhow::Result<PgPool> {
+    let url = env.url("DATABASE_URL", &["postgres", "postgresql"])?;
+    Ok(db::build_pool(url.expose_secret(), size)?)
+}
+
+async fn migrate(env: &EnvSource) -> anyhow::Result<()> {
+    let pool = pool_from_env(env, 1)?;
+    let applied = db::run_blocking(&pool, |c| db::run_migrations(c)).await?;
+    if applied.is_empty() {
+        println!("migrations: up to date");
+    }
+    for m in applied {
+        println!("applied {m}");
+    }
+    Ok(())
+}
+
+async fn create_user(
+    env: &EnvSource,
+    email: String,
+    role: Role,
+    team: Option<String>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let pool = pool_from_env(env, 1)?;
+    let (password, generated) = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        (s.trim_end_matches(['\n', '\r']).to_owned(), false)
+    } else {
+        (user::generate_password(), true)
+    };
+    anyhow::ensure!(password.len() >= 12, "password must be at least 12 characters");
+    let created = db::run_blocking(&pool, move |c| {
+        let team_id = match team {
+            Some(name) => Some(shared::models::team::find_or_create_team(c, &name)?.id),
+            None => None,
+        };
+        user::create_user(c, &email, &password, role, team_id).map(|u| (u, password))
+    })
+    .await?;
+    println!("created user id={} role={}", created.0.id, role);
+    if generated {
+        println!("PASSWORD={}", created.1);
+    }
+    Ok(())
+}
+
+async fn bootstrap_admin(env: &EnvSource, email: String) -> anyhow::Result<()> {
+    let pool = pool_from_env(env, 1)?;
+    let out = db::run_blocking(&pool, move |c| {
+        if user::count_admins(c)? > 0 {
+            return Ok(None);
+        }
+        let password = user::generate_password();
+        user::create_user(c, &email, &password, Role::Admin, None).map(|_| Some((email, password)))
+    })
+    .await?;
+    match out {
+        Some((email, password)) => {
+            println!("ADMIN_EMAIL={email}");
+            println!("ADMIN_PASSWORD={password}");
+            println!("(shown once: store it now)");
+        }
+        None => println!("admin already exists"),
+    }
+    Ok(())
+}
+
+async fn queue_from_env(env: &EnvSource) -> anyhow::Result<JobQueue> {
+    let common = shared::config::CommonConfig::from_env(env)?;
+    let conn = shared::redis_conn::connect(common.redis_url.expose_secret())
+        .await
+        .context("connecting to Redis")?;
+    Ok(JobQueue::new(conn, Keys::new(common.redis_namespace), common.job_record_ttl))
+}
+
+async fn enqueue(
+    env: &EnvSource,
+    job: String,
+    payload: String,
+    run_at: Option<chrono::DateTime<chrono::Utc>>,
+    idempotency_key: Option<String>,
+) -> anyhow::Result<()> {
+    let payload: serde_json::Value = serde_json::from_str(&payload).context("--payload is not valid JSON")?;
+    let queue = queue_from_env(env).await?;
+    let out = queue
+        .enqueue_json(&job, payload, EnqueueOptions {
+            run_at,
+            idempotency_key,
+            request_id: None,
+        })
+        .await?;
+    println!("{}{}", out.job_id, if out.duplicate { " (duplicate)" } else { "" });
+    Ok(())
+}
+
+fn schedules(env: &EnvSource) -> anyhow::Result<()> {
+    let tz: chrono_tz::Tz = env.parse_or("SCHEDULER_TIMEZONE", chrono_tz::Europe::Paris)?;
+    let table = crm_schedules::ScheduleTable::load(env, tz)?;
+    let now = chrono::Utc::now();
+    for e in &table.entries {
+        let next = if e.enabled {
+            e.next_after(now, tz).map(|t| t.with_timezone(&tz).to_rfc3339()).unwrap_or_default()
+        } else {
+            "disabled".into()
+        };
+        println!("{:<24} {:<18} {:<22} next: {}", e.name, e.expression, e.job, next);
+    }
+    Ok(())
+}
+
+async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
+    let config = WorkerConfig::from_env(env)?;
+    // Validate the cron table before anything starts (an invalid entry stops the boot, named).
+    if config.scheduler.enabled {
+        crm_schedules::ScheduleTable::load(env, config.scheduler.timezone)?;
+    }
+    shared::telemetry::init_tracing(config.common.log_json);
+    if let Some(addr) = config.metrics_bind {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .with_http_listener(addr)
+            .install()
+            .map_err(|e| anyhow::anyhow!("METRICS_BIND={addr}: {e}"))?;
+    }
+    let database_url = config.common.database_url.expose_secret().to_owned();
+    let db = db::build_pool(&database_url, config.common.database_pool_size)?;
+    let conn = shared::redis_conn::connect(config.common.redis_url.expose_secret())
+        .await
+        .context("connecting to Redis")?;
+    let queue = JobQueue::new(conn, Keys::new(config.common.redis_namespace.clone()), config.common.job_record_ttl);
+    let app = Arc::new(AppCtx {
+        config,
+        db,
+        queue,
+        database_url,
+    });
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    runtime::run(app, crate::jobs::registry(), shutdown).await
+}
+
+async fn wait_for_signal(token: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+    token.cancel();
+}

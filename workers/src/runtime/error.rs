@@ -1,0 +1,48 @@
+//! How a job attempt fails: the decision between retry and dead-letter is made where the error is understood.
+
+use std::time::Duration;
+
+/// A failed attempt.
+#[derive(Debug)]
+pub enum JobError {
+    /// Worth retrying (network, timeout, lock, unavailable service). `retry_in` overrides the backoff.
+    Transient {
+        error: anyhow::Error,
+        retry_in: Option<Duration>,
+    },
+    /// Retrying cannot help (bad payload, missing entity, revoked authorisation): straight to dead-letter.
+    Permanent(anyhow::Error),
+}
+
+impl JobError {
+    pub fn transient(error: impl Into<anyhow::Error>) -> Self {
+        Self::Transient {
+            error: error.into(),
+            retry_in: None,
+        }
+    }
+
+    pub fn permanent(error: impl Into<anyhow::Error>) -> Self {
+        Self::Permanent(error.into())
+    }
+
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Permanent(_))
+    }
+
+    /// The error with its cause chain, for the job record (no personal data must be put in errors).
+    pub fn describe(&self) -> String {
+        let e = match self {
+            Self::Transient { error, .. } | Self::Permanent(error) => error,
+        };
+        let text = format!("{e:#}");
+        text.chars().take(2_000).collect()
+    }
+}
+
+/// Unclassified errors are transient: a wrong "permanent" loses work, a wrong "transient" costs retries.
+impl From<anyhow::Error> for JobError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::transient(error)
+    }
+}

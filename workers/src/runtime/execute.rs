@@ -1,0 +1,257 @@
+//! One attempt of one job: bookkeeping around the handler, and the retry/dead-letter decision.
+//!
+//! apalis only sees success or an `AbortError`; every retry is scheduled by us as a new apalis task with its
+//! own id. That neutralises apalis-redis' hidden retry loop (it re-schedules failed tasks up to attempt 25,
+//! ignoring any maximum) and gives exactly `max_attempts` attempts with our backoff.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use apalis_core::error::{AbortError, BoxDynError};
+use chrono::Utc;
+use futures::FutureExt;
+use shared::jobs::{AttemptError, JobEnvelope, JobSpec, catalogue, now_ms, scripts};
+use tracing::Instrument;
+use ulid::Ulid;
+
+use super::{AppCtx, JobCtx, JobError, Registry};
+
+/// Runs attempts for every queue of this process.
+pub struct Executor {
+    pub app: Arc<AppCtx>,
+    pub registry: Registry,
+    pub worker_id: String,
+}
+
+/// How an attempt ends for apalis.
+enum Failure {
+    /// Handled by us (retry scheduled or dead-lettered): apalis must not retry.
+    Abort(String),
+    /// Bookkeeping impossible (Redis away): apalis keeps the task and redelivers it.
+    Redeliver(String),
+}
+
+impl Failure {
+    fn into_box(self) -> BoxDynError {
+        match self {
+            Failure::Abort(msg) => Box::new(AbortError::new(msg)),
+            Failure::Redeliver(msg) => Box::new(std::io::Error::other(msg)),
+        }
+    }
+}
+
+enum Verdict {
+    Succeeded(serde_json::Value),
+    Failed(JobError),
+}
+
+impl Executor {
+    /// Entry point called by apalis for each task.
+    pub async fn run(&self, env: JobEnvelope) -> Result<serde_json::Value, BoxDynError> {
+        let span = tracing::info_span!(
+            "job",
+            job.id = %env.job_id,
+            job.name = %env.job,
+            request_id = env.request_id.as_deref().unwrap_or("-"),
+            attempt = tracing::field::Empty,
+        );
+        self.run_inner(env).instrument(span).await.map_err(Failure::into_box)
+    }
+
+    async fn run_inner(&self, env: JobEnvelope) -> Result<serde_json::Value, Failure> {
+        let Some(spec) = catalogue::find(&env.job) else {
+            // Cannot happen through the enqueue API; a task written by hand or by a newer release.
+            tracing::error!("unknown job name in task; dropping it");
+            return Err(Failure::Abort("unknown job".into()));
+        };
+        let attempt = match self.start(&env).await {
+            Ok(n) if n > 0 => n as u32,
+            Ok(-1) => {
+                tracing::warn!("job record missing (expired or deleted); skipping task");
+                return Ok(serde_json::Value::Null);
+            }
+            Ok(_) => {
+                tracing::info!("stale task for a job that moved on; skipping");
+                return Ok(serde_json::Value::Null);
+            }
+            Err(e) => {
+                // Redis unavailable: let apalis keep the task (it stays in flight and is recovered).
+                tracing::warn!(error = %e, "could not mark job as started");
+                return Err(Failure::Redeliver(e.to_string()));
+            }
+        };
+        tracing::Span::current().record("attempt", attempt);
+        let started = Instant::now();
+        let verdict = self.call_handler(spec, &env, attempt).await;
+        let elapsed = started.elapsed();
+        metrics::histogram!("job_duration_seconds", "job" => spec.name).record(elapsed.as_secs_f64());
+        match verdict {
+            Verdict::Succeeded(result) => {
+                self.bookkeep("succeed", || self.succeed(&env, &result)).await?;
+                metrics::counter!("jobs_succeeded_total", "job" => spec.name).increment(1);
+                tracing::info!(duration_ms = elapsed.as_millis() as u64, "job succeeded");
+                Ok(result)
+            }
+            Verdict::Failed(err) => {
+                metrics::counter!("jobs_failed_total", "job" => spec.name).increment(1);
+                let text = err.describe();
+                let out_of_attempts = attempt >= spec.policy.max_attempts;
+                if err.is_permanent() || out_of_attempts {
+                    self.bookkeep("bury", || self.bury(&env, attempt, &text, err.is_permanent()))
+                        .await?;
+                    metrics::counter!("jobs_dead_total", "job" => spec.name).increment(1);
+                    tracing::warn!(permanent = err.is_permanent(), error = %text, "job moved to dead-letter");
+                } else {
+                    let delay = match &err {
+                        JobError::Transient {
+                            retry_in: Some(d), ..
+                        } => *d,
+                        _ => spec.policy.backoff.delay(attempt),
+                    };
+                    self.bookkeep("retry", || self.retry(spec, &env, attempt, &text, delay))
+                        .await?;
+                    metrics::counter!("jobs_retried_total", "job" => spec.name).increment(1);
+                    tracing::info!(retry_in_ms = delay.as_millis() as u64, error = %text, "job failed; retry scheduled");
+                }
+                Err(Failure::Abort(text))
+            }
+        }
+    }
+
+    async fn call_handler(&self, spec: &JobSpec, env: &JobEnvelope, attempt: u32) -> Verdict {
+        let Some(handler) = self.registry.get(spec.name) else {
+            return Verdict::Failed(JobError::permanent(anyhow::anyhow!("no handler registered")));
+        };
+        let ctx = JobCtx {
+            app: self.app.clone(),
+            job_id: env.job_id,
+            attempt,
+            max_attempts: spec.policy.max_attempts,
+        };
+        let fut = AssertUnwindSafe(handler(ctx, env.payload.clone())).catch_unwind();
+        match tokio::time::timeout(spec.policy.timeout, fut).await {
+            Ok(Ok(Ok(value))) => Verdict::Succeeded(value),
+            Ok(Ok(Err(e))) => Verdict::Failed(e),
+            // A panic is a bug: retrying the same input would panic again.
+            Ok(Err(_)) => Verdict::Failed(JobError::permanent(anyhow::anyhow!("job panicked"))),
+            Err(_) => Verdict::Failed(JobError::transient(anyhow::anyhow!(
+                "timed out after {}s",
+                spec.policy.timeout.as_secs()
+            ))),
+        }
+    }
+
+    /// Runs a bookkeeping script, retrying through short Redis outages. If Redis stays away, the error goes
+    /// to apalis as a plain failure, so apalis redelivers the same task later and nothing is lost.
+    async fn bookkeep<F, Fut>(&self, what: &str, f: F) -> Result<(), Failure>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<(), redis::RedisError>>,
+    {
+        let mut delay = Duration::from_millis(100);
+        for _ in 0..8 {
+            match f().await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(step = what, error = %e, "job bookkeeping failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        Err(Failure::Redeliver(format!("job bookkeeping `{what}` failed: redis unavailable")))
+    }
+
+    async fn start(&self, env: &JobEnvelope) -> Result<i64, redis::RedisError> {
+        let keys = self.app.queue.keys();
+        let mut conn = self.app.queue.connection();
+        scripts::START
+            .key(keys.job(&env.job_id))
+            .arg(now_ms())
+            .arg(&self.worker_id)
+            .arg(env.task_id.to_string())
+            .invoke_async(&mut conn)
+            .await
+    }
+
+    async fn succeed(&self, env: &JobEnvelope, result: &serde_json::Value) -> Result<(), redis::RedisError> {
+        let keys = self.app.queue.keys();
+        let mut conn = self.app.queue.connection();
+        let _: i64 = scripts::SUCCEED
+            .key(keys.job(&env.job_id))
+            .key(keys.job_errors(&env.job_id))
+            .arg(now_ms())
+            .arg(result.to_string())
+            .arg(self.app.queue.record_ttl_secs())
+            .arg(env.task_id.to_string())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    fn error_entry(attempt: u32, text: &str, permanent: bool) -> String {
+        serde_json::to_string(&AttemptError {
+            attempt,
+            at: Utc::now(),
+            error: text.to_owned(),
+            permanent,
+        })
+        .unwrap_or_default()
+    }
+
+    async fn bury(&self, env: &JobEnvelope, attempt: u32, text: &str, permanent: bool) -> Result<(), redis::RedisError> {
+        let keys = self.app.queue.keys();
+        let mut conn = self.app.queue.connection();
+        let _: i64 = scripts::BURY
+            .key(keys.job(&env.job_id))
+            .key(keys.job_errors(&env.job_id))
+            .key(keys.dead())
+            .arg(now_ms())
+            .arg(Self::error_entry(attempt, text, permanent))
+            .arg(text)
+            .arg(env.job_id.to_string())
+            .arg(env.task_id.to_string())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn retry(
+        &self,
+        spec: &JobSpec,
+        env: &JobEnvelope,
+        attempt: u32,
+        text: &str,
+        delay: Duration,
+    ) -> Result<(), redis::RedisError> {
+        let keys = self.app.queue.keys();
+        let due = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+        // The new task id carries its due time, so queue-age figures stay truthful.
+        let task_id = Ulid::from_parts(u64::try_from(due).unwrap_or(0), rand::random());
+        let next = JobEnvelope {
+            task_id,
+            ..env.clone()
+        };
+        let envelope = serde_json::to_string(&next).unwrap_or_default();
+        let mut conn = self.app.queue.connection();
+        let _: i64 = scripts::RETRY
+            .key(keys.job(&env.job_id))
+            .key(keys.job_errors(&env.job_id))
+            .key(keys.data(spec.queue))
+            .key(keys.delayed())
+            .arg(now_ms())
+            .arg(Self::error_entry(attempt, text, false))
+            .arg(text)
+            .arg(due)
+            .arg(task_id.to_string())
+            .arg(envelope)
+            .arg(keys.meta_prefix(spec.queue))
+            .arg(spec.queue.as_str())
+            .arg(spec.policy.max_attempts)
+            .arg(env.task_id.to_string())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+//! The worker runtime: one supervised apalis worker per queue, the executor that runs attempts, wake-ups,
+//! housekeeping loops and graceful shutdown.
+
+mod context;
+mod error;
+mod execute;
+mod housekeeping;
+mod registry;
+mod supervisor;
+mod wake;
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+pub use context::{AppCtx, JobCtx};
+pub use error::JobError;
+pub use execute::Executor;
+pub use registry::Registry;
+pub use supervisor::{LiveWorkers, QueueWorker};
+pub use wake::WakeHub;
+
+use redis::Script;
+use secrecy::ExposeSecret;
+use shared::jobs::{JobQueue, Keys};
+use tokio_util::sync::CancellationToken;
+
+static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("release.lua")));
+
+/// A unique id for this process: host, pid and a random suffix (worker names derive from it).
+pub fn process_id() -> String {
+    let host = hostname();
+    let suffix = ulid::Ulid::new().to_string();
+    format!("{}-{}-{}", host, std::process::id(), &suffix[suffix.len() - 6..])
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into())
+}
+
+/// Runs every configured queue until `shutdown` is cancelled, then drains within the grace period.
+pub async fn run(app: Arc<AppCtx>, registry: Registry, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let missing = registry.missing();
+    anyhow::ensure!(missing.is_empty(), "jobs without a handler: {}", missing.join(", "));
+    let worker_id = process_id();
+    let exec = Arc::new(Executor {
+        app: app.clone(),
+        registry,
+        worker_id: worker_id.clone(),
+    });
+    let keys: Keys = app.queue.keys().clone();
+    let client = shared::redis_conn::client(app.config.common.redis_url.expose_secret())?;
+    let wake = WakeHub::default();
+    let live = LiveWorkers::default();
+    let background = CancellationToken::new();
+    let stop_fetch = CancellationToken::new();
+
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(wake.clone().listen(client, keys.clone(), background.clone())));
+    tasks.push(tokio::spawn(housekeeping::promote_loop(app.queue.clone(), background.clone())));
+    tasks.push(tokio::spawn(housekeeping::janitor_loop(app.queue.clone(), background.clone())));
+    tasks.push(tokio::spawn(housekeeping::gauges_loop(app.queue.clone(), background.clone())));
+    tasks.push(tokio::spawn(housekeeping::process_heartbeat_loop(
+        app.queue.clone(),
+        housekeeping::ProcessInfo {
+            id: worker_id.clone(),
+            host: hostname(),
+            pid: std::process::id(),
+            queues: app.config.queues.keys().copied().collect(),
+            started_ms: shared::jobs::now_ms(),
+        },
+        app.config.heartbeat,
+        background.clone(),
+    )));
+    if app.config.scheduler.enabled {
+        let table = crm_schedules::ScheduleTable::load(&shared::config::EnvSource::process(), app.config.scheduler.timezone)?;
+        let runner = crm_schedules::Runner::new(app.queue.clone(), table, app.config.scheduler.lease, worker_id.clone());
+        tasks.push(tokio::spawn(runner.run(background.clone())));
+    }
+
+    let mut supervisors = Vec::new();
+    for (queue, concurrency) in &app.config.queues {
+        let qw = QueueWorker {
+            exec: exec.clone(),
+            queue: *queue,
+            concurrency: *concurrency,
+            wake: wake.clone(),
+            live: live.clone(),
+        };
+        supervisors.push(tokio::spawn(qw.supervise(stop_fetch.clone())));
+    }
+    tracing::info!(worker.id = %worker_id, queues = app.config.queues.len(), "workers started");
+
+    shutdown.cancelled().await;
+    tracing::info!("shutdown requested: no new jobs are fetched; finishing in-flight jobs");
+    stop_fetch.cancel();
+    let drained = tokio::time::timeout(app.config.shutdown_grace, futures::future::join_all(supervisors)).await;
+    if drained.is_err() {
+        let released = release_inflight(&app.queue, &live).await;
+        tracing::warn!(released, "shutdown deadline passed; in-flight jobs released to their queues");
+    }
+    background.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join_all(tasks)).await;
+    tracing::info!("workers stopped");
+    Ok(())
+}
+
+/// Puts the in-flight tasks of this process's workers back on their queues.
+pub async fn release_inflight(queue: &JobQueue, live: &LiveWorkers) -> usize {
+    let keys = queue.keys();
+    let mut conn = queue.connection();
+    let mut total = 0;
+    for (q, name) in live.list() {
+        let n: Result<usize, _> = RELEASE
+            .key(keys.apalis_inflight(q, &name))
+            .key(keys.active(q))
+            .key(keys.apalis_workers(q))
+            .arg(&name)
+            .arg(keys.notify(q))
+            .invoke_async(&mut conn)
+            .await;
+        total += n.unwrap_or(0);
+    }
+    total
+}

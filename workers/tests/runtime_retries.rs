@@ -1,0 +1,122 @@
+//! Failure semantics: transient retries up to exactly `max_attempts`, permanent errors straight to
+//! dead-letter, requeue of dead jobs, and no hidden apalis retry loop.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use shared::jobs::payloads::diag::Fail;
+use shared::jobs::{EnqueueOptions, JobState, Queue, RequeueOutcome};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_failure_succeeds_on_third_attempt() {
+    let env = common::Env::new().await;
+    let _w = env.spawn_workers(&[]);
+    let job = Fail {
+        succeed_on_attempt: Some(3),
+        permanent: false,
+        backoff_ms: Some(50),
+    };
+    let id = env.queue.enqueue(&job, EnqueueOptions::default()).await.unwrap().job_id;
+    let rec = env.wait_state(&id, JobState::Succeeded, Duration::from_secs(20)).await;
+    assert_eq!(rec.attempts, 3);
+    assert_eq!(rec.errors.len(), 2, "one error per failed attempt: {:?}", rec.errors);
+    assert_eq!(rec.result.unwrap()["succeeded_on_attempt"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
+    let env = common::Env::new().await;
+    let _w = env.spawn_workers(&[]);
+    let job = Fail {
+        succeed_on_attempt: None,
+        permanent: false,
+        backoff_ms: Some(20),
+    };
+    let id = env.queue.enqueue(&job, EnqueueOptions::default()).await.unwrap().job_id;
+    let rec = env.wait_state(&id, JobState::Dead, Duration::from_secs(20)).await;
+    let max = shared::jobs::catalogue::find("diag.fail").unwrap().policy.max_attempts;
+    assert_eq!(rec.attempts, max);
+    assert_eq!(rec.errors.len() as u32, max);
+    assert!(rec.last_error.as_deref().unwrap().contains(&format!("attempt {max}")), "{rec:?}");
+
+    // apalis-redis would re-schedule a failed task until attempt 25; nothing must come back.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rec = env.record(&id).await;
+    assert_eq!(rec.state, JobState::Dead);
+    assert_eq!(rec.attempts, max);
+    let mut conn = env.queue.connection();
+    let scheduled: u64 = conn.zcard(env.queue.keys().apalis_scheduled(Queue::Diag)).await.unwrap();
+    assert_eq!(scheduled, 0, "apalis' own retry set must stay empty");
+
+    let (total, dead) = env.queue.dead(0, 10).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(dead[0].id, id);
+
+    assert_eq!(env.queue.requeue(&id).await.unwrap(), RequeueOutcome::Requeued);
+    assert_eq!(env.queue.requeue(&id).await.unwrap(), RequeueOutcome::NotDead);
+    let rec = env
+        .wait_job(&id, Duration::from_secs(20), |r| r.state == JobState::Dead && r.attempts == max)
+        .await;
+    assert!(rec.finished_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn permanent_failure_goes_straight_to_dead_letter() {
+    let env = common::Env::new().await;
+    let _w = env.spawn_workers(&[]);
+    let job = Fail {
+        succeed_on_attempt: None,
+        permanent: true,
+        backoff_ms: None,
+    };
+    let id = env.queue.enqueue(&job, EnqueueOptions::default()).await.unwrap().job_id;
+    let rec = env.wait_state(&id, JobState::Dead, Duration::from_secs(20)).await;
+    assert_eq!(rec.attempts, 1);
+    assert!(rec.errors[0].permanent);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idempotency_key_returns_the_first_job() {
+    let env = common::Env::new().await;
+    let opts = EnqueueOptions {
+        idempotency_key: Some("once".into()),
+        ..Default::default()
+    };
+    let a = env.queue.enqueue_json("diag.noop", serde_json::json!({}), opts.clone()).await.unwrap();
+    let b = env.queue.enqueue_json("diag.noop", serde_json::json!({}), opts).await.unwrap();
+    assert!(!a.duplicate);
+    assert!(b.duplicate);
+    assert_eq!(a.job_id, b.job_id);
+    let mut conn = env.queue.connection();
+    let waiting: u64 = conn.llen(env.queue.keys().active(Queue::Diag)).await.unwrap();
+    assert_eq!(waiting, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delayed_job_waits_for_its_time_and_reports_progress() {
+    let env = common::Env::new().await;
+    let _w = env.spawn_workers(&[]);
+    let run_at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let id = env
+        .queue
+        .enqueue_json(
+            "diag.sleep",
+            serde_json::json!({"millis": 300, "steps": 3}),
+            EnqueueOptions {
+                run_at: Some(run_at),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .job_id;
+    assert_eq!(env.record(&id).await.state, JobState::Scheduled);
+    let rec = env.wait_state(&id, JobState::Succeeded, Duration::from_secs(20)).await;
+    assert!(rec.started_at.unwrap() >= run_at, "started before its time");
+    let progress = rec.progress.unwrap();
+    assert_eq!(progress.percent, 100);
+    assert_eq!(progress.message.as_deref(), Some("step 3 of 3"));
+}
