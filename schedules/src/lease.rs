@@ -33,7 +33,12 @@ pub struct Lease {
 
 impl Lease {
     pub fn new(conn: ConnectionManager, key: String, holder: String, ttl: Duration) -> Self {
-        Self { conn, key, holder, ttl }
+        Self {
+            conn,
+            key,
+            holder,
+            ttl,
+        }
     }
 
     /// The lease period.
@@ -54,12 +59,19 @@ impl Lease {
 
     /// Gives the lease up if we hold it (clean shutdown: the next leader takes over at once).
     pub async fn release(&mut self) -> Result<(), redis::RedisError> {
-        let _: i64 = RELEASE.key(&self.key).arg(&self.holder).invoke_async(&mut self.conn).await?;
+        let _: i64 = RELEASE
+            .key(&self.key)
+            .arg(&self.holder)
+            .invoke_async(&mut self.conn)
+            .await?;
         Ok(())
     }
 
     /// Who holds the lease now, if anyone.
     pub async fn holder(&mut self) -> Result<Option<String>, redis::RedisError> {
-        redis::cmd("GET").arg(&self.key).query_async(&mut self.conn).await
+        redis::cmd("GET")
+            .arg(&self.key)
+            .query_async(&mut self.conn)
+            .await
     }
 }

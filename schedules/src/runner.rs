@@ -36,8 +36,17 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(queue: JobQueue, table: ScheduleTable, lease_ttl: Duration, holder: String) -> Self {
-        let lease = Lease::new(queue.connection(), queue.keys().scheduler_leader(), holder, lease_ttl);
-        Self { queue, table, lease }
+        let lease = Lease::new(
+            queue.connection(),
+            queue.keys().scheduler_leader(),
+            holder,
+            lease_ttl,
+        );
+        Self {
+            queue,
+            table,
+            lease,
+        }
     }
 
     /// Loops until `stop`: renews the lease a few times per lease period and fires due ticks while leader.
@@ -58,12 +67,14 @@ impl Runner {
                     leader = false;
                 }
             }
-            if leader {
-                if let Err(e) = self.fire_due().await {
-                    tracing::warn!(error = %e, "scheduler could not fire due ticks");
-                }
+            if leader && let Err(e) = self.fire_due().await {
+                tracing::warn!(error = %e, "scheduler could not fire due ticks");
             }
-            let wait = if leader { self.until_next_tick().min(renew_every) } else { renew_every };
+            let wait = if leader {
+                self.until_next_tick().min(renew_every)
+            } else {
+                renew_every
+            };
             tokio::select! {
                 _ = stop.cancelled() => break,
                 _ = tokio::time::sleep(wait) => {}
@@ -97,7 +108,9 @@ impl Runner {
             let last: Option<i64> = conn.hget(keys.scheduler_last(), &entry.name).await?;
             let Some(last) = last.and_then(|ms| Utc.timestamp_millis_opt(ms).single()) else {
                 // First run ever: start counting from now rather than firing the past.
-                let _: () = conn.hset(keys.scheduler_last(), &entry.name, now.timestamp_millis()).await?;
+                let _: () = conn
+                    .hset(keys.scheduler_last(), &entry.name, now.timestamp_millis())
+                    .await?;
                 continue;
             };
             let grace = chrono::Duration::from_std(MISFIRE_GRACE).unwrap_or_default();
@@ -108,9 +121,15 @@ impl Runner {
                     // Leave `last` where it is: the tick is retried on the next pass, under the same key.
                     break;
                 }
-                let _: () = conn.hset(keys.scheduler_last(), &entry.name, tick.timestamp_millis()).await?;
                 let _: () = conn
-                    .hset(keys.scheduler_result(), &entry.name, serde_json::to_string(&result).unwrap_or_default())
+                    .hset(keys.scheduler_last(), &entry.name, tick.timestamp_millis())
+                    .await?;
+                let _: () = conn
+                    .hset(
+                        keys.scheduler_result(),
+                        &entry.name,
+                        serde_json::to_string(&result).unwrap_or_default(),
+                    )
                     .await?;
             }
         }
@@ -125,7 +144,9 @@ pub async fn fire(queue: &JobQueue, entry: &Entry, tick: Option<DateTime<Utc>>) 
         idempotency_key: tick.map(|t| format!("sched:{}:{}", entry.name, t.timestamp_millis())),
         ..Default::default()
     };
-    let res = queue.enqueue_json(&entry.job, entry.payload.clone(), opts).await;
+    let res = queue
+        .enqueue_json(&entry.job, entry.payload.clone(), opts)
+        .await;
     let (job_id, duplicate, error) = match res {
         Ok(e) => (Some(e.job_id.to_string()), e.duplicate, None),
         Err(e) => (None, false, Some(e.to_string())),
@@ -133,7 +154,8 @@ pub async fn fire(queue: &JobQueue, entry: &Entry, tick: Option<DateTime<Utc>>) 
     if let Some(err) = &error {
         tracing::warn!(schedule = %entry.name, error = %err, "scheduled enqueue failed");
     } else {
-        metrics::counter!("scheduler_fires_total", "entry" => entry.name.clone()).increment(u64::from(!duplicate));
+        metrics::counter!("scheduler_fires_total", "entry" => entry.name.clone())
+            .increment(u64::from(!duplicate));
         tracing::info!(schedule = %entry.name, duplicate, "schedule fired");
     }
     TickResult {

@@ -23,12 +23,30 @@ pub struct Row {
 pub const TABLE: &[Row] = &[
     // name                  cron             job                    payload  enabled
     row("maint.backup", "0 2 * * *", "maint.backup", "{}", true),
-    row("maint.backup_verify", "0 5 * * SUN", "maint.backup_verify", "{}", true),
+    row(
+        "maint.backup_verify",
+        "0 5 * * SUN",
+        "maint.backup_verify",
+        "{}",
+        true,
+    ),
     // Off by default: set SCHEDULE_DIAG_HEARTBEAT to a cron expression to prove the scheduler fires.
-    row("diag.heartbeat", "* * * * *", "diag.noop", r#"{"tag":"scheduler-heartbeat"}"#, false),
+    row(
+        "diag.heartbeat",
+        "* * * * *",
+        "diag.noop",
+        r#"{"tag":"scheduler-heartbeat"}"#,
+        false,
+    ),
 ];
 
-const fn row(name: &'static str, cron: &'static str, job: &'static str, payload: &'static str, enabled: bool) -> Row {
+const fn row(
+    name: &'static str,
+    cron: &'static str,
+    job: &'static str,
+    payload: &'static str,
+    enabled: bool,
+) -> Row {
     Row {
         name,
         cron,
@@ -59,7 +77,13 @@ impl Entry {
     }
 
     /// Fire times in `(from, to]`, oldest first, at most `cap` (the most recent ones are kept).
-    pub fn ticks_between(&self, from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz, cap: usize) -> Vec<DateTime<Utc>> {
+    pub fn ticks_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        tz: Tz,
+        cap: usize,
+    ) -> Vec<DateTime<Utc>> {
         let mut out = Vec::new();
         let mut cursor = from;
         while let Some(next) = self.next_after(cursor, tz) {
@@ -88,7 +112,11 @@ pub enum ScheduleError {
     #[error("schedule entry `{entry}`: unknown job `{job}`")]
     UnknownJob { entry: String, job: String },
     #[error("schedule entry `{entry}`: payload rejected by job `{job}`: {reason}")]
-    BadPayload { entry: String, job: String, reason: String },
+    BadPayload {
+        entry: String,
+        job: String,
+        reason: String,
+    },
 }
 
 /// The table with environment overrides applied and every expression parsed.
@@ -100,7 +128,10 @@ pub struct ScheduleTable {
 
 /// `maint.backup` -> `SCHEDULE_MAINT_BACKUP`.
 pub fn env_var_for(name: &str) -> String {
-    format!("SCHEDULE_{}", name.to_ascii_uppercase().replace(['.', '-'], "_"))
+    format!(
+        "SCHEDULE_{}",
+        name.to_ascii_uppercase().replace(['.', '-'], "_")
+    )
 }
 
 fn parse_cron(expr: &str) -> Result<Cron, String> {
@@ -133,9 +164,11 @@ impl ScheduleTable {
                 expression: expression.clone(),
                 reason,
             })?;
-            let spec = shared::jobs::catalogue::find(row.job).ok_or_else(|| ScheduleError::UnknownJob {
-                entry: row.name.into(),
-                job: row.job.into(),
+            let spec = shared::jobs::catalogue::find(row.job).ok_or_else(|| {
+                ScheduleError::UnknownJob {
+                    entry: row.name.into(),
+                    job: row.job.into(),
+                }
             })?;
             let payload: serde_json::Value =
                 serde_json::from_str(row.payload).map_err(|e| ScheduleError::BadPayload {
@@ -143,11 +176,12 @@ impl ScheduleTable {
                     job: row.job.into(),
                     reason: e.to_string(),
                 })?;
-            spec.validate(&payload).map_err(|e| ScheduleError::BadPayload {
-                entry: row.name.into(),
-                job: row.job.into(),
-                reason: e.to_string(),
-            })?;
+            spec.validate(&payload)
+                .map_err(|e| ScheduleError::BadPayload {
+                    entry: row.name.into(),
+                    job: row.job.into(),
+                    reason: e.to_string(),
+                })?;
             entries.push(Entry {
                 name: row.name.into(),
                 expression,
@@ -175,7 +209,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_map(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<HashMap<_, _>>())
+        EnvSource::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<HashMap<_, _>>(),
+        )
     }
 
     #[test]
@@ -195,14 +234,21 @@ mod tests {
         );
         let verify = t.get("maint.backup_verify").unwrap();
         let next = verify.next_after(after, t.timezone).unwrap();
-        assert_eq!(next, Utc.with_ymd_and_hms(2026, 12, 6, 4, 0, 0).unwrap(), "Sunday 05:00 Paris");
+        assert_eq!(
+            next,
+            Utc.with_ymd_and_hms(2026, 12, 6, 4, 0, 0).unwrap(),
+            "Sunday 05:00 Paris"
+        );
         assert!(!t.get("diag.heartbeat").unwrap().enabled);
     }
 
     #[test]
     fn env_overrides_and_disables() {
         let t = ScheduleTable::load(
-            &env(&[("SCHEDULE_MAINT_BACKUP", ""), ("SCHEDULE_DIAG_HEARTBEAT", "*/5 * * * * *")]),
+            &env(&[
+                ("SCHEDULE_MAINT_BACKUP", ""),
+                ("SCHEDULE_DIAG_HEARTBEAT", "*/5 * * * * *"),
+            ]),
             chrono_tz::Europe::Paris,
         )
         .unwrap();
@@ -216,20 +262,32 @@ mod tests {
 
     #[test]
     fn invalid_expression_names_the_entry() {
-        let err = ScheduleTable::load(&env(&[("SCHEDULE_MAINT_BACKUP", "61 25 * *")]), chrono_tz::Europe::Paris)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("maint.backup") && err.contains("SCHEDULE_MAINT_BACKUP"), "{err}");
+        let err = ScheduleTable::load(
+            &env(&[("SCHEDULE_MAINT_BACKUP", "61 25 * *")]),
+            chrono_tz::Europe::Paris,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("maint.backup") && err.contains("SCHEDULE_MAINT_BACKUP"),
+            "{err}"
+        );
     }
 
     #[test]
     fn catch_up_is_capped_to_the_most_recent_ticks() {
-        let t = ScheduleTable::load(&env(&[("SCHEDULE_DIAG_HEARTBEAT", "* * * * * *")]), chrono_tz::Europe::Paris)
-            .unwrap();
+        let t = ScheduleTable::load(
+            &env(&[("SCHEDULE_DIAG_HEARTBEAT", "* * * * * *")]),
+            chrono_tz::Europe::Paris,
+        )
+        .unwrap();
         let hb = t.get("diag.heartbeat").unwrap();
         let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let ticks = hb.ticks_between(from, from + chrono::Duration::seconds(100), t.timezone, 10);
         assert_eq!(ticks.len(), 10);
-        assert_eq!(*ticks.last().unwrap(), from + chrono::Duration::seconds(100));
+        assert_eq!(
+            *ticks.last().unwrap(),
+            from + chrono::Duration::seconds(100)
+        );
     }
 }

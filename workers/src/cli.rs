@@ -101,7 +101,7 @@ fn pool_from_env(env: &EnvSource, size: u32) -> anyhow::Result<PgPool> {
 
 async fn migrate(env: &EnvSource) -> anyhow::Result<()> {
     let pool = pool_from_env(env, 1)?;
-    let applied = db::run_blocking(&pool, |c| db::run_migrations(c)).await?;
+    let applied = db::run_blocking(&pool, db::run_migrations).await?;
     if applied.is_empty() {
         println!("migrations: up to date");
     }
@@ -126,7 +126,10 @@ async fn create_user(
     } else {
         (user::generate_password(), true)
     };
-    anyhow::ensure!(password.len() >= 12, "password must be at least 12 characters");
+    anyhow::ensure!(
+        password.len() >= 12,
+        "password must be at least 12 characters"
+    );
     let created = db::run_blocking(&pool, move |c| {
         let team_id = match team {
             Some(name) => Some(shared::models::team::find_or_create_team(c, &name)?.id),
@@ -168,7 +171,11 @@ async fn queue_from_env(env: &EnvSource) -> anyhow::Result<JobQueue> {
     let conn = shared::redis_conn::connect(common.redis_url.expose_secret())
         .await
         .context("connecting to Redis")?;
-    Ok(JobQueue::new(conn, Keys::new(common.redis_namespace), common.job_record_ttl))
+    Ok(JobQueue::new(
+        conn,
+        Keys::new(common.redis_namespace),
+        common.job_record_ttl,
+    ))
 }
 
 async fn enqueue(
@@ -178,16 +185,25 @@ async fn enqueue(
     run_at: Option<chrono::DateTime<chrono::Utc>>,
     idempotency_key: Option<String>,
 ) -> anyhow::Result<()> {
-    let payload: serde_json::Value = serde_json::from_str(&payload).context("--payload is not valid JSON")?;
+    let payload: serde_json::Value =
+        serde_json::from_str(&payload).context("--payload is not valid JSON")?;
     let queue = queue_from_env(env).await?;
     let out = queue
-        .enqueue_json(&job, payload, EnqueueOptions {
-            run_at,
-            idempotency_key,
-            request_id: None,
-        })
+        .enqueue_json(
+            &job,
+            payload,
+            EnqueueOptions {
+                run_at,
+                idempotency_key,
+                request_id: None,
+            },
+        )
         .await?;
-    println!("{}{}", out.job_id, if out.duplicate { " (duplicate)" } else { "" });
+    println!(
+        "{}{}",
+        out.job_id,
+        if out.duplicate { " (duplicate)" } else { "" }
+    );
     Ok(())
 }
 
@@ -197,11 +213,16 @@ fn schedules(env: &EnvSource) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     for e in &table.entries {
         let next = if e.enabled {
-            e.next_after(now, tz).map(|t| t.with_timezone(&tz).to_rfc3339()).unwrap_or_default()
+            e.next_after(now, tz)
+                .map(|t| t.with_timezone(&tz).to_rfc3339())
+                .unwrap_or_default()
         } else {
             "disabled".into()
         };
-        println!("{:<24} {:<18} {:<22} next: {}", e.name, e.expression, e.job, next);
+        println!(
+            "{:<24} {:<18} {:<22} next: {}",
+            e.name, e.expression, e.job, next
+        );
     }
     Ok(())
 }
@@ -224,7 +245,11 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     let conn = shared::redis_conn::connect(config.common.redis_url.expose_secret())
         .await
         .context("connecting to Redis")?;
-    let queue = JobQueue::new(conn, Keys::new(config.common.redis_namespace.clone()), config.common.job_record_ttl);
+    let queue = JobQueue::new(
+        conn,
+        Keys::new(config.common.redis_namespace.clone()),
+        config.common.job_record_ttl,
+    );
     let app = Arc::new(AppCtx {
         config,
         db,
@@ -238,7 +263,10 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
 
 async fn wait_for_signal(token: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot install signal handlers");
         return;
     };

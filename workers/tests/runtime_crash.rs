@@ -49,7 +49,10 @@ async fn kill_9_mid_batch_loses_no_job() {
     })
     .await;
     assert!(ok, "first worker made no progress");
-    assert!(count_state(&env, &ids, JobState::Running).await > 0, "kill must happen mid-batch");
+    assert!(
+        count_state(&env, &ids, JobState::Running).await > 0,
+        "kill must happen mid-batch"
+    );
     first.kill9();
     let _second = env.spawn_workers(&[("WORKER_CONCURRENCY", "diag=20")]);
     let ok = common::eventually(Duration::from_secs(60), || async {
@@ -70,7 +73,10 @@ async fn sigterm_finishes_in_flight_jobs_before_exit() {
         .into_iter()
         .map(|e| e.job_id)
         .collect();
-    let mut w = env.spawn_workers(&[("WORKER_CONCURRENCY", "diag=5"), ("WORKER_SHUTDOWN_GRACE_SECS", "20")]);
+    let mut w = env.spawn_workers(&[
+        ("WORKER_CONCURRENCY", "diag=5"),
+        ("WORKER_SHUTDOWN_GRACE_SECS", "20"),
+    ]);
     let ok = common::eventually(Duration::from_secs(20), || async {
         count_state(&env, &ids, JobState::Running).await >= 5
     })
@@ -86,7 +92,11 @@ async fn sigterm_finishes_in_flight_jobs_before_exit() {
     let status = w.wait_exit(Duration::from_secs(25));
     assert!(status.success(), "{status:?}");
     for id in &running {
-        assert_eq!(env.record(id).await.state, JobState::Succeeded, "in-flight job not finished");
+        assert_eq!(
+            env.record(id).await.state,
+            JobState::Succeeded,
+            "in-flight job not finished"
+        );
     }
     // Nothing lost: a new worker finishes the rest.
     let _w2 = env.spawn_workers(&[("WORKER_CONCURRENCY", "diag=30")]);
@@ -109,7 +119,10 @@ async fn sigterm_past_the_deadline_releases_in_flight_jobs_at_once() {
         .map(|e| e.job_id)
         .collect();
     // Orphan recovery would take 60 s here: only the release can explain a quick restart.
-    let slow_orphans = [("WORKER_MISSED_HEARTBEATS", "60"), ("WORKER_SHUTDOWN_GRACE_SECS", "1")];
+    let slow_orphans = [
+        ("WORKER_MISSED_HEARTBEATS", "60"),
+        ("WORKER_SHUTDOWN_GRACE_SECS", "1"),
+    ];
     let mut w = env.spawn_workers(&slow_orphans);
     let ok = common::eventually(Duration::from_secs(20), || async {
         count_state(&env, &ids, JobState::Running).await == 3
@@ -128,17 +141,34 @@ async fn sigterm_past_the_deadline_releases_in_flight_jobs_at_once() {
     assert!(ok, "released jobs not picked up");
     assert!(started.elapsed() < Duration::from_secs(15));
     for id in &ids {
-        assert_eq!(env.record(id).await.attempts, 2, "each job ran once, was released, ran again");
+        assert_eq!(
+            env.record(id).await.attempts,
+            2,
+            "each job ran once, was released, ran again"
+        );
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_redis(port: u16, dir: &std::path::Path) {
     let status = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .args(["--daemonize", "yes", "--dir", &dir.display().to_string()])
         .args(["--pidfile", &dir.join("redis.pid").display().to_string()])
         .stdout(Stdio::null())
@@ -153,7 +183,9 @@ fn start_redis(port: u16, dir: &std::path::Path) {
 }
 
 fn stop_redis(port: u16) {
-    let _ = Command::new("redis-cli").args(["-p", &port.to_string(), "shutdown", "nosave"]).status();
+    let _ = Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "shutdown", "nosave"])
+        .status();
     let deadline = Instant::now() + Duration::from_secs(5);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
         assert!(Instant::now() < deadline, "redis did not stop");
@@ -167,10 +199,17 @@ async fn processing_resumes_after_a_redis_restart_without_process_restart() {
     let dir = std::env::temp_dir().join(format!("crm-redis-restart-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
     start_redis(port, &dir);
-    let env = common::Env::with_redis(TestRedis::with_url(format!("redis://127.0.0.1:{port}"))).await;
+    let env =
+        common::Env::with_redis(TestRedis::with_url(format!("redis://127.0.0.1:{port}"))).await;
     let mut w = env.spawn_workers(&[]);
-    let id = env.queue.enqueue(&Noop::default(), EnqueueOptions::default()).await.unwrap().job_id;
-    env.wait_state(&id, JobState::Succeeded, Duration::from_secs(10)).await;
+    let id = env
+        .queue
+        .enqueue(&Noop::default(), EnqueueOptions::default())
+        .await
+        .unwrap()
+        .job_id;
+    env.wait_state(&id, JobState::Succeeded, Duration::from_secs(10))
+        .await;
 
     // Restart without persistence: Redis forgets the queue, the worker registrations, everything.
     stop_redis(port);
@@ -179,7 +218,11 @@ async fn processing_resumes_after_a_redis_restart_without_process_restart() {
     let restarted = Instant::now();
     let mut resumed = None;
     while restarted.elapsed() < Duration::from_secs(15) {
-        if let Ok(e) = env.queue.enqueue(&Noop::default(), EnqueueOptions::default()).await {
+        if let Ok(e) = env
+            .queue
+            .enqueue(&Noop::default(), EnqueueOptions::default())
+            .await
+        {
             let ok = common::eventually(Duration::from_millis(1_500), || async {
                 matches!(env.queue.get(&e.job_id).await, Ok(Some(r)) if r.state == JobState::Succeeded)
             })
@@ -192,7 +235,10 @@ async fn processing_resumes_after_a_redis_restart_without_process_restart() {
     }
     let resumed = resumed.expect("processing did not resume after the Redis restart");
     eprintln!("processing resumed {resumed:?} after the Redis restart");
-    assert!(resumed < Duration::from_secs(10), "resumed after {resumed:?}");
+    assert!(
+        resumed < Duration::from_secs(10),
+        "resumed after {resumed:?}"
+    );
     assert!(w.is_running(), "the worker process must not have exited");
     stop_redis(port);
 }

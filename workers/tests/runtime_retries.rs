@@ -19,10 +19,22 @@ async fn transient_failure_succeeds_on_third_attempt() {
         permanent: false,
         backoff_ms: Some(50),
     };
-    let id = env.queue.enqueue(&job, EnqueueOptions::default()).await.unwrap().job_id;
-    let rec = env.wait_state(&id, JobState::Succeeded, Duration::from_secs(20)).await;
+    let id = env
+        .queue
+        .enqueue(&job, EnqueueOptions::default())
+        .await
+        .unwrap()
+        .job_id;
+    let rec = env
+        .wait_state(&id, JobState::Succeeded, Duration::from_secs(20))
+        .await;
     assert_eq!(rec.attempts, 3);
-    assert_eq!(rec.errors.len(), 2, "one error per failed attempt: {:?}", rec.errors);
+    assert_eq!(
+        rec.errors.len(),
+        2,
+        "one error per failed attempt: {:?}",
+        rec.errors
+    );
     assert_eq!(rec.result.unwrap()["succeeded_on_attempt"], 3);
 }
 
@@ -35,12 +47,28 @@ async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
         permanent: false,
         backoff_ms: Some(20),
     };
-    let id = env.queue.enqueue(&job, EnqueueOptions::default()).await.unwrap().job_id;
-    let rec = env.wait_state(&id, JobState::Dead, Duration::from_secs(20)).await;
-    let max = shared::jobs::catalogue::find("diag.fail").unwrap().policy.max_attempts;
+    let id = env
+        .queue
+        .enqueue(&job, EnqueueOptions::default())
+        .await
+        .unwrap()
+        .job_id;
+    let rec = env
+        .wait_state(&id, JobState::Dead, Duration::from_secs(20))
+        .await;
+    let max = shared::jobs::catalogue::find("diag.fail")
+        .unwrap()
+        .policy
+        .max_attempts;
     assert_eq!(rec.attempts, max);
     assert_eq!(rec.errors.len() as u32, max);
-    assert!(rec.last_error.as_deref().unwrap().contains(&format!("attempt {max}")), "{rec:?}");
+    assert!(
+        rec.last_error
+            .as_deref()
+            .unwrap()
+            .contains(&format!("attempt {max}")),
+        "{rec:?}"
+    );
 
     // apalis-redis would re-schedule a failed task until attempt 25; nothing must come back.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -48,17 +76,28 @@ async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
     assert_eq!(rec.state, JobState::Dead);
     assert_eq!(rec.attempts, max);
     let mut conn = env.queue.connection();
-    let scheduled: u64 = conn.zcard(env.queue.keys().apalis_scheduled(Queue::Diag)).await.unwrap();
+    let scheduled: u64 = conn
+        .zcard(env.queue.keys().apalis_scheduled(Queue::Diag))
+        .await
+        .unwrap();
     assert_eq!(scheduled, 0, "apalis' own retry set must stay empty");
 
     let (total, dead) = env.queue.dead(0, 10).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(dead[0].id, id);
 
-    assert_eq!(env.queue.requeue(&id).await.unwrap(), RequeueOutcome::Requeued);
-    assert_eq!(env.queue.requeue(&id).await.unwrap(), RequeueOutcome::NotDead);
+    assert_eq!(
+        env.queue.requeue(&id).await.unwrap(),
+        RequeueOutcome::Requeued
+    );
+    assert_eq!(
+        env.queue.requeue(&id).await.unwrap(),
+        RequeueOutcome::NotDead
+    );
     let rec = env
-        .wait_job(&id, Duration::from_secs(20), |r| r.state == JobState::Dead && r.attempts == max)
+        .wait_job(&id, Duration::from_secs(20), |r| {
+            r.state == JobState::Dead && r.attempts == max
+        })
         .await;
     assert!(rec.finished_at.is_some());
 }
@@ -72,8 +111,15 @@ async fn permanent_failure_goes_straight_to_dead_letter() {
         permanent: true,
         backoff_ms: None,
     };
-    let id = env.queue.enqueue(&job, EnqueueOptions::default()).await.unwrap().job_id;
-    let rec = env.wait_state(&id, JobState::Dead, Duration::from_secs(20)).await;
+    let id = env
+        .queue
+        .enqueue(&job, EnqueueOptions::default())
+        .await
+        .unwrap()
+        .job_id;
+    let rec = env
+        .wait_state(&id, JobState::Dead, Duration::from_secs(20))
+        .await;
     assert_eq!(rec.attempts, 1);
     assert!(rec.errors[0].permanent);
 }
@@ -85,13 +131,24 @@ async fn idempotency_key_returns_the_first_job() {
         idempotency_key: Some("once".into()),
         ..Default::default()
     };
-    let a = env.queue.enqueue_json("diag.noop", serde_json::json!({}), opts.clone()).await.unwrap();
-    let b = env.queue.enqueue_json("diag.noop", serde_json::json!({}), opts).await.unwrap();
+    let a = env
+        .queue
+        .enqueue_json("diag.noop", serde_json::json!({}), opts.clone())
+        .await
+        .unwrap();
+    let b = env
+        .queue
+        .enqueue_json("diag.noop", serde_json::json!({}), opts)
+        .await
+        .unwrap();
     assert!(!a.duplicate);
     assert!(b.duplicate);
     assert_eq!(a.job_id, b.job_id);
     let mut conn = env.queue.connection();
-    let waiting: u64 = conn.llen(env.queue.keys().active(Queue::Diag)).await.unwrap();
+    let waiting: u64 = conn
+        .llen(env.queue.keys().active(Queue::Diag))
+        .await
+        .unwrap();
     assert_eq!(waiting, 1);
 }
 
@@ -114,7 +171,9 @@ async fn delayed_job_waits_for_its_time_and_reports_progress() {
         .unwrap()
         .job_id;
     assert_eq!(env.record(&id).await.state, JobState::Scheduled);
-    let rec = env.wait_state(&id, JobState::Succeeded, Duration::from_secs(20)).await;
+    let rec = env
+        .wait_state(&id, JobState::Succeeded, Duration::from_secs(20))
+        .await;
     assert!(rec.started_at.unwrap() >= run_at, "started before its time");
     let progress = rec.progress.unwrap();
     assert_eq!(progress.percent, 100);

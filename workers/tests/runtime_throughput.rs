@@ -16,7 +16,12 @@ async fn wait_registered(env: &common::Env) {
     let ok = common::eventually(Duration::from_secs(15), || {
         let keys = keys.clone();
         let mut conn = conn.clone();
-        async move { conn.zcard::<_, u64>(keys.apalis_workers(Queue::Diag)).await.unwrap_or(0) > 0 }
+        async move {
+            conn.zcard::<_, u64>(keys.apalis_workers(Queue::Diag))
+                .await
+                .unwrap_or(0)
+                > 0
+        }
     })
     .await;
     assert!(ok, "worker never registered");
@@ -34,7 +39,8 @@ async fn states(env: &common::Env, ids: &[JobId]) -> std::collections::HashMap<S
         }
         let states: Vec<Option<String>> = pipe.query_async(&mut conn).await.unwrap();
         for s in states {
-            *out.entry(s.unwrap_or_else(|| "missing".into())).or_insert(0) += 1;
+            *out.entry(s.unwrap_or_else(|| "missing".into()))
+                .or_insert(0) += 1;
         }
     }
     out
@@ -48,7 +54,10 @@ async fn wait_all_succeeded(env: &common::Env, ids: &[JobId], timeout: Duration)
             return;
         }
         assert!(std::time::Instant::now() < deadline, "not drained: {s:?}");
-        assert!(!s.contains_key("dead") && !s.contains_key("retrying"), "errors while draining: {s:?}");
+        assert!(
+            !s.contains_key("dead") && !s.contains_key("retrying"),
+            "errors while draining: {s:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -62,8 +71,15 @@ async fn idle_worker_starts_a_new_job_within_100ms() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let mut latencies = Vec::new();
     for _ in 0..20 {
-        let id = env.queue.enqueue(&Noop::default(), EnqueueOptions::default()).await.unwrap().job_id;
-        let rec = env.wait_state(&id, JobState::Succeeded, Duration::from_secs(10)).await;
+        let id = env
+            .queue
+            .enqueue(&Noop::default(), EnqueueOptions::default())
+            .await
+            .unwrap()
+            .job_id;
+        let rec = env
+            .wait_state(&id, JobState::Succeeded, Duration::from_secs(10))
+            .await;
         let ms = (rec.started_at.unwrap() - rec.created_at).num_milliseconds();
         latencies.push(ms);
         // Let the worker go idle again between jobs.
@@ -72,13 +88,20 @@ async fn idle_worker_starts_a_new_job_within_100ms() {
     latencies.sort_unstable();
     let median = latencies[latencies.len() / 2];
     eprintln!("idle pickup latencies (ms): {latencies:?}");
-    assert!(median < 100, "median idle pickup {median} ms: {latencies:?}");
+    assert!(
+        median < 100,
+        "median idle pickup {median} ms: {latencies:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backlog_of_20000_ready_jobs_drains_without_errors() {
     let env = common::Env::new().await;
-    let jobs: Vec<Noop> = (0..20_000).map(|i| Noop { tag: Some(i.to_string()) }).collect();
+    let jobs: Vec<Noop> = (0..20_000)
+        .map(|i| Noop {
+            tag: Some(i.to_string()),
+        })
+        .collect();
     let ids: Vec<JobId> = env
         .queue
         .enqueue_bulk(&jobs, EnqueueOptions::default())
@@ -97,7 +120,11 @@ async fn backlog_of_20000_ready_jobs_drains_without_errors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn backlog_of_10000_delayed_jobs_due_at_once_drains_without_errors() {
     let env = common::Env::new().await;
-    let jobs: Vec<Noop> = (0..10_000).map(|i| Noop { tag: Some(i.to_string()) }).collect();
+    let jobs: Vec<Noop> = (0..10_000)
+        .map(|i| Noop {
+            tag: Some(i.to_string()),
+        })
+        .collect();
     let opts = EnqueueOptions {
         run_at: Some(chrono::Utc::now() + chrono::Duration::seconds(1)),
         ..Default::default()

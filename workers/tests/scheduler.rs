@@ -11,14 +11,20 @@ use redis::AsyncCommands;
 
 async fn fired_ticks(env: &common::Env) -> (BTreeSet<i64>, usize) {
     let mut conn = env.queue.connection();
-    let prefix = format!("{}sched:diag.heartbeat:", env.queue.keys().idempotency_prefix());
+    let prefix = format!(
+        "{}sched:diag.heartbeat:",
+        env.queue.keys().idempotency_prefix()
+    );
     let keys: Vec<String> = conn.keys(format!("{prefix}*")).await.unwrap();
     let ticks: BTreeSet<i64> = keys
         .iter()
         .filter_map(|k| k.strip_prefix(&prefix).and_then(|t| t.parse().ok()))
         .collect();
     // Every job record created, scheduled or not (only the schedule enqueues in this test).
-    let records: Vec<String> = conn.keys(env.queue.keys().job_prefix() + "*").await.unwrap();
+    let records: Vec<String> = conn
+        .keys(env.queue.keys().job_prefix() + "*")
+        .await
+        .unwrap();
     let jobs = records.iter().filter(|k| !k.ends_with(":errors")).count();
     (ticks, jobs)
 }
@@ -39,7 +45,11 @@ async fn each_tick_fires_once_across_replicas_and_leader_failover() {
     let mut conn = env.queue.connection();
     let holder: String = conn.get(env.queue.keys().scheduler_leader()).await.unwrap();
     let pid: i32 = holder.rsplit('-').nth(1).unwrap().parse().unwrap();
-    let (leader, survivor) = if pid == a.pid() { (&mut a, &mut b) } else { (&mut b, &mut a) };
+    let (leader, survivor) = if pid == a.pid() {
+        (&mut a, &mut b)
+    } else {
+        (&mut b, &mut a)
+    };
     assert_eq!(leader.pid(), pid, "lease holder is one of our processes");
     leader.kill9();
     tokio::time::sleep(Duration::from_secs(12)).await;
@@ -47,7 +57,11 @@ async fn each_tick_fires_once_across_replicas_and_leader_failover() {
 
     let (ticks, jobs) = fired_ticks(&env).await;
     let ticks: Vec<i64> = ticks.into_iter().collect();
-    assert!(ticks.len() >= 20, "only {} ticks fired: {ticks:?}", ticks.len());
+    assert!(
+        ticks.len() >= 20,
+        "only {} ticks fired: {ticks:?}",
+        ticks.len()
+    );
     assert_eq!(jobs, ticks.len(), "one job per tick, never two");
     for pair in ticks.windows(2) {
         assert_eq!(pair[1] - pair[0], 1_000, "a tick was skipped: {ticks:?}");

@@ -176,10 +176,10 @@ impl JobQueue {
     async fn enqueue_items(&self, items: Vec<Item>) -> Result<Vec<Enqueued>, EnqueueError> {
         let mut by_queue: HashMap<Queue, Vec<Item>> = HashMap::new();
         for item in items {
-            if let Some(k) = &item.opts.idempotency_key {
-                if k.is_empty() || k.len() > 200 {
-                    return Err(EnqueueError::BadIdempotencyKey);
-                }
+            if let Some(k) = &item.opts.idempotency_key
+                && (k.is_empty() || k.len() > 200)
+            {
+                return Err(EnqueueError::BadIdempotencyKey);
             }
             by_queue.entry(item.spec.queue).or_default().push(item);
         }
@@ -279,10 +279,10 @@ impl JobQueue {
             .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Ok(id) = id.parse::<JobId>() {
-                if let Some(rec) = self.get(&id).await? {
-                    out.push(rec);
-                }
+            if let Ok(id) = id.parse::<JobId>()
+                && let Some(rec) = self.get(&id).await?
+            {
+                out.push(rec);
             }
         }
         Ok((total, out))

@@ -28,7 +28,12 @@ pub struct JobCtx {
 impl JobCtx {
     /// Reports progress (percent 0..=100 and a short message without personal data). Never fails the job.
     pub async fn progress(&self, percent: u8, message: &str) {
-        if let Err(e) = self.app.queue.set_progress(&self.job_id, percent, Some(message)).await {
+        if let Err(e) = self
+            .app
+            .queue
+            .set_progress(&self.job_id, percent, Some(message))
+            .await
+        {
             tracing::warn!(job.id = %self.job_id, error = %e, "could not record progress");
         }
     }

@@ -56,7 +56,10 @@ impl Executor {
             request_id = env.request_id.as_deref().unwrap_or("-"),
             attempt = tracing::field::Empty,
         );
-        self.run_inner(env).instrument(span).await.map_err(Failure::into_box)
+        self.run_inner(env)
+            .instrument(span)
+            .await
+            .map_err(Failure::into_box)
     }
 
     async fn run_inner(&self, env: JobEnvelope) -> Result<serde_json::Value, Failure> {
@@ -85,10 +88,12 @@ impl Executor {
         let started = Instant::now();
         let verdict = self.call_handler(spec, &env, attempt).await;
         let elapsed = started.elapsed();
-        metrics::histogram!("job_duration_seconds", "job" => spec.name).record(elapsed.as_secs_f64());
+        metrics::histogram!("job_duration_seconds", "job" => spec.name)
+            .record(elapsed.as_secs_f64());
         match verdict {
             Verdict::Succeeded(result) => {
-                self.bookkeep("succeed", || self.succeed(&env, &result)).await?;
+                self.bookkeep("succeed", || self.succeed(&env, &result))
+                    .await?;
                 metrics::counter!("jobs_succeeded_total", "job" => spec.name).increment(1);
                 tracing::info!(duration_ms = elapsed.as_millis() as u64, "job succeeded");
                 Ok(result)
@@ -98,8 +103,10 @@ impl Executor {
                 let text = err.describe();
                 let out_of_attempts = attempt >= spec.policy.max_attempts;
                 if err.is_permanent() || out_of_attempts {
-                    self.bookkeep("bury", || self.bury(&env, attempt, &text, err.is_permanent()))
-                        .await?;
+                    self.bookkeep("bury", || {
+                        self.bury(&env, attempt, &text, err.is_permanent())
+                    })
+                    .await?;
                     metrics::counter!("jobs_dead_total", "job" => spec.name).increment(1);
                     tracing::warn!(permanent = err.is_permanent(), error = %text, "job moved to dead-letter");
                 } else {
@@ -121,7 +128,9 @@ impl Executor {
 
     async fn call_handler(&self, spec: &JobSpec, env: &JobEnvelope, attempt: u32) -> Verdict {
         let Some(handler) = self.registry.get(spec.name) else {
-            return Verdict::Failed(JobError::permanent(anyhow::anyhow!("no handler registered")));
+            return Verdict::Failed(JobError::permanent(anyhow::anyhow!(
+                "no handler registered"
+            )));
         };
         let ctx = JobCtx {
             app: self.app.clone(),
@@ -160,7 +169,9 @@ impl Executor {
                 }
             }
         }
-        Err(Failure::Redeliver(format!("job bookkeeping `{what}` failed: redis unavailable")))
+        Err(Failure::Redeliver(format!(
+            "job bookkeeping `{what}` failed: redis unavailable"
+        )))
     }
 
     async fn start(&self, env: &JobEnvelope) -> Result<i64, redis::RedisError> {
@@ -175,7 +186,11 @@ impl Executor {
             .await
     }
 
-    async fn succeed(&self, env: &JobEnvelope, result: &serde_json::Value) -> Result<(), redis::RedisError> {
+    async fn succeed(
+        &self,
+        env: &JobEnvelope,
+        result: &serde_json::Value,
+    ) -> Result<(), redis::RedisError> {
         let keys = self.app.queue.keys();
         let mut conn = self.app.queue.connection();
         let _: i64 = scripts::SUCCEED
@@ -200,7 +215,13 @@ impl Executor {
         .unwrap_or_default()
     }
 
-    async fn bury(&self, env: &JobEnvelope, attempt: u32, text: &str, permanent: bool) -> Result<(), redis::RedisError> {
+    async fn bury(
+        &self,
+        env: &JobEnvelope,
+        attempt: u32,
+        text: &str,
+        permanent: bool,
+    ) -> Result<(), redis::RedisError> {
         let keys = self.app.queue.keys();
         let mut conn = self.app.queue.connection();
         let _: i64 = scripts::BURY

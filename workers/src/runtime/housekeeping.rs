@@ -79,7 +79,12 @@ pub struct ProcessInfo {
 }
 
 /// Keeps this process in the live-process set; removes it on stop.
-pub async fn process_heartbeat_loop(queue: JobQueue, info: ProcessInfo, every: Duration, stop: CancellationToken) {
+pub async fn process_heartbeat_loop(
+    queue: JobQueue,
+    info: ProcessInfo,
+    every: Duration,
+    stop: CancellationToken,
+) {
     let keys = queue.keys().clone();
     let mut conn = queue.connection();
     let queues: Vec<&str> = info.queues.iter().map(|q| q.as_str()).collect();
@@ -99,7 +104,11 @@ pub async fn process_heartbeat_loop(queue: JobQueue, info: ProcessInfo, every: D
             )
             .expire(keys.process(&info.id), i64::try_from(ttl).unwrap_or(15))
             .zadd(keys.processes(), &info.id, now)
-            .zrembyscore(keys.processes(), "-inf", now - i64::try_from(ttl * 1000).unwrap_or(15_000))
+            .zrembyscore(
+                keys.processes(),
+                "-inf",
+                now - i64::try_from(ttl * 1000).unwrap_or(15_000),
+            )
             .query_async(&mut conn)
             .await;
         if let Err(e) = res {

@@ -30,7 +30,12 @@ static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("re
 pub fn process_id() -> String {
     let host = hostname();
     let suffix = ulid::Ulid::new().to_string();
-    format!("{}-{}-{}", host, std::process::id(), &suffix[suffix.len() - 6..])
+    format!(
+        "{}-{}-{}",
+        host,
+        std::process::id(),
+        &suffix[suffix.len() - 6..]
+    )
 }
 
 fn hostname() -> String {
@@ -42,9 +47,17 @@ fn hostname() -> String {
 }
 
 /// Runs every configured queue until `shutdown` is cancelled, then drains within the grace period.
-pub async fn run(app: Arc<AppCtx>, registry: Registry, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    app: Arc<AppCtx>,
+    registry: Registry,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let missing = registry.missing();
-    anyhow::ensure!(missing.is_empty(), "jobs without a handler: {}", missing.join(", "));
+    anyhow::ensure!(
+        missing.is_empty(),
+        "jobs without a handler: {}",
+        missing.join(", ")
+    );
     let worker_id = process_id();
     let exec = Arc::new(Executor {
         app: app.clone(),
@@ -58,11 +71,24 @@ pub async fn run(app: Arc<AppCtx>, registry: Registry, shutdown: CancellationTok
     let background = CancellationToken::new();
     let stop_fetch = CancellationToken::new();
 
-    let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(wake.clone().listen(client, keys.clone(), background.clone())));
-    tasks.push(tokio::spawn(housekeeping::promote_loop(app.queue.clone(), background.clone())));
-    tasks.push(tokio::spawn(housekeeping::janitor_loop(app.queue.clone(), background.clone())));
-    tasks.push(tokio::spawn(housekeeping::gauges_loop(app.queue.clone(), background.clone())));
+    let mut tasks = vec![
+        tokio::spawn(
+            wake.clone()
+                .listen(client, keys.clone(), background.clone()),
+        ),
+        tokio::spawn(housekeeping::promote_loop(
+            app.queue.clone(),
+            background.clone(),
+        )),
+        tokio::spawn(housekeeping::janitor_loop(
+            app.queue.clone(),
+            background.clone(),
+        )),
+        tokio::spawn(housekeeping::gauges_loop(
+            app.queue.clone(),
+            background.clone(),
+        )),
+    ];
     tasks.push(tokio::spawn(housekeeping::process_heartbeat_loop(
         app.queue.clone(),
         housekeeping::ProcessInfo {
@@ -76,8 +102,16 @@ pub async fn run(app: Arc<AppCtx>, registry: Registry, shutdown: CancellationTok
         background.clone(),
     )));
     if app.config.scheduler.enabled {
-        let table = crm_schedules::ScheduleTable::load(&shared::config::EnvSource::process(), app.config.scheduler.timezone)?;
-        let runner = crm_schedules::Runner::new(app.queue.clone(), table, app.config.scheduler.lease, worker_id.clone());
+        let table = crm_schedules::ScheduleTable::load(
+            &shared::config::EnvSource::process(),
+            app.config.scheduler.timezone,
+        )?;
+        let runner = crm_schedules::Runner::new(
+            app.queue.clone(),
+            table,
+            app.config.scheduler.lease,
+            worker_id.clone(),
+        );
         tasks.push(tokio::spawn(runner.run(background.clone())));
     }
 
@@ -97,10 +131,17 @@ pub async fn run(app: Arc<AppCtx>, registry: Registry, shutdown: CancellationTok
     shutdown.cancelled().await;
     tracing::info!("shutdown requested: no new jobs are fetched; finishing in-flight jobs");
     stop_fetch.cancel();
-    let drained = tokio::time::timeout(app.config.shutdown_grace, futures::future::join_all(supervisors)).await;
+    let drained = tokio::time::timeout(
+        app.config.shutdown_grace,
+        futures::future::join_all(supervisors),
+    )
+    .await;
     if drained.is_err() {
         let released = release_inflight(&app.queue, &live).await;
-        tracing::warn!(released, "shutdown deadline passed; in-flight jobs released to their queues");
+        tracing::warn!(
+            released,
+            "shutdown deadline passed; in-flight jobs released to their queues"
+        );
     }
     background.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join_all(tasks)).await;

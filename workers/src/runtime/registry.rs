@@ -11,8 +11,11 @@ use shared::jobs::{Job, catalogue, decode_payload};
 
 use super::{JobCtx, JobError};
 
-type HandlerFn =
-    Arc<dyn Fn(JobCtx, serde_json::Value) -> BoxFuture<'static, Result<serde_json::Value, JobError>> + Send + Sync>;
+type HandlerFn = Arc<
+    dyn Fn(JobCtx, serde_json::Value) -> BoxFuture<'static, Result<serde_json::Value, JobError>>
+        + Send
+        + Sync,
+>;
 
 /// The handler table.
 #[derive(Default, Clone)]

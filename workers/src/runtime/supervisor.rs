@@ -58,7 +58,12 @@ impl QueueWorker {
             self.live.set(self.queue, Some(name.clone()));
             let started = Instant::now();
             let restart = CancellationToken::new();
-            let watchdog = tokio::spawn(watch(self.exec.clone(), self.queue, name.clone(), restart.clone()));
+            let watchdog = tokio::spawn(watch(
+                self.exec.clone(),
+                self.queue,
+                name.clone(),
+                restart.clone(),
+            ));
             let result = self.run_once(&name, stop.clone(), restart.clone()).await;
             watchdog.abort();
             if stop.is_cancelled() {
@@ -66,9 +71,13 @@ impl QueueWorker {
             }
             metrics::counter!("worker_restarts_total", "queue" => self.queue.as_str()).increment(1);
             match result {
-                Ok(()) if restart.is_cancelled() => tracing::warn!(queue = %self.queue, "worker stalled; restarting"),
+                Ok(()) if restart.is_cancelled() => {
+                    tracing::warn!(queue = %self.queue, "worker stalled; restarting")
+                }
                 Ok(()) => tracing::warn!(queue = %self.queue, "worker ended; restarting"),
-                Err(e) => tracing::warn!(queue = %self.queue, error = %e, "worker failed; restarting"),
+                Err(e) => {
+                    tracing::warn!(queue = %self.queue, error = %e, "worker failed; restarting")
+                }
             }
             if started.elapsed() > Duration::from_secs(30) {
                 backoff = Duration::from_millis(200);
@@ -82,7 +91,12 @@ impl QueueWorker {
         self.live.set(self.queue, None);
     }
 
-    async fn run_once(&self, name: &str, stop: CancellationToken, restart: CancellationToken) -> anyhow::Result<()> {
+    async fn run_once(
+        &self,
+        name: &str,
+        stop: CancellationToken,
+        restart: CancellationToken,
+    ) -> anyhow::Result<()> {
         let cfg = &self.exec.app.config;
         let keys = self.exec.app.queue.keys();
         let config = apalis_redis::Config::default()
@@ -114,8 +128,9 @@ impl QueueWorker {
         };
         // Boxing as `dyn Future + Send` here, where every lifetime is concrete, sidesteps a higher-ranked
         // lifetime inference failure of rustc on apalis' deeply generic worker future inside `tokio::spawn`.
-        let fut: std::pin::Pin<Box<dyn Future<Output = Result<(), apalis_core::error::WorkerError>> + Send>> =
-            Box::pin(worker.run_until(signal));
+        let fut: std::pin::Pin<
+            Box<dyn Future<Output = Result<(), apalis_core::error::WorkerError>> + Send>,
+        > = Box::pin(worker.run_until(signal));
         fut.await.map_err(|e| anyhow::anyhow!("{e}"))
     }
 }

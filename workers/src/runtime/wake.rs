@@ -32,13 +32,13 @@ impl WakeHub {
     }
 
     fn wake(&self, queue: Queue) {
-        if let Ok(mut map) = self.senders.lock() {
-            if let Some(list) = map.get_mut(&queue) {
-                list.retain_mut(|tx| match tx.try_send(()) {
-                    Ok(()) => true,
-                    Err(e) => !e.is_disconnected(),
-                });
-            }
+        if let Ok(mut map) = self.senders.lock()
+            && let Some(list) = map.get_mut(&queue)
+        {
+            list.retain_mut(|tx| match tx.try_send(()) {
+                Ok(()) => true,
+                Err(e) => !e.is_disconnected(),
+            });
         }
     }
 

@@ -36,11 +36,22 @@ impl Env {
             ("WORKER_SHUTDOWN_GRACE_SECS", "10".into()),
             ("SCHEDULER_ENABLED", "false".into()),
             ("RUST_LOG", "warn".into()),
-            ("BACKUP_DIR", std::env::temp_dir().join(redis.namespace()).display().to_string()),
+            (
+                "BACKUP_DIR",
+                std::env::temp_dir()
+                    .join(redis.namespace())
+                    .display()
+                    .to_string(),
+            ),
         ] {
             vars.insert(k.to_string(), v);
         }
-        Self { db, redis, queue, vars }
+        Self {
+            db,
+            redis,
+            queue,
+            vars,
+        }
     }
 
     /// Starts a `workers` process with this env plus `extra`.
@@ -63,14 +74,22 @@ impl Env {
     }
 
     /// Waits until `f` holds for the job, or panics after `timeout` with the last record.
-    pub async fn wait_job(&self, id: &JobId, timeout: Duration, f: impl Fn(&JobRecord) -> bool) -> JobRecord {
+    pub async fn wait_job(
+        &self,
+        id: &JobId,
+        timeout: Duration,
+        f: impl Fn(&JobRecord) -> bool,
+    ) -> JobRecord {
         let deadline = Instant::now() + timeout;
         loop {
             let rec = self.record(id).await;
             if f(&rec) {
                 return rec;
             }
-            assert!(Instant::now() < deadline, "timed out waiting on job: {rec:?}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting on job: {rec:?}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -91,7 +110,11 @@ impl Worker {
     }
 
     pub fn signal(&self, sig: &str) {
-        let ok = Command::new("kill").arg(format!("-{sig}")).arg(self.pid().to_string()).status().unwrap();
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
         assert!(ok.success());
     }
 

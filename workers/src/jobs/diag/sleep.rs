@@ -8,7 +8,9 @@ use crate::runtime::{JobCtx, JobError};
 /// Sleeps `millis` in `steps` steps, reporting progress after each.
 pub async fn sleep(ctx: JobCtx, job: Sleep) -> Result<serde_json::Value, JobError> {
     if job.millis > 600_000 {
-        return Err(JobError::permanent(anyhow::anyhow!("millis must be at most 600000")));
+        return Err(JobError::permanent(anyhow::anyhow!(
+            "millis must be at most 600000"
+        )));
     }
     let steps = job.steps.unwrap_or(1).clamp(1, 1_000);
     let step = Duration::from_millis(job.millis / u64::from(steps));
