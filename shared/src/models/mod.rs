@@ -1,0 +1,39 @@
+//! One file per entity: the read struct, its `New<Entity>`, and plain functions taking a connection.
+
+#[macro_use]
+mod macros;
+
+pub mod audit;
+pub mod backup;
+pub mod ids;
+pub mod organisation;
+pub mod person;
+pub mod person_link;
+pub mod team;
+pub mod user;
+
+pub use ids::{AuditEntryId, BackupId, LinkId, OrganisationId, PersonId, TeamId, UserId};
+
+/// A text column held a value outside its CHECK list, or a caller passed an unknown name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}")]
+pub struct ParseEnumError {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+/// SQL functions used by the queries of this module.
+pub(crate) mod sql {
+    use diesel::sql_types::{Nullable, Text};
+
+    diesel::define_sql_function! {
+        /// `lower(text)`, matching the `lower(...)` expression indexes.
+        fn lower(x: Text) -> Text;
+    }
+
+    diesel::define_sql_function! {
+        /// `lower(text)` on a nullable column.
+        #[sql_name = "lower"]
+        fn lower_nullable(x: Nullable<Text>) -> Nullable<Text>;
+    }
+}

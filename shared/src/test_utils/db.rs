@@ -1,0 +1,273 @@
+//! A fresh database per test, cloned from a migrated template.
+//!
+//! The template is named after a hash of `migrations/`, so a schema change gets a new one. It is built once
+//! per server under a Postgres advisory lock (held on the server's maintenance database), under a temporary
+//! name renamed into place only when complete: a test process that crashes half-way leaves nothing another
+//! process could mistake for a ready template. Cloning (`CREATE DATABASE ... TEMPLATE`) takes milliseconds,
+//! so every test, in every nextest process, gets its own database.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
+use diesel::pg::{Pg, PgConnection};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use sha2::{Digest, Sha256};
+
+use crate::db::{DbError, MIGRATIONS, PgConn, PgPool, build_pool, run_migrations};
+
+/// Server used when `DATABASE_URL` is not set (the development machine's).
+const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Advisory lock key serialising template builds across processes ("crm_tpl").
+const TEMPLATE_LOCK_KEY: i64 = 0x0063_726d_5f74_706c;
+
+/// Bumped when the way templates are built changes, so old templates are not reused.
+const TEMPLATE_FORMAT: &str = "v1";
+
+/// Connections per test database pool.
+const POOL_SIZE: u32 = 4;
+
+/// Source of the embedded migrations, hashed to name the template.
+const MIGRATIONS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+
+/// A database of its own for one test, dropped (forcibly) when this value is dropped.
+pub struct TestDb {
+    name: String,
+    url: String,
+    base_url: String,
+    pool: Option<PgPool>,
+}
+
+impl TestDb {
+    /// A fresh, fully migrated database on the server of `DATABASE_URL`. Panics when that is impossible:
+    /// a test without its database cannot run.
+    pub fn new() -> Self {
+        Self::try_new().unwrap_or_else(|e| panic!("cannot create a test database: {e}"))
+    }
+
+    /// Like [`TestDb::new`], returning the error instead of panicking.
+    pub fn try_new() -> Result<Self, DbError> {
+        let base_url =
+            std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+        let template = ensure_template(&base_url)?;
+        let name = format!("crm_test_{:016x}", rand::random::<u64>());
+        let mut admin = PgConnection::establish(&base_url)?;
+        admin.batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            quote_ident(&name),
+            quote_ident(&template)
+        ))?;
+        let url = with_database(&base_url, &name);
+        let mut db = Self {
+            name,
+            url,
+            base_url,
+            pool: None,
+        };
+        // On failure `db` is dropped here, which drops the database just created.
+        db.pool = Some(build_pool(&db.url, POOL_SIZE)?);
+        Ok(db)
+    }
+
+    /// Name of the database.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Connection URL of the database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A pool on the database.
+    pub fn pool(&self) -> &PgPool {
+        match &self.pool {
+            Some(pool) => pool,
+            None => unreachable!("the pool is only taken while dropping"),
+        }
+    }
+
+    /// A connection out of [`TestDb::pool`]; panics when none can be had.
+    pub fn conn(&self) -> PgConn {
+        self.pool()
+            .get()
+            .unwrap_or_else(|e| panic!("cannot check out a test connection: {e}"))
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Close our own connections first; FORCE ends any a test leaked elsewhere.
+        drop(self.pool.take());
+        let dropped = PgConnection::establish(&self.base_url)
+            .map_err(DbError::from)
+            .and_then(|mut conn| {
+                conn.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    quote_ident(&self.name)
+                ))
+                .map_err(DbError::from)
+            });
+        if let Err(e) = dropped {
+            eprintln!("warning: could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Returns the name of the migrated template for the current migrations, building it when missing.
+fn ensure_template(base_url: &str) -> Result<String, DbError> {
+    static READY: OnceLock<String> = OnceLock::new();
+    if let Some(name) = READY.get() {
+        return Ok(name.clone());
+    }
+    let name = format!("crm_tpl_{}", migrations_hash());
+    let mut conn = PgConnection::establish(base_url)?;
+    if !database_exists(&mut conn, &name)? {
+        diesel::sql_query("SELECT pg_advisory_lock($1)")
+            .bind::<BigInt, _>(TEMPLATE_LOCK_KEY)
+            .execute(&mut conn)?;
+        let built = build_template_if_missing(&mut conn, base_url, &name);
+        let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<BigInt, _>(TEMPLATE_LOCK_KEY)
+            .execute(&mut conn);
+        built?;
+        unlocked?;
+    }
+    Ok(READY.get_or_init(|| name).clone())
+}
+
+/// Under the advisory lock: builds `name` unless another process did while we waited.
+fn build_template_if_missing(
+    conn: &mut PgConnection,
+    base_url: &str,
+    name: &str,
+) -> Result<(), DbError> {
+    if database_exists(conn, name)? {
+        return Ok(());
+    }
+    let building = format!("{name}_build");
+    let quoted = quote_ident(&building);
+    // Leftover of a process that died while building.
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))?;
+    conn.batch_execute(&format!("CREATE DATABASE {quoted} TEMPLATE template0"))?;
+    {
+        let mut target = PgConnection::establish(&with_database(base_url, &building))?;
+        run_migrations(&mut target)?;
+    }
+    conn.batch_execute(&format!(
+        "ALTER DATABASE {quoted} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false; \
+         ALTER DATABASE {quoted} RENAME TO {}",
+        quote_ident(name)
+    ))?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    exists: bool,
+}
+
+fn database_exists(conn: &mut PgConnection, name: &str) -> Result<bool, DbError> {
+    let row: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<Text, _>(name)
+            .get_result(conn)?;
+    Ok(row.exists)
+}
+
+/// First 16 hex digits of a SHA-256 over the migration files (paths and contents, in order). Falls back to
+/// the embedded migration names when the source directory is not there (binary run from elsewhere).
+fn migrations_hash() -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(TEMPLATE_FORMAT);
+    let mut files = Vec::new();
+    collect_files(Path::new(MIGRATIONS_DIR), &mut files);
+    files.sort();
+    if files.is_empty()
+        && let Ok(migrations) = MigrationSource::<Pg>::migrations(&MIGRATIONS)
+    {
+        for m in migrations {
+            hasher.update(m.name().to_string());
+        }
+    }
+    for path in &files {
+        hasher.update(path.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        if let Ok(contents) = std::fs::read(path) {
+            hasher.update(&contents);
+        }
+        hasher.update([0]);
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else if let Ok(relative) = path.strip_prefix(MIGRATIONS_DIR) {
+            out.push(relative.to_path_buf());
+        }
+    }
+}
+
+/// Double-quotes an identifier for SQL.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The same server URL with another database: `postgres://u@h:5432/x?sslmode=y` -> `.../name?sslmode=y`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (without_query, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = without_query.find("://").map_or(0, |i| i + 3);
+    let server = match without_query[authority_start..].find('/') {
+        Some(slash) => &without_query[..authority_start + slash],
+        None => without_query,
+    };
+    match query {
+        Some(query) => format!("{server}/{database}?{query}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn with_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "t2"),
+            "postgres://u:p@h/t2?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://h:5432", "t3"),
+            "postgres://h:5432/t3"
+        );
+        assert_eq!(
+            with_database("postgresql:///db?host=/run/postgresql", "t4"),
+            "postgresql:///t4?host=/run/postgresql"
+        );
+    }
+}
