@@ -1,0 +1,178 @@
+//! Intent of a message: one of the 11 labels of INTENTS.md with its precedence rule, and a
+//! calibrated confidence.
+
+pub mod auto;
+pub mod calibration;
+pub mod rules;
+
+use crate::analysis::{Intent, IntentLabel, Source};
+use crate::text::{fold, re};
+pub use auto::HeaderEvidence;
+use calibration::Tier;
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Score a label needs to be retained.
+pub const FIRE: f64 = 2.0;
+/// Longest own text (bytes) read for intent.
+const MAX_TEXT: usize = 24 * 1024;
+
+static REPLY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*((re|r|tr|fw|fwd|aw|wg|rif|sv|vs|ref|réf)\s*(\[\d+\])?\s*:\s*)+"));
+
+/// What intent detection reads.
+#[derive(Debug, Clone, Copy)]
+pub struct IntentInput<'a> {
+    pub subject: &'a str,
+    /// The author's own text without quoted history, disclaimer and signature block.
+    pub text: &'a str,
+    /// The author's own text with its signature (absence replies are often all signature).
+    pub own_text: &'a str,
+    /// The whole decoded body (for delivery-failure wording).
+    pub full_body: &'a str,
+    pub headers: &'a HeaderEvidence,
+}
+
+/// Label scores of a text, before the precedence rule.
+#[derive(Debug, Clone, Default)]
+pub struct Scores {
+    pub by_label: HashMap<IntentLabel, f64>,
+    pub fired_rules: Vec<&'static str>,
+}
+
+/// Split a text into sentences (line breaks and `.`, `?`, `!` followed by a space).
+pub fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut cur = String::new();
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            cur.push(c);
+            if matches!(c, '.' | '?' | '!') && chars.peek().is_none_or(|n| n.is_whitespace()) {
+                let t = cur.trim();
+                if !t.is_empty() {
+                    out.push(t.to_string());
+                }
+                cur.clear();
+            }
+        }
+        let t = cur.trim();
+        if !t.is_empty() {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// Rule scores of a text (and of the subject, for new messages).
+pub fn score(subject: &str, text: &str) -> Scores {
+    let mut s = Scores::default();
+    let mut sents: Vec<String> = sentences(crate::text::truncate(text, MAX_TEXT));
+    let is_reply = REPLY_SUBJECT.is_match(subject);
+    if !is_reply && !subject.trim().is_empty() {
+        // the subject of a new message says what it is about; of a reply, what the other side wrote
+        sents.push(subject.trim().to_string());
+    }
+    for sent in &sents {
+        let f = fold(sent);
+        if auto::is_footer_sentence(&f) {
+            continue;
+        }
+        let f = rules::NOISE.replace_all(&f, " ");
+        let asks = rules::REQUEST.is_match(&f);
+        let negated = rules::NEGATION.is_match(&f);
+        for r in rules::RULES.iter() {
+            if (r.ctx && !asks) || (r.positive_only && negated) {
+                continue;
+            }
+            if r.re.is_match(&f) {
+                *s.by_label.entry(r.label).or_insert(0.0) += r.weight;
+                if !s.fired_rules.contains(&r.name) {
+                    s.fired_rules.push(r.name);
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Classify a message.
+pub fn classify(input: &IntentInput<'_>) -> Intent {
+    let h = input.headers;
+    if let Some(kind) = auto::bounce(h, input.subject, input.full_body) {
+        return finish(IntentLabel::Bounce, Tier::Auto(kind), vec!["bounce"]);
+    }
+    if let Some(kind) = auto::out_of_office(h, input.subject, input.own_text) {
+        return finish(IntentLabel::OutOfOffice, Tier::Auto(kind), vec!["out_of_office"]);
+    }
+    let scores = score(input.subject, input.text);
+    if auto::is_bulk(h, input.full_body) {
+        return finish(IntentLabel::Other, Tier::Bulk, scores.fired_rules);
+    }
+    let mut fired: Vec<(IntentLabel, f64)> =
+        scores.by_label.iter().filter(|(_, v)| **v >= FIRE).map(|(k, v)| (*k, *v)).collect();
+    fired.sort_by_key(|(l, _)| std::cmp::Reverse(l.precedence()));
+    let Some(&(label, sc)) = fired.first() else {
+        let tier = if scores.by_label.values().any(|v| *v >= 1.0) { Tier::OtherWeak } else { Tier::OtherClean };
+        return finish(IntentLabel::Other, tier, scores.fired_rules);
+    };
+    let tier = Tier::Content { strong: sc >= 3.0, contested: fired.len() > 1 };
+    finish(label, tier, scores.fired_rules)
+}
+
+fn finish(label: IntentLabel, tier: Tier, evidence: Vec<&'static str>) -> Intent {
+    Intent {
+        label,
+        confidence: calibration::confidence(label, tier),
+        source: Source::Rules,
+        evidence: evidence.into_iter().map(str::to_string).collect(),
+        tier: tier.name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use IntentLabel::*;
+
+    fn label(text: &str) -> IntentLabel {
+        let h = HeaderEvidence::default();
+        classify(&IntentInput { subject: "", text, own_text: text, full_body: text, headers: &h }).label
+    }
+
+    #[test]
+    fn precedence_examples_of_intents_md() {
+        assert_eq!(label("Stop sending me emails and delete my data."), GdprRequest);
+        assert_eq!(label("Your mails are unbearable, take me off your lists."), Unsubscribe);
+        assert_eq!(label("Wrong fees on my statement, this is unacceptable, and I want a meeting with the branch manager."), Complaint);
+        assert_eq!(label("Send me the prospectus and your fee grid."), QuoteRequest);
+        assert_eq!(label("Interesting fund; could we set up a call with the manager?"), MeetingRequest);
+        assert_eq!(label("I'm very interested, but how does the early redemption work?"), InformationRequest);
+    }
+
+    #[test]
+    fn french_basics() {
+        assert_eq!(label("Merci de me retirer de votre liste de diffusion."), Unsubscribe);
+        assert_eq!(label("Pourriez-vous m'envoyer le DIC et le dernier reporting ?"), InformationRequest);
+        assert_eq!(label("Pourriez-vous nous faire parvenir un devis ?"), QuoteRequest);
+        assert_eq!(label("Votre proposition m'intéresse beaucoup."), Interested);
+        assert_eq!(label("Je ne suis pas intéressé, merci."), NotInterested);
+        assert_eq!(label("Bien reçu, merci."), Other);
+        assert_eq!(label("J'ai un rendez-vous client jeudi et je voudrais avoir le DIC à jour, pouvez-vous me l'envoyer ?"), InformationRequest);
+    }
+
+    #[test]
+    fn out_of_office_wins_over_quoted_request() {
+        let h = HeaderEvidence { auto_submitted: Some("auto-replied".into()), ..Default::default() };
+        let body = "Je suis absent jusqu'au 10 novembre.\n\nLe lun. 3 nov. 2025, X a écrit :\n> Pouvons-nous caler un rendez-vous ?";
+        let own = "Je suis absent jusqu'au 10 novembre.";
+        let i = classify(&IntentInput { subject: "Réponse automatique : RDV", text: own, own_text: own, full_body: body, headers: &h });
+        assert_eq!(i.label, OutOfOffice);
+        assert!(i.confidence > 0.8);
+    }
+
+    #[test]
+    fn sentence_split() {
+        assert_eq!(sentences("Bonjour. Comment ça va ? Bien!\nOui"), vec!["Bonjour.", "Comment ça va ?", "Bien!", "Oui"]);
+    }
+}
