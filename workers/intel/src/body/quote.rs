@@ -10,7 +10,7 @@ static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^[\s_*-]*(-{2,}|_{2,}|={2,}|\*{2,})?\s*(original message|message d'origine|message original|forwarded message|message transfere|messages? transfere|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale)\s*:?\s*(-{2,}|_{2,}|={2,}|\*{2,})?[\s_*-]*$")
 });
 static FORWARD_INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(debut du message (reexpedie|transfere)|begin forwarded message|-+ ?forwarded by .*-+|anfang der weitergeleiteten nachricht)\s*:?$")
+    re(r"^(debut du message (reexpedie|transfere)|begin forwarded message|-+ ?forwarded by\b.*|anfang der weitergeleiteten nachricht)\s*:?$")
 });
 static HEADER_FROM: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\*?(de|from|von|da|exp[ée]diteur)\s*\*?\s?:\s*\S"));

@@ -44,7 +44,7 @@ static OOO_BODY: LazyLock<Regex> = LazyLock::new(|| {
         r"|out of (the )?office|on (annual |parental |maternity |paternity |sick )?leave|on vacation|on holiday|away from (the office|my desk)|returning on|back (in the office )?on",
         r"|i will (respond|reply|be back|get back)|upon my return|on my return|limited access to (e-?mail|my e-?mails)|no access to e-?mail|no longer with|has left the company|(mailbox|address) is no longer (monitored|checked|active)",
         r"|will not be (forwarded|read)|ne sera pas (transfere|lu)|bureau (sera )?ferme|office (is |will be )?closed|fermeture (annuelle|estivale|exceptionnelle)|en conge maternite|congé maternite",
-        r"|cette adresse n'est plus|this (mailbox|address) is no longer"
+        r"|cette adresse n'est plus|this (mailbox|address) is no longer|en cas d'urgence|pour toute (demande )?urgen|for (any )?urgent (matters|requests|queries)|in case of (an )?emergency|in urgent cases"
     ))
 });
 static BULK_FOOTER: LazyLock<Regex> = LazyLock::new(|| {

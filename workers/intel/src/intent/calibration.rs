@@ -20,6 +20,8 @@ pub enum Tier {
     /// A content label: `strong` when its score is 3 or more, `contested` when a lower-precedence
     /// label also fired.
     Content { strong: bool, contested: bool },
+    /// No label reached the firing score; the best one with some evidence was taken.
+    Weak,
     /// No label fired, and some weak evidence was seen.
     OtherWeak,
     /// No evidence at all.
@@ -39,12 +41,13 @@ impl Tier {
             Tier::Content { strong: true, contested: true } => "content_strong_contested",
             Tier::Content { strong: false, contested: false } => "content_medium",
             Tier::Content { strong: false, contested: true } => "content_medium_contested",
+            Tier::Weak => "weak",
             Tier::OtherWeak => "other_weak",
             Tier::OtherClean => "other_clean",
         }
     }
 
-    pub const ALL: [Tier; 12] = [
+    pub const ALL: [Tier; 13] = [
         Tier::Auto(AutoKind::BounceHeader),
         Tier::Auto(AutoKind::BounceText),
         Tier::Auto(AutoKind::OooHeader),
@@ -55,6 +58,7 @@ impl Tier {
         Tier::Content { strong: true, contested: true },
         Tier::Content { strong: false, contested: false },
         Tier::Content { strong: false, contested: true },
+        Tier::Weak,
         Tier::OtherWeak,
         Tier::OtherClean,
     ];
@@ -70,6 +74,7 @@ impl Tier {
             Tier::Content { strong: true, contested: true } => 0.7,
             Tier::Content { strong: false, contested: false } => 0.75,
             Tier::Content { strong: false, contested: true } => 0.6,
+            Tier::Weak => 0.5,
             Tier::OtherWeak => 0.5,
             Tier::OtherClean => 0.6,
         }

@@ -15,6 +15,8 @@ use std::sync::LazyLock;
 
 /// Score a label needs to be retained.
 pub const FIRE: f64 = 2.0;
+/// Score with which a label is taken when no label reaches [`FIRE`].
+pub const WEAK: f64 = 1.0;
 /// Longest own text (bytes) read for intent.
 const MAX_TEXT: usize = 24 * 1024;
 
@@ -113,7 +115,16 @@ pub fn classify(input: &IntentInput<'_>) -> Intent {
         scores.by_label.iter().filter(|(_, v)| **v >= FIRE).map(|(k, v)| (*k, *v)).collect();
     fired.sort_by_key(|(l, _)| std::cmp::Reverse(l.precedence()));
     let Some(&(label, sc)) = fired.first() else {
-        let tier = if scores.by_label.values().any(|v| *v >= 1.0) { Tier::OtherWeak } else { Tier::OtherClean };
+        // no label reached FIRE: the best label with some evidence, else other
+        let best = scores
+            .by_label
+            .iter()
+            .filter(|(_, v)| **v >= WEAK)
+            .max_by(|a, b| a.1.partial_cmp(b.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.precedence().cmp(&b.0.precedence())));
+        if let Some((l, _)) = best {
+            return finish(*l, Tier::Weak, scores.fired_rules);
+        }
+        let tier = if scores.by_label.values().any(|v| *v > 0.0) { Tier::OtherWeak } else { Tier::OtherClean };
         return finish(IntentLabel::Other, tier, scores.fired_rules);
     };
     let tier = Tier::Content { strong: sc >= 3.0, contested: fired.len() > 1 };

@@ -26,7 +26,7 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
         r"|mille mercis|en vous remerciant(?: (?:par avance|d'avance|pour votre (?:retour|aide|reponse|confiance)))?",
         r"|(?:je vous|nous vous) remercions?(?: (?:par avance|d'avance))?(?: (?:pour|de) votre (?:retour|aide|reponse|confiance|attention))?",
         r"|respectueusement|a (?:bientot|tres vite|tres bientot|plus|\+|demain|lundi|votre disposition)|a\+|\+\+",
-        r"|au plaisir(?: de (?:vous lire|vous revoir|echanger(?: avec vous)?|vous rencontrer|travailler ensemble))?",
+        r"|au plaisir(?: (?:de |d')(?:vous lire|vous revoir|echanger(?: avec vous)?|vous rencontrer|travailler ensemble|vous parler|en discuter))?",
         r"|(?:restant|je reste|nous restons|je me tiens|nous nous tenons) a (?:votre|ta|vos) (?:entiere )?(?:disposition|ecoute)(?: pour .{0,60})?",
         r"|vous en souhaitant (?:bonne reception|une bonne (?:journee|lecture))",
         r"|(?:best|kind|warm|warmest|kindest|with kind|with best|with warm|many thanks and (?:best|kind)|thanks and (?:best|kind)|all the best|best wishes|warm wishes|with thanks and) ?(?:regards|wishes)?",
@@ -155,6 +155,9 @@ pub fn is_signature_like(line: &str) -> bool {
     }
     if t.ends_with('?') {
         return false;
+    }
+    if words <= 12 && !sentence_end && (super::fields::title_score(t) >= 2.0 || super::address::cue(t) >= super::address::AddressCue::PostcodeCity) {
+        return true;
     }
     // prose: many lower-case words
     let lower_words = t.split_whitespace().filter(|w| w.chars().next().is_some_and(char::is_lowercase)).count();

@@ -407,7 +407,7 @@ fn pick_title(segs: &[Seg], used: &mut [bool], domains: &[String]) -> Option<(St
         let is_title = fields::title_score(t) >= 2.0;
         let dash = matches!(sep, "–" | "—" | "-");
         let slash = sep == "/";
-        let descriptor = fields::company_score(t, domains) < 2.0 && fields::name_candidate(t, None, None).is_none_or(|(_, s)| s < 3.0 || is_title);
+        let descriptor = fields::company_score(t, domains) < 2.0 && fields::title_score(t) < 2.0;
         if (dash && (is_title || descriptor)) || (slash && is_title) {
             title.push_str(&segs[j].sep);
             title.push_str(t);
@@ -444,6 +444,10 @@ fn pick_company(segs: &[Seg], used: &mut [bool], domains: &[String], name: Optio
         let mut sc = fields::company_score(&s.text, domains);
         if s.legal {
             sc -= 1.5;
+        }
+        // "Saphir Gestion – Groupe Mutualiste Saphir": the second organisation describes the first
+        if i > 0 && segs[i - 1].line == s.line && fields::company_score(&segs[i - 1].text, domains) >= 2.0 {
+            sc -= 2.0;
         }
         if name.is_some_and(|n| n.eq_ignore_ascii_case(s.text.trim())) {
             continue;
