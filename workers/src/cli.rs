@@ -57,12 +57,32 @@ pub enum Command {
     },
     /// Print the cron table with the next fire times.
     Schedules,
+    /// Analyse emails offline: `workers analyze FILE.eml...` or `workers analyze --text` (JSON lines on
+    /// stdin). Needs no database, Redis or network.
+    #[command(disable_help_flag = true)]
+    Analyze {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Score the analyser over an evaluation folder (default `../shared/eval`).
+    Eval {
+        #[arg(default_value = "../shared/eval")]
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Runs the CLI; returns the process exit code.
 pub async fn main(cli: Cli) -> i32 {
     let env = EnvSource::process();
     let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Analyze { args } => {
+            let stdin = std::io::stdin();
+            return intel::cli::run(&args, stdin.lock(), std::io::stdout().lock());
+        }
+        Command::Eval { dir } => match intel::eval::run(&dir, std::io::stdout().lock()) {
+            Ok(_) => return 0,
+            Err(e) => Err(e),
+        },
         Command::Run => run_workers(&env).await,
         Command::Migrate => migrate(&env).await,
         Command::CreateUser {
