@@ -1,0 +1,7 @@
+//! Authentication: HS256 access tokens and the `AuthUser` extractor that checks them.
+
+mod extractor;
+mod jwt;
+
+pub use extractor::AuthUser;
+pub use jwt::{Claims, IssuedToken, JwtKeys};

@@ -1,0 +1,42 @@
+//! Workers: live worker processes (heartbeat within 30 s), per-queue waiting depth and oldest waiting age,
+//! delayed and dead counts.
+
+use redis::AsyncCommands;
+use serde::Serialize;
+use shared::jobs::{JobQueue, Queue, QueueDepth, now_ms};
+
+use super::{WORKER_LIVENESS_MS, bounded};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkersHealth {
+    /// Worker processes whose last heartbeat is at most 30 s old.
+    pub live_processes: u64,
+    pub queues: Vec<QueueDepth>,
+    /// Jobs waiting for their time (scheduled or between retries).
+    pub delayed: u64,
+    /// Jobs in the dead-letter set.
+    pub dead: u64,
+}
+
+pub(super) async fn check(queue: &JobQueue) -> Result<WorkersHealth, String> {
+    let probe = async {
+        let mut conn = queue.connection();
+        let live: u64 = conn
+            .zcount(
+                queue.keys().processes(),
+                now_ms() - WORKER_LIVENESS_MS,
+                "+inf",
+            )
+            .await?;
+        let queues = queue.depths(&Queue::ALL).await?;
+        let delayed = queue.delayed_count().await?;
+        let dead: u64 = conn.zcard(queue.keys().dead()).await?;
+        Ok::<_, redis::RedisError>(WorkersHealth {
+            live_processes: live,
+            queues,
+            delayed,
+            dead,
+        })
+    };
+    bounded("workers", probe).await
+}

@@ -1,0 +1,60 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations and the types' schemas.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CRM job platform API",
+        description = "Authenticate, start and inspect background jobs, schedules and health. Errors are \
+                       `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    paths(
+        routes::health::live::live,
+        routes::health::detailed::detailed,
+        routes::auth::login::login,
+        routes::jobs::create::create,
+        routes::jobs::show::show,
+        routes::jobs::dead::list_dead,
+        routes::jobs::requeue::requeue,
+        routes::jobs::catalogue::catalogue,
+        routes::schedules::list::list,
+        routes::schedules::run::run,
+    ),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        shared::jobs::JobState,
+        shared::jobs::Progress,
+        shared::jobs::AttemptError,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and dependency health"),
+        (name = "auth", description = "Sign in"),
+        (name = "jobs", description = "Run, inspect and requeue jobs"),
+        (name = "schedules", description = "The cron table"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme the paths refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

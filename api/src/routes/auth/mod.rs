@@ -1,0 +1,3 @@
+//! `POST /api/v1/auth/login`.
+
+pub mod login;

@@ -1,0 +1,35 @@
+use actix_web::{HttpResponse, web};
+use shared::jobs::JobRecord;
+
+use super::parse_job_id;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A job's status, attempts, progress, result or last error, and timestamps.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{id}",
+    tag = "jobs",
+    params(("id" = String, Path, description = "Job id (ULID)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The job's record", body = JobRecord),
+        (status = 400, description = "Malformed id", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown (or expired) job", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn show(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_job_id(&id)?;
+    let record = state
+        .queue
+        .get(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    Ok(HttpResponse::Ok().json(record))
+}

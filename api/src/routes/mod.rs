@@ -1,0 +1,40 @@
+//! Every route, one handler per file (`routes/<resource>/<action>.rs`).
+
+pub mod auth;
+pub mod health;
+pub mod jobs;
+pub mod metrics;
+pub mod openapi;
+pub mod schedules;
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::ApiError;
+
+/// Registers every route. Literal paths (`/jobs/dead`, `/jobs/catalogue`) come before `/jobs/{id}`, which
+/// would otherwise capture them.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics::render))
+        .service(
+            web::scope("/api/v1")
+                .route("/health", web::get().to(health::live::live))
+                .route(
+                    "/health/detailed",
+                    web::get().to(health::detailed::detailed),
+                )
+                .route("/openapi.json", web::get().to(openapi::document))
+                .route("/auth/login", web::post().to(auth::login::login))
+                .route("/jobs", web::post().to(jobs::create::create))
+                .route("/jobs/dead", web::get().to(jobs::dead::list_dead))
+                .route("/jobs/catalogue", web::get().to(jobs::catalogue::catalogue))
+                .route("/jobs/{id}", web::get().to(jobs::show::show))
+                .route("/jobs/{id}/requeue", web::post().to(jobs::requeue::requeue))
+                .route("/schedules", web::get().to(schedules::list::list))
+                .route("/schedules/{name}/run", web::post().to(schedules::run::run)),
+        );
+}
+
+/// Answer for paths no route matches, in the API's error shape.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("no such endpoint"))
+}

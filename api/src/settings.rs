@@ -1,0 +1,33 @@
+//! Everything the API reads from the environment at boot: [`ApiConfig`] plus the cron table (for
+//! `GET /api/v1/schedules`), validated together so a bad value stops the boot naming the variable.
+
+use chrono_tz::Tz;
+use crm_schedules::ScheduleTable;
+use shared::config::{ApiConfig, EnvSource};
+
+/// The API's validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub api: ApiConfig,
+    /// The cron table with `SCHEDULE_*` overrides applied, in `SCHEDULER_TIMEZONE`.
+    pub schedules: ScheduleTable,
+}
+
+/// A setting is missing or invalid; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Config(#[from] shared::config::ConfigError),
+    #[error(transparent)]
+    Schedule(#[from] crm_schedules::ScheduleError),
+}
+
+impl Settings {
+    /// Reads and validates every setting of the API.
+    pub fn from_env(env: &EnvSource) -> Result<Self, SettingsError> {
+        let api = ApiConfig::from_env(env)?;
+        let timezone: Tz = env.parse_or("SCHEDULER_TIMEZONE", chrono_tz::Europe::Paris)?;
+        let schedules = ScheduleTable::load(env, timezone)?;
+        Ok(Self { api, schedules })
+    }
+}

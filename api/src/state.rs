@@ -1,0 +1,97 @@
+//! What every handler shares: settings, the Postgres pool, the job queue (and its Redis connection), the
+//! cron table and the JWT keys.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use crm_schedules::ScheduleTable;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use secrecy::ExposeSecret;
+use shared::config::ApiConfig;
+use shared::db::{PgPool, build_pool};
+use shared::jobs::{JobQueue, Keys};
+
+use crate::auth::JwtKeys;
+use crate::settings::Settings;
+
+/// Shared state of the API, cheap to clone (handlers receive it as `web::Data<AppState>`).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<ApiConfig>,
+    pub schedules: Arc<ScheduleTable>,
+    pub pool: PgPool,
+    pub queue: JobQueue,
+    pub jwt: Arc<JwtKeys>,
+    /// An argon2id hash of a throw-away password: verified against when the email is unknown, so a login
+    /// for an unknown account costs the same time as one with a wrong password.
+    pub dummy_password_hash: Arc<str>,
+}
+
+impl AppState {
+    /// Assembles a state from parts already built (tests may build their own pool or queue).
+    pub fn new(
+        settings: Settings,
+        pool: PgPool,
+        queue: JobQueue,
+        dummy_password_hash: String,
+    ) -> Self {
+        let jwt = JwtKeys::new(&settings.api.jwt_secret, settings.api.jwt_ttl);
+        Self {
+            config: Arc::new(settings.api),
+            schedules: Arc::new(settings.schedules),
+            pool,
+            queue,
+            jwt: Arc::new(jwt),
+            dummy_password_hash: dummy_password_hash.into(),
+        }
+    }
+
+    /// Redis key layout of this deployment.
+    pub fn keys(&self) -> &Keys {
+        self.queue.keys()
+    }
+
+    /// A handle on the Redis connection (multiplexed; cloning is cheap).
+    pub fn redis(&self) -> ConnectionManager {
+        self.queue.connection()
+    }
+}
+
+/// Builds the state from settings: opens the Postgres pool (failing when the server cannot be reached) and
+/// a Redis connection that is established lazily and re-established after outages, so the API starts, and
+/// reports itself unhealthy, while Redis is down.
+pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
+    let common = &settings.api.common;
+    let url = common.database_url.expose_secret().to_owned();
+    let size = common.database_pool_size;
+    let pool = tokio::task::spawn_blocking(move || build_pool(&url, size))
+        .await
+        .context("building the database pool")?
+        .context("DATABASE_URL: cannot connect to PostgreSQL")?;
+    let redis = lazy_redis(common.redis_url.expose_secret())
+        .context("REDIS_URL: cannot create the Redis client")?;
+    let queue = JobQueue::new(
+        redis,
+        Keys::new(common.redis_namespace.clone()),
+        common.job_record_ttl,
+    );
+    let dummy = tokio::task::spawn_blocking(|| {
+        shared::models::user::hash_password(&shared::models::user::generate_password())
+    })
+    .await
+    .context("hashing the timing-equaliser password")??;
+    Ok(AppState::new(settings, pool, queue, dummy))
+}
+
+/// A Redis connection manager that connects on first use, with the same bounded timeouts as
+/// `shared::redis_conn::connect`.
+fn lazy_redis(url: &str) -> Result<ConnectionManager, redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(5)))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_secs(1));
+    ConnectionManager::new_lazy_with_config(client, config)
+}
