@@ -96,7 +96,9 @@ impl IntentLabel {
     }
 
     pub fn parse(s: &str) -> Option<IntentLabel> {
-        IntentLabel::ALL.into_iter().find(|l| l.as_str() == s.trim())
+        IntentLabel::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s.trim())
     }
 }
 
@@ -121,7 +123,11 @@ impl Serialize for Source {
 impl<'de> Deserialize<'de> for Source {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Ok(if s == "rules" { Source::Rules } else { Source::Provider(s) })
+        Ok(if s == "rules" {
+            Source::Rules
+        } else {
+            Source::Provider(s)
+        })
     }
 }
 
@@ -141,7 +147,13 @@ pub struct Intent {
 
 impl Default for Intent {
     fn default() -> Self {
-        Intent { label: IntentLabel::Other, confidence: 0.0, source: Source::Rules, evidence: Vec::new(), tier: "" }
+        Intent {
+            label: IntentLabel::Other,
+            confidence: 0.0,
+            source: Source::Rules,
+            evidence: Vec::new(),
+            tier: "",
+        }
     }
 }
 
@@ -275,8 +287,10 @@ impl Analysis {
         set(&mut sig.linkedin, &p.linkedin, &mut sig.confidence.linkedin);
         set(&mut sig.address, &p.address, &mut sig.confidence.address);
         if let Some(phones) = &p.phones {
-            let v: Vec<String> =
-                phones.iter().filter_map(|s| crate::contact::phone::normalize(s).map(|p| p.e164)).collect();
+            let v: Vec<String> = phones
+                .iter()
+                .filter_map(|s| crate::contact::phone::normalize(s).map(|p| p.e164))
+                .collect();
             if !v.is_empty() {
                 sig.phones = v;
                 touched = true;

@@ -11,7 +11,11 @@ const USAGE: &str = "usage: workers analyze FILE.eml...\n       workers analyze 
 /// Run the command. `args` are the words after the program name, with or without the leading
 /// `analyze`. Returns the process exit code: 0, 1 when an item failed, 2 on a usage error.
 pub fn run(args: &[String], stdin: impl BufRead, mut stdout: impl Write) -> i32 {
-    let args: Vec<&str> = args.iter().map(String::as_str).skip_while(|a| *a == "analyze").collect();
+    let args: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .skip_while(|a| *a == "analyze")
+        .collect();
     if args.iter().any(|a| *a == "-h" || *a == "--help") {
         let _ = stdout.write_all(USAGE.as_bytes());
         return 0;
@@ -43,11 +47,17 @@ pub fn line_with(key: &str, value: &Value, a: &Analysis) -> String {
 }
 
 fn error_line(key: &str, value: &Value, err: &str) -> String {
-    format!("{{{}:{},\"error\":{}}}", Value::String(key.to_string()), value, Value::String(err.to_string()))
+    format!(
+        "{{{}:{},\"error\":{}}}",
+        Value::String(key.to_string()),
+        value,
+        Value::String(err.to_string())
+    )
 }
 
 fn guarded<F: FnOnce() -> Analysis>(f: F) -> Result<Analysis, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| "internal error: the analyser failed on this input".to_string())
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|_| "internal error: the analyser failed on this input".to_string())
 }
 
 fn run_files(files: &[&str], out: &mut impl Write) -> i32 {
@@ -83,7 +93,11 @@ fn run_text(mut stdin: impl BufRead, out: &mut impl Write) -> i32 {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                let _ = writeln!(out, "{}", error_line("id", &Value::Null, &format!("cannot read input: {e}")));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    error_line("id", &Value::Null, &format!("cannot read input: {e}"))
+                );
                 return 1;
             }
         }
@@ -111,7 +125,11 @@ fn run_text(mut stdin: impl BufRead, out: &mut impl Write) -> i32 {
             }
             Ok(_) => {
                 code = 1;
-                error_line("id", &Value::Null, "a line must be a JSON object {\"id\", \"text\"}")
+                error_line(
+                    "id",
+                    &Value::Null,
+                    "a line must be a JSON object {\"id\", \"text\"}",
+                )
             }
             Err(e) => {
                 code = 1;

@@ -4,20 +4,74 @@ use crate::analysis::Language;
 use crate::text::fold;
 
 const FR: &[&str] = &[
-    "le", "la", "les", "de", "des", "du", "et", "est", "un", "une", "je", "vous", "nous", "pour", "pas", "que",
-    "qui", "dans", "sur", "avec", "merci", "bonjour", "au", "aux", "ce", "cette", "mon", "ma", "mes", "votre",
-    "vos", "notre", "nos", "sont", "mais", "ou", "suis", "avez", "avons", "cordialement", "madame", "monsieur",
-    "ne", "plus", "tres", "bien", "il", "elle", "par", "en", "son", "sa", "ses", "leur", "si", "a", "y",
+    "le",
+    "la",
+    "les",
+    "de",
+    "des",
+    "du",
+    "et",
+    "est",
+    "un",
+    "une",
+    "je",
+    "vous",
+    "nous",
+    "pour",
+    "pas",
+    "que",
+    "qui",
+    "dans",
+    "sur",
+    "avec",
+    "merci",
+    "bonjour",
+    "au",
+    "aux",
+    "ce",
+    "cette",
+    "mon",
+    "ma",
+    "mes",
+    "votre",
+    "vos",
+    "notre",
+    "nos",
+    "sont",
+    "mais",
+    "ou",
+    "suis",
+    "avez",
+    "avons",
+    "cordialement",
+    "madame",
+    "monsieur",
+    "ne",
+    "plus",
+    "tres",
+    "bien",
+    "il",
+    "elle",
+    "par",
+    "en",
+    "son",
+    "sa",
+    "ses",
+    "leur",
+    "si",
+    "a",
+    "y",
 ];
 const EN: &[&str] = &[
-    "the", "and", "is", "are", "to", "of", "in", "for", "you", "we", "i", "our", "your", "with", "on", "be",
-    "this", "that", "it", "please", "thanks", "thank", "regards", "hello", "hi", "dear", "would", "could",
-    "will", "have", "has", "not", "from", "at", "as", "my", "me", "us", "an", "or", "do", "if", "can", "best",
+    "the", "and", "is", "are", "to", "of", "in", "for", "you", "we", "i", "our", "your", "with",
+    "on", "be", "this", "that", "it", "please", "thanks", "thank", "regards", "hello", "hi",
+    "dear", "would", "could", "will", "have", "has", "not", "from", "at", "as", "my", "me", "us",
+    "an", "or", "do", "if", "can", "best",
 ];
 const OTHER: &[&str] = &[
-    "der", "die", "das", "und", "ist", "nicht", "mit", "ich", "sie", "wir", "el", "los", "las", "y", "es",
-    "por", "para", "con", "una", "il", "gli", "che", "di", "per", "sono", "non", "een", "het", "van", "zijn",
-    "ik", "niet", "och", "att", "jag", "inte", "det", "och",
+    "der", "die", "das", "und", "ist", "nicht", "mit", "ich", "sie", "wir", "el", "los", "las",
+    "y", "es", "por", "para", "con", "una", "il", "gli", "che", "di", "per", "sono", "non", "een",
+    "het", "van", "zijn", "ik", "niet", "och", "att", "jag", "inte", "det", "och",
 ];
 
 /// Detect the language of a text (only its first 4 KB are read).
@@ -42,7 +96,11 @@ pub fn detect(text: &str) -> Language {
     }
     if fr == 0 && en == 0 && other == 0 {
         // no function word: accents are a hint of French
-        return if text.chars().any(|c| "éèêàçùœ".contains(c)) { Language::Fr } else { Language::Other };
+        return if text.chars().any(|c| "éèêàçùœ".contains(c)) {
+            Language::Fr
+        } else {
+            Language::Other
+        };
     }
     if other > fr && other > en {
         Language::Other
@@ -54,14 +112,24 @@ pub fn detect(text: &str) -> Language {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn detects() {
-        assert_eq!(detect("Bonjour, pourriez-vous m'envoyer le DIC ?"), Language::Fr);
-        assert_eq!(detect("Could you send us the latest factsheet?"), Language::En);
-        assert_eq!(detect("Können Sie mir bitte die Unterlagen schicken? Ich danke Ihnen und wir sind"), Language::Other);
+        assert_eq!(
+            detect("Bonjour, pourriez-vous m'envoyer le DIC ?"),
+            Language::Fr
+        );
+        assert_eq!(
+            detect("Could you send us the latest factsheet?"),
+            Language::En
+        );
+        assert_eq!(
+            detect("Können Sie mir bitte die Unterlagen schicken? Ich danke Ihnen und wir sind"),
+            Language::Other
+        );
         assert_eq!(detect("STOP"), Language::Other);
         assert_eq!(detect("Désinscription svp"), Language::Fr);
     }

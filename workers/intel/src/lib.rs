@@ -46,18 +46,26 @@ pub const KEYWORDS: usize = 10;
 /// a text body.
 pub fn analyze_message(raw: &[u8]) -> Analysis {
     let m = message::parse(raw);
-    analyze_input(&MessageInput { subject: &m.subject, body: &m.body, headers: m.headers.clone(), sender: m.sender.clone() })
+    analyze_input(&MessageInput {
+        subject: &m.subject,
+        body: &m.body,
+        headers: m.headers.clone(),
+        sender: m.sender.clone(),
+    })
 }
 
 /// Analyse a body, or only its ending (no headers).
 pub fn analyze_text(text: &str) -> Analysis {
-    analyze_input(&MessageInput { body: text, ..Default::default() })
+    analyze_input(&MessageInput {
+        body: text,
+        ..Default::default()
+    })
 }
 
 /// Analyse a message given by its parts.
 pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
     let prepared = body::prepare(input.body);
-    let sig = signature::extract(&prepared.own, &input.sender);
+    let mut sig = signature::extract(&prepared.own, &input.sender);
     // the author's words without the signature block
     let intent_lines: Vec<&str> = match signature::block::locate(&prepared.own) {
         Some(loc) if sig.block.is_some() => {
@@ -68,7 +76,11 @@ pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
     };
     let text = intent_lines.join("\n");
     let own_text = prepared.own_text();
-    let language = lang::detect(if text.trim().is_empty() { &own_text } else { &text });
+    let language = lang::detect(if text.trim().is_empty() {
+        &own_text
+    } else {
+        &text
+    });
     let intent = intent::classify(&intent::IntentInput {
         subject: input.subject,
         text: &text,
@@ -76,6 +88,10 @@ pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
         full_body: input.body,
         headers: &input.headers,
     });
+    // a delivery report is written by a mail system: it has no sender's signature
+    if intent.label == IntentLabel::Bounce {
+        sig = Signature::default();
+    }
     let mut people: Vec<&str> = Vec::new();
     if let Some(n) = sig.name.as_deref() {
         people.push(n);
@@ -83,5 +99,12 @@ pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
     let orgs: Vec<&str> = sig.company.as_deref().into_iter().collect();
     let entities = entities::extract(&own_text, &people, &orgs);
     let keywords = keywords::top(&format!("{} {}", input.subject, text), KEYWORDS);
-    Analysis { language, intent, signature: sig, entities, keywords, analyzer: ANALYZER_VERSION.to_string() }
+    Analysis {
+        language,
+        intent,
+        signature: sig,
+        entities,
+        keywords,
+        analyzer: ANALYZER_VERSION.to_string(),
+    }
 }

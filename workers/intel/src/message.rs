@@ -21,12 +21,18 @@ pub struct ParsedMessage {
 pub fn parse(raw: &[u8]) -> ParsedMessage {
     let raw = &raw[..raw.len().min(MAX_MESSAGE)];
     let Some(msg) = MessageParser::default().parse(raw) else {
-        return ParsedMessage { body: String::from_utf8_lossy(raw).into_owned(), ..Default::default() };
+        return ParsedMessage {
+            body: String::from_utf8_lossy(raw).into_owned(),
+            ..Default::default()
+        };
     };
     let subject = msg.subject().unwrap_or("").to_string();
     let from = msg.from().and_then(|a| a.first());
     let sender = SenderHints {
-        name: from.and_then(|a| a.name()).map(str::to_string).filter(|s| !s.trim().is_empty()),
+        name: from
+            .and_then(|a| a.name())
+            .map(str::to_string)
+            .filter(|s| !s.trim().is_empty()),
         email: from.and_then(|a| a.address()).map(str::to_string),
     };
     let raw_header = |name: &str| msg.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
@@ -43,26 +49,41 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
     };
     let is_report = |ct: Option<&mail_parser::ContentType<'_>>| {
         ct.is_some_and(|c| {
-            let (t, s) = (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or("").to_ascii_lowercase());
-            (t == "multipart" && s == "report" && c.attribute("report-type").is_some_and(|v| v.eq_ignore_ascii_case("delivery-status")))
+            let (t, s) = (
+                c.ctype().to_ascii_lowercase(),
+                c.subtype().unwrap_or("").to_ascii_lowercase(),
+            );
+            (t == "multipart"
+                && s == "report"
+                && c.attribute("report-type")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("delivery-status")))
                 || (t == "message" && (s == "delivery-status" || s == "global-delivery-status"))
         })
     };
-    headers.delivery_report = is_report(msg.content_type()) || msg.parts.iter().any(|p| is_report(p.content_type()));
+    headers.delivery_report =
+        is_report(msg.content_type()) || msg.parts.iter().any(|p| is_report(p.content_type()));
     let from_addr = sender.email.as_deref().unwrap_or("").to_ascii_lowercase();
     let local = from_addr.split('@').next().unwrap_or("");
     let from_name = sender.name.as_deref().unwrap_or("").to_ascii_lowercase();
-    headers.from_mail_system = matches!(local, "mailer-daemon" | "postmaster" | "mail-daemon" | "maildaemon" | "mailerdaemon")
-        || from_name.contains("mail delivery")
+    headers.from_mail_system = matches!(
+        local,
+        "mailer-daemon" | "postmaster" | "mail-daemon" | "maildaemon" | "mailerdaemon"
+    ) || from_name.contains("mail delivery")
         || from_name.contains("mailer-daemon")
         || from_name.contains("système de messagerie")
         || from_name.contains("systeme de messagerie")
         || (local.starts_with("microsoftexchange") && from_name.contains("outlook"));
     let body = msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
-    ParsedMessage { subject, body, headers, sender }
+    ParsedMessage {
+        subject,
+        body,
+        headers,
+        sender,
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

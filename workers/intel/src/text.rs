@@ -5,11 +5,12 @@ use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 /// Normalise a body: NFC, LF line ends, no-break and odd spaces to spaces, zero-width characters
 /// removed, trailing spaces cut, typographic apostrophes to `'`.
 pub fn normalize_body(text: &str) -> String {
-    let nfc: std::borrow::Cow<'_, str> = if is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
-        std::borrow::Cow::Borrowed(text)
-    } else {
-        std::borrow::Cow::Owned(text.nfc().collect())
-    };
+    let nfc: std::borrow::Cow<'_, str> =
+        if is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            std::borrow::Cow::Owned(text.nfc().collect())
+        };
     let mut out = String::with_capacity(nfc.len());
     let mut chars = nfc.chars().peekable();
     while let Some(c) = chars.next() {
@@ -20,10 +21,10 @@ pub fn normalize_body(text: &str) -> String {
                 }
                 out.push('\n');
             }
-            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{2002}' | '\u{2003}' | '\t' | '\u{3000}' => {
-                out.push(' ')
-            }
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{ad}' | '\u{200e}' | '\u{200f}' => {}
+            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{2002}' | '\u{2003}' | '\t'
+            | '\u{3000}' => out.push(' '),
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{ad}' | '\u{200e}'
+            | '\u{200f}' => {}
             '\u{2019}' | '\u{2018}' | '\u{02bc}' => out.push('\''),
             '\u{2028}' | '\u{2029}' | '\u{0b}' | '\u{0c}' => out.push('\n'),
             c if c.is_control() && c != '\n' => {}
@@ -41,7 +42,8 @@ pub fn normalize_body(text: &str) -> String {
     res
 }
 
-/// Lower-case and strip diacritics of Latin letters, for matching (`É` → `e`, `œ` → `oe`).
+/// Lower-case and strip diacritics of Latin letters, for matching (`É` → `e`, `œ` → `oe`). The
+/// result is ASCII: letters of other scripts become `x`, other symbols a space.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -56,7 +58,9 @@ fn fold_char(c: char, out: &mut String) {
         return;
     }
     let r = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'ā' | 'ą' => "a",
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'ā' | 'ą' => {
+            "a"
+        }
         'ç' | 'Ç' | 'ć' | 'č' => "c",
         'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ē' | 'ę' | 'ě' => "e",
         'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
@@ -73,12 +77,10 @@ fn fold_char(c: char, out: &mut String) {
         '\u{2019}' | '\u{2018}' => "'",
         '\u{2013}' | '\u{2014}' => "-",
         '«' | '»' | '\u{201c}' | '\u{201d}' => "\"",
-        _ => {
-            for l in c.to_lowercase() {
-                out.push(l);
-            }
-            return;
-        }
+        // other scripts and symbols: ASCII only, so that the regex engines stay on their fast paths
+        c if c.is_alphabetic() => "x",
+        c if c.is_numeric() => "0",
+        _ => " ",
     };
     out.push_str(r);
 }
@@ -96,7 +98,9 @@ pub fn is_capitalized(w: &str) -> bool {
         Some(c) if c.is_uppercase() => {}
         _ => return false,
     }
-    w.chars().any(|c| c.is_lowercase()) && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.')
+    w.chars().any(|c| c.is_lowercase())
+        && w.chars()
+            .all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.')
 }
 
 /// `DELACROIX`, `LE BRAS`: all letters upper-case, at least two letters.
@@ -137,12 +141,34 @@ pub fn tail(s: &str, max: usize) -> &str {
 
 /// Words of a line (letters, digits, `-`, `'`, `&`, `.` kept inside words).
 pub fn words(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '|' | '/' | '"'))
-        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | '«' | '»' | '*') && c != '&'))
-        .filter(|w| !w.is_empty())
+    s.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '|' | '/' | '"')
+    })
+    .map(|w| w.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | '«' | '»' | '*') && c != '&'))
+    .filter(|w| !w.is_empty())
+}
+
+/// Compile a constant pattern of this crate. Every pattern is exercised by the unit tests, so a
+/// failure here is a programming error found before release, never an input-dependent one.
+/// Word boundaries are ASCII ones (`(?-u:\b)`): Unicode boundaries make the fast engines give up
+/// on non-ASCII text, and the matched texts are folded to ASCII anyway.
+#[allow(clippy::expect_used)]
+pub fn re(pattern: &str) -> regex::Regex {
+    regex::Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).expect("constant regex of crm-intel")
+}
+
+/// Aho-Corasick matcher over constant patterns (leftmost-first, ASCII case-insensitive).
+#[allow(clippy::expect_used)]
+pub fn ac(patterns: &[&str]) -> aho_corasick::AhoCorasick {
+    aho_corasick::AhoCorasickBuilder::new()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .ascii_case_insensitive(true)
+        .build(patterns)
+        .expect("constant patterns of crm-intel")
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -169,21 +195,4 @@ mod tests {
         assert_eq!(truncate("éé", 3), "é");
         assert_eq!(tail("éé", 3), "é");
     }
-}
-
-/// Compile a constant pattern of this crate. Every pattern is exercised by the unit tests, so a
-/// failure here is a programming error found before release, never an input-dependent one.
-#[allow(clippy::expect_used)]
-pub fn re(pattern: &str) -> regex::Regex {
-    regex::Regex::new(pattern).expect("constant regex of crm-intel")
-}
-
-/// Aho-Corasick matcher over constant patterns (leftmost-first, ASCII case-insensitive).
-#[allow(clippy::expect_used)]
-pub fn ac(patterns: &[&str]) -> aho_corasick::AhoCorasick {
-    aho_corasick::AhoCorasickBuilder::new()
-        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .ascii_case_insensitive(true)
-        .build(patterns)
-        .expect("constant patterns of crm-intel")
 }

@@ -1,7 +1,7 @@
 //! Legal disclaimers and regulatory footers at the end of the author's text.
 
-use crate::text::fold;
 use crate::text::ac;
+use crate::text::fold;
 use aho_corasick::AhoCorasick;
 use std::sync::LazyLock;
 
@@ -103,6 +103,7 @@ pub fn paragraphs(lines: &[&str]) -> Vec<(usize, usize)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -120,7 +121,13 @@ mod tests {
 
     #[test]
     fn legal_lines_inside_a_signature_are_not_a_disclaimer() {
-        let lines = vec!["Cordialement,", "", "Romain Tessaro", "Tessaro Courtage", "N° ORIAS : 14 005 812"];
+        let lines = vec![
+            "Cordialement,",
+            "",
+            "Romain Tessaro",
+            "Tessaro Courtage",
+            "N° ORIAS : 14 005 812",
+        ];
         assert_eq!(disclaimer_start(&lines), None);
     }
 }

@@ -8,6 +8,8 @@ use crate::text;
 
 /// Longest body (bytes) that is analysed; the rest of a huge message is ignored.
 pub const MAX_BODY: usize = 256 * 1024;
+/// Bytes of the end of a huge body kept beside its beginning.
+const TAIL_KEPT: usize = 16 * 1024;
 
 /// The author's text, split.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,7 +31,15 @@ impl Prepared {
 
 /// Split a body (plain text) into own text, quotes and disclaimer.
 pub fn prepare(body: &str) -> Prepared {
-    let norm = text::normalize_body(text::truncate(body, MAX_BODY));
+    // a huge body keeps its beginning and its end (where the signature is)
+    let norm = if body.len() > MAX_BODY {
+        let head = text::truncate(body, MAX_BODY - TAIL_KEPT);
+        let tail = text::tail(body, TAIL_KEPT);
+        let tail = tail.split_once('\n').map_or(tail, |(_, t)| t);
+        text::normalize_body(&format!("{head}\n{tail}"))
+    } else {
+        text::normalize_body(body)
+    };
     let lines: Vec<&str> = norm.split('\n').collect();
     let (own_end, quoted) = match quote::quote_start(&lines) {
         Some(i) => (i, Some(lines[i..].join("\n"))),
@@ -55,10 +65,15 @@ pub fn prepare(body: &str) -> Prepared {
     while own.first().is_some_and(|l| l.trim().is_empty()) {
         own.remove(0);
     }
-    Prepared { own: own.into_iter().map(str::to_string).collect(), quoted, disclaimer }
+    Prepared {
+        own: own.into_iter().map(str::to_string).collect(),
+        quoted,
+        disclaimer,
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -7,24 +7,33 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[\s_*-]*(-{2,}|_{2,}|={2,}|\*{2,})?\s*(original message|message d'origine|message original|forwarded message|message transfere|messages? transfere|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale)\s*:?\s*(-{2,}|_{2,}|={2,}|\*{2,})?[\s_*-]*$")
+    re(
+        r"^[\s_*-]*(-{2,}|_{2,}|={2,}|\*{2,})?\s*(original message|message d'origine|message original|forwarded message|message transfere|messages? transfere|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale)\s*:?\s*(-{2,}|_{2,}|={2,}|\*{2,})?[\s_*-]*$",
+    )
 });
 static FORWARD_INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(debut du message (reexpedie|transfere)|begin forwarded message|-+ ?forwarded by\b.*|anfang der weitergeleiteten nachricht)\s*:?$")
+    re(
+        r"^(debut du message (reexpedie|transfere)|begin forwarded message|-+ ?forwarded by\b.*|anfang der weitergeleiteten nachricht)\s*:?$",
+    )
 });
 static HEADER_FROM: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\*?(de|from|von|da|exp[ée]diteur)\s*\*?\s?:\s*\S"));
 static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^\*?(envoye|sent|date|a|to|objet|subject|an|gesendet|betreff|cc|datum|destinataire|envoye le)\s*\*?\s?:")
+    re(
+        r"^\*?(envoye|sent|date|a|to|objet|subject|an|gesendet|betreff|cc|datum|destinataire|envoye le)\s*\*?\s?:",
+    )
 });
 static WROTE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(le |on |am |el |il |op )?.{0,300}?\b(a ecrit|wrote|schrieb|escribio|ha scritto|schreef)\s*(\S+\s*){0,3}:\s*$")
+    re(
+        r"^(le |on |am |el |il |op )?.{0,300}?\b(a ecrit|wrote|schrieb|escribio|ha scritto|schreef)\s*(\S+\s*){0,3}:\s*$",
+    )
 });
-static NOTES_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(:\d{2})?\s*(am|pm)?\s*$")
-});
+static NOTES_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(:\d{2})?\s*(am|pm)?\s*$"));
 static DEVICE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(envoye (de|depuis|a partir de) (mon|ma|l'application|un)\b.{0,40}|sent from (my )?.{1,40}|sent via .{1,40}|get outlook for \w+|obtenir outlook pour \w+|telechargez outlook pour \w+|envoye de mon \w+|envoye avec .{1,30}|von meinem .{1,30} gesendet|gesendet von meinem .{1,30})$")
+    re(
+        r"^(envoye (de|depuis|a partir de) (mon|ma|l'application|un)\b.{0,40}|sent from (my )?.{1,40}|sent via .{1,40}|get outlook for \w+|obtenir outlook pour \w+|telechargez outlook pour \w+|envoye de mon \w+|envoye avec .{1,30}|von meinem .{1,30} gesendet|gesendet von meinem .{1,30})$",
+    )
 });
 
 /// "Envoyé de mon iPhone", "Sent from my Galaxy", "Obtenir Outlook pour Android".
@@ -33,7 +42,7 @@ pub fn is_device_line(line: &str) -> bool {
     if t.is_empty() || t.len() > 80 {
         return false;
     }
-    DEVICE.is_match(&fold(t).trim_end_matches('.').to_string())
+    DEVICE.is_match(fold(t).trim_end_matches('.'))
 }
 
 /// Index of the first line of the quoted history, if any.
@@ -54,7 +63,10 @@ pub fn quote_start(lines: &[&str]) -> Option<usize> {
         if SEPARATOR.is_match(&f) || FORWARD_INTRO.is_match(&f) {
             return Some(i);
         }
-        if (t.starts_with("___") || t.starts_with("---")) && t.chars().all(|c| c == '_' || c == '-') && t.len() >= 10 {
+        if (t.starts_with("___") || t.starts_with("---"))
+            && t.chars().all(|c| c == '_' || c == '-')
+            && t.len() >= 10
+        {
             // Outlook separator line followed by a header block
             if header_block_at(lines, i + 1) {
                 return Some(i);
@@ -67,9 +79,19 @@ pub fn quote_start(lines: &[&str]) -> Option<usize> {
         if wrote_at(lines, i) {
             return Some(i);
         }
-        if NOTES_HEADER.is_match(&f) && lines.iter().skip(i + 1).take(3).any(|l| fold(l.trim()).starts_with("to:")) {
+        if NOTES_HEADER.is_match(&f)
+            && lines
+                .iter()
+                .skip(i + 1)
+                .take(3)
+                .any(|l| fold(l.trim()).starts_with("to:"))
+        {
             // Lotus Notes: "Name@DOMAIN\n12/01/2000 08:00 AM\nTo: ..." (start at the name line)
-            let start = if i > 0 && !lines[i - 1].trim().is_empty() { i - 1 } else { i };
+            let start = if i > 0 && !lines[i - 1].trim().is_empty() {
+                i - 1
+            } else {
+                i
+            };
             return Some(start);
         }
     }
@@ -133,6 +155,7 @@ fn header_block_at(lines: &[&str], i: usize) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -143,26 +166,49 @@ mod tests {
 
     #[test]
     fn french_gmail_wrapped() {
-        assert_eq!(start("Merci\n\nLe mar. 4 nov. 2025 à 11:02, Nathalie <\nn@x.fr> a écrit :\n> Bonjour"), Some(2));
+        assert_eq!(
+            start("Merci\n\nLe mar. 4 nov. 2025 à 11:02, Nathalie <\nn@x.fr> a écrit :\n> Bonjour"),
+            Some(2)
+        );
     }
 
     #[test]
     fn outlook_french_header_block() {
-        assert_eq!(start("OK\nJean\n\nDe : Julien <j@x.fr>\nEnvoyé : lundi 17 novembre 2025 16:48\nÀ : Odile\nObjet : Test"), Some(3));
+        assert_eq!(
+            start(
+                "OK\nJean\n\nDe : Julien <j@x.fr>\nEnvoyé : lundi 17 novembre 2025 16:48\nÀ : Odile\nObjet : Test"
+            ),
+            Some(3)
+        );
     }
 
     #[test]
     fn english_and_german() {
-        assert_eq!(start("Fine.\n\nOn Mon, 3 Nov 2025 at 10:00, Paul Smith <p@x.com> wrote:\n> hi"), Some(2));
-        assert_eq!(start("Gut.\n\n-----Original Message-----\nFrom: A\nSent: B"), Some(2));
-        assert_eq!(start("Gut.\n\nVon: Anna <a@b.de>\nGesendet: Montag\nAn: Paul\nBetreff: X"), Some(2));
+        assert_eq!(
+            start("Fine.\n\nOn Mon, 3 Nov 2025 at 10:00, Paul Smith <p@x.com> wrote:\n> hi"),
+            Some(2)
+        );
+        assert_eq!(
+            start("Gut.\n\n-----Original Message-----\nFrom: A\nSent: B"),
+            Some(2)
+        );
+        assert_eq!(
+            start("Gut.\n\nVon: Anna <a@b.de>\nGesendet: Montag\nAn: Paul\nBetreff: X"),
+            Some(2)
+        );
         assert_eq!(start("Bien.\n-----Message d'origine-----\nDe : A"), Some(1));
     }
 
     #[test]
     fn plain_text_has_no_quote() {
-        assert_eq!(start("Bonjour,\nDe : mon côté tout va bien.\nCordialement"), None);
-        assert_eq!(start("Le comité a écrit un rapport que je vous transmets."), None);
+        assert_eq!(
+            start("Bonjour,\nDe : mon côté tout va bien.\nCordialement"),
+            None
+        );
+        assert_eq!(
+            start("Le comité a écrit un rapport que je vous transmets."),
+            None
+        );
     }
 
     #[test]

@@ -4,8 +4,11 @@ use crate::text::re;
 use regex::Regex;
 use std::sync::LazyLock;
 
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}",
+    )
+});
 
 /// Email addresses in order of appearance, without duplicates (case-insensitive).
 pub fn find(text: &str) -> Vec<(usize, usize, String)> {
@@ -24,12 +27,16 @@ pub fn find_all(text: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     #[test]
     fn finds_addresses() {
         assert_eq!(
             super::find_all("E : camille.roussel@ondine-multigestion.com | m.rey@reyfils-fo.ch."),
-            vec!["camille.roussel@ondine-multigestion.com", "m.rey@reyfils-fo.ch"]
+            vec![
+                "camille.roussel@ondine-multigestion.com",
+                "m.rey@reyfils-fo.ch"
+            ]
         );
     }
 }

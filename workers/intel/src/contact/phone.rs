@@ -10,20 +10,26 @@ use std::sync::LazyLock;
 /// Most numbers looked up in one text (the library's per-country metadata is costly on first use).
 pub const MAX_PER_TEXT: usize = 24;
 
-static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:\+|\b00|\(|\b)\d(?:[ .\-]{0,2}(?:\(0\)|\(\d{1,4}\)|\d)){6,17}\b")
-});
-static NANP: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:\+?1[ .\-]?)?\(?[2-9]\d{2}\)?[ .\-]?\d{3}[ .\-]\d{4}$"));
+static CANDIDATE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:\+|\b00|\(|\b)\d(?:[ .\-]{0,2}(?:\(0\)|\(\d{1,4}\)|\d)){6,17}\b"));
+static NANP: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:\+?1[ .\-]?)?\(?[2-9]\d{2}\)?[ .\-]?\d{3}[ .\-]\d{4}$"));
 static MOBILE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:^|[\s(|:./-])(mob|mobile|portable|port|gsm|cell|cellular|cellulaire|handy|m)\s*[.:]?\s*$")
+    re(
+        r"(?:^|[\s(|:./-])(mob|mobile|portable|port|gsm|cell|cellular|cellulaire|handy|m)\s*[.:]?\s*$",
+    )
 });
 static FAX_LABEL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[\s(|:./-])(fax|telefax|telecopie|f)\s*[.:]?\s*$"));
 static LANDLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:^|[\s(|:./-])(tel|tel\. standard|tel standard|telephone|phone|ph|t|p|d|o|ligne directe|direct|direct line|desk|bureau|standard|switchboard|office|fixe|work)\s*[.:]?\s*$")
+    re(
+        r"(?:^|[\s(|:./-])(tel|tel\. standard|tel standard|telephone|phone|ph|t|p|d|o|ligne directe|direct|direct line|desk|bureau|standard|switchboard|office|fixe|work)\s*[.:]?\s*$",
+    )
 });
 static NOT_PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(orias|siret|siren|rcs|tva|vat|capital|iban|bic|rib|n°|no\.|numero|num\.|agrement|gp-|cpi|carte|dossier|contrat|compte|account|isin|ref|reference|client|associe|adherent|police|matricule|code)\s*[:.]?\s*$")
+    re(
+        r"(orias|siret|siren|rcs|tva|vat|capital|iban|bic|rib|n°|no\.|numero|num\.|agrement|gp-|cpi|carte|dossier|contrat|compte|account|isin|ref|reference|client|associe|adherent|police|matricule|code)\s*[:.]?\s*$",
+    )
 });
 
 /// Read one number as written (`01 42 00 00 00`, `+33 (0)1 42...`, `(713) 853-0380`) into E.164.
@@ -69,7 +75,10 @@ pub fn normalize(raw: &str) -> Option<Phone> {
     if e164.starts_with("+33") && e164.len() != 12 {
         return None;
     }
-    let mut kind = match parsed.as_ref().map(|n| n.number_type(&phonenumber::metadata::DATABASE)) {
+    let mut kind = match parsed
+        .as_ref()
+        .map(|n| n.number_type(&phonenumber::metadata::DATABASE))
+    {
         Some(phonenumber::Type::Mobile) => PhoneKind::Mobile,
         Some(phonenumber::Type::FixedLine) => PhoneKind::Landline,
         _ => PhoneKind::Unknown,
@@ -81,7 +90,11 @@ pub fn normalize(raw: &str) -> Option<Phone> {
             _ => PhoneKind::Unknown,
         };
     }
-    Some(Phone { e164, kind, raw: t.to_string() })
+    Some(Phone {
+        e164,
+        kind,
+        raw: t.to_string(),
+    })
 }
 
 /// A number found in a line.
@@ -123,9 +136,13 @@ pub fn find_in_line(line: &str) -> Vec<FoundPhone> {
         if NOT_PHONE_CONTEXT.is_match(label) {
             continue;
         }
-        let Some(mut phone) = normalize(raw) else { continue };
+        let Some(mut phone) = normalize(raw) else {
+            continue;
+        };
         let after_label = fold(after_t.get(..after_t.len().min(14)).unwrap_or(""));
-        let fax = FAX_LABEL.is_match(label) || after_label.starts_with("(fax") || after_label.starts_with("fax");
+        let fax = FAX_LABEL.is_match(label)
+            || after_label.starts_with("(fax")
+            || after_label.starts_with("fax");
         if MOBILE_LABEL.is_match(label)
             || after_label.starts_with("(mob")
             || after_label.starts_with("(cell")
@@ -135,7 +152,12 @@ pub fn find_in_line(line: &str) -> Vec<FoundPhone> {
         } else if LANDLINE_LABEL.is_match(label) && phone.kind == PhoneKind::Unknown {
             phone.kind = PhoneKind::Landline;
         }
-        out.push(FoundPhone { phone, start: m.start(), end: m.end(), fax });
+        out.push(FoundPhone {
+            phone,
+            start: m.start(),
+            end: m.end(),
+            fax,
+        });
         prev_end = m.end();
     }
     out
@@ -161,6 +183,7 @@ pub fn find_all(text: &str) -> Vec<FoundPhone> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -173,7 +196,10 @@ mod tests {
         assert_eq!(e164("01 99 00 23 41").as_deref(), Some("+33199002341"));
         assert_eq!(e164("06.39.98.21.47").as_deref(), Some("+33639982147"));
         assert_eq!(e164("0261914471").as_deref(), Some("+33261914471"));
-        assert_eq!(e164("+33 (0)4 65 71 48 20").as_deref(), Some("+33465714820"));
+        assert_eq!(
+            e164("+33 (0)4 65 71 48 20").as_deref(),
+            Some("+33465714820")
+        );
         assert_eq!(e164("+33.1.99.00.64.21").as_deref(), Some("+33199006421"));
         assert_eq!(e164("0033 1 42 00 00 00").as_deref(), Some("+33142000000"));
     }
@@ -189,13 +215,20 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert_eq!(normalize("06 12 34 56 78").map(|p| p.kind), Some(PhoneKind::Mobile));
-        assert_eq!(normalize("01 42 00 00 00").map(|p| p.kind), Some(PhoneKind::Landline));
+        assert_eq!(
+            normalize("06 12 34 56 78").map(|p| p.kind),
+            Some(PhoneKind::Mobile)
+        );
+        assert_eq!(
+            normalize("01 42 00 00 00").map(|p| p.kind),
+            Some(PhoneKind::Landline)
+        );
     }
 
     #[test]
     fn labels_and_fax() {
-        let f = find_in_line("Tél. : 02 61 91 33 70 – Mob. : 06 39 98 57 12 – Fax : 02 61 91 33 71");
+        let f =
+            find_in_line("Tél. : 02 61 91 33 70 – Mob. : 06 39 98 57 12 – Fax : 02 61 91 33 71");
         assert_eq!(f.len(), 3);
         assert_eq!(f[1].phone.kind, PhoneKind::Mobile);
         assert!(f[2].fax && !f[0].fax && !f[1].fax);

@@ -5,7 +5,9 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?i)\b(?:https?://|www\.)[^\s<>"'|,;()\[\]]+|\b[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.(?:fr|com|net|org|eu|lu|ch|be|de|uk|io|co|info|biz|it|es|nl|pt|se|no|dk|fi|at|ie|us|ca|finance|bank|immo|paris|law|ai|app|pro|monaco|mc)\b(?:/[^\s<>"'|,;()\[\]]*)?"#)
+    re(
+        r#"(?i)\b(?:https?://|www\.)[^\s<>"'|,;()\[\]]+|\b[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.(?:fr|com|net|org|eu|lu|ch|be|de|uk|io|co|info|biz|it|es|nl|pt|se|no|dk|fi|at|ie|us|ca|finance|bank|immo|paris|law|ai|app|pro|monaco|mc)\b(?:/[^\s<>"'|,;()\[\]]*)?"#,
+    )
 });
 
 /// A URL found in text.
@@ -24,13 +26,17 @@ pub fn find(text: &str) -> Vec<FoundUrl> {
     for m in URL.find_iter(text) {
         let before = text[..m.start()].chars().next_back();
         let after = text[m.end()..].chars().next();
-        if matches!(before, Some('@' | '.' | '-' | '_' | '/')) || before.is_some_and(char::is_alphanumeric) {
+        if matches!(before, Some('@' | '.' | '-' | '_' | '/'))
+            || before.is_some_and(char::is_alphanumeric)
+        {
             continue;
         }
         if matches!(after, Some('@')) {
             continue;
         }
-        let u = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '>']);
+        let u = m
+            .as_str()
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '>']);
         if u.len() < 4 {
             continue;
         }
@@ -42,23 +48,35 @@ pub fn find(text: &str) -> Vec<FoundUrl> {
         }
         let linkedin = lower.contains("linkedin.com/");
         if !out.iter().any(|f| f.url.eq_ignore_ascii_case(u)) {
-            out.push(FoundUrl { start: m.start(), end: m.start() + u.len(), url: u.to_string(), linkedin });
+            out.push(FoundUrl {
+                start: m.start(),
+                end: m.start() + u.len(),
+                url: u.to_string(),
+                linkedin,
+            });
         }
     }
     out
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn urls_and_linkedin() {
-        let f = find("W : ondine-multigestion.com\nL : linkedin.com/in/camilleroussel\nmail a.b@c-d.fr https://www.x.fr/.");
+        let f = find(
+            "W : ondine-multigestion.com\nL : linkedin.com/in/camilleroussel\nmail a.b@c-d.fr https://www.x.fr/.",
+        );
         let urls: Vec<_> = f.iter().map(|u| (u.url.as_str(), u.linkedin)).collect();
         assert_eq!(
             urls,
-            vec![("ondine-multigestion.com", false), ("linkedin.com/in/camilleroussel", true), ("https://www.x.fr/", false)]
+            vec![
+                ("ondine-multigestion.com", false),
+                ("linkedin.com/in/camilleroussel", true),
+                ("https://www.x.fr/", false)
+            ]
         );
     }
 

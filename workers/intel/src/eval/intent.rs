@@ -21,8 +21,12 @@ pub struct IntentReport {
 }
 
 pub fn evaluate(dir: &Path) -> Result<IntentReport> {
-    let csv = std::fs::read_to_string(dir.join("labels.csv")).with_context(|| format!("reading {}/labels.csv", dir.display()))?;
-    let mut per: BTreeMap<IntentLabel, Prf> = IntentLabel::ALL.iter().map(|l| (*l, Prf::default())).collect();
+    let csv = std::fs::read_to_string(dir.join("labels.csv"))
+        .with_context(|| format!("reading {}/labels.csv", dir.display()))?;
+    let mut per: BTreeMap<IntentLabel, Prf> = IntentLabel::ALL
+        .iter()
+        .map(|l| (*l, Prf::default()))
+        .collect();
     let mut r = IntentReport::default();
     let (mut correct, mut lang_ok) = (0, 0);
     let mut bins = [(0.0f64, 0usize, 0usize); 5];
@@ -31,8 +35,10 @@ pub fn evaluate(dir: &Path) -> Result<IntentReport> {
         if cols.len() < 2 || cols[0].is_empty() {
             continue;
         }
-        let gold = IntentLabel::parse(cols[1]).with_context(|| format!("unknown label {}", cols[1]))?;
-        let raw = std::fs::read(dir.join(cols[0])).with_context(|| format!("reading {}", cols[0]))?;
+        let gold =
+            IntentLabel::parse(cols[1]).with_context(|| format!("unknown label {}", cols[1]))?;
+        let raw =
+            std::fs::read(dir.join(cols[0])).with_context(|| format!("reading {}", cols[0]))?;
         let a = crate::analyze_message(&raw);
         let pred = a.intent.label;
         r.n += 1;
@@ -49,7 +55,11 @@ pub fn evaluate(dir: &Path) -> Result<IntentReport> {
             if let Some(p) = per.get_mut(&pred) {
                 p.fp += 1;
             }
-            r.errors.push((cols[0].to_string(), gold.as_str().to_string(), pred.as_str().to_string()));
+            r.errors.push((
+                cols[0].to_string(),
+                gold.as_str().to_string(),
+                pred.as_str().to_string(),
+            ));
         }
         let t = r.tiers.entry(a.intent.tier.to_string()).or_insert((0, 0));
         t.1 += 1;
@@ -75,11 +85,23 @@ pub fn evaluate(dir: &Path) -> Result<IntentReport> {
         r.ece = bins
             .iter()
             .filter(|b| b.1 > 0)
-            .map(|b| (b.1 as f64 / r.n as f64) * ((b.0 / b.1 as f64) - (b.2 as f64 / b.1 as f64)).abs())
+            .map(|b| {
+                (b.1 as f64 / r.n as f64) * ((b.0 / b.1 as f64) - (b.2 as f64 / b.1 as f64)).abs()
+            })
             .sum();
     }
-    r.per_label = per.iter().map(|(l, p)| (l.as_str().to_string(), *p)).collect();
-    let used: Vec<&Prf> = per.values().filter(|p| p.support() > 0 || p.fp > 0).collect();
-    r.macro_f1 = if used.is_empty() { 0.0 } else { used.iter().map(|p| p.f1()).sum::<f64>() / used.len() as f64 };
+    r.per_label = per
+        .iter()
+        .map(|(l, p)| (l.as_str().to_string(), *p))
+        .collect();
+    let used: Vec<&Prf> = per
+        .values()
+        .filter(|p| p.support() > 0 || p.fp > 0)
+        .collect();
+    r.macro_f1 = if used.is_empty() {
+        0.0
+    } else {
+        used.iter().map(|p| p.f1()).sum::<f64>() / used.len() as f64
+    };
     Ok(r)
 }

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 
-pub const FIELDS: [&str; 8] = ["name", "title", "company", "phones", "emails", "urls", "linkedin", "address"];
+pub const FIELDS: [&str; 8] = [
+    "name", "title", "company", "phones", "emails", "urls", "linkedin", "address",
+];
 
 /// Expected fields (absent ones are `None` / empty; `None` for a whole list means "not annotated").
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -38,8 +40,14 @@ pub struct SignatureReport {
 
 /// Compare predictions with gold; `annotated` lists the fields the data set annotates.
 pub fn score(items: &[(String, Gold, Signature)], annotated: &[&str]) -> SignatureReport {
-    let mut per: Vec<(String, Prf)> = annotated.iter().map(|f| (f.to_string(), Prf::default())).collect();
-    let mut r = SignatureReport { n: items.len(), ..Default::default() };
+    let mut per: Vec<(String, Prf)> = annotated
+        .iter()
+        .map(|f| (f.to_string(), Prf::default()))
+        .collect();
+    let mut r = SignatureReport {
+        n: items.len(),
+        ..Default::default()
+    };
     for (id, g, s) in items {
         let mut all = true;
         for (field, prf) in per.iter_mut() {
@@ -66,13 +74,23 @@ pub fn score(items: &[(String, Gold, Signature)], annotated: &[&str]) -> Signatu
     r
 }
 
-fn scalar(prf: &mut Prf, g: &Option<String>, p: &Option<String>, f: impl Fn(Option<&str>) -> Option<String>) -> (String, String) {
+fn scalar(
+    prf: &mut Prf,
+    g: &Option<String>,
+    p: &Option<String>,
+    f: impl Fn(Option<&str>) -> Option<String>,
+) -> (String, String) {
     let (g, p) = (f(g.as_deref()), f(p.as_deref()));
     prf.add_scalar(g.as_deref(), p.as_deref());
     (format!("{g:?}"), format!("{p:?}"))
 }
 
-fn list(prf: &mut Prf, g: &Option<Vec<String>>, p: &[String], f: impl Fn(&[String]) -> Vec<String>) -> (String, String) {
+fn list(
+    prf: &mut Prf,
+    g: &Option<Vec<String>>,
+    p: &[String],
+    f: impl Fn(&[String]) -> Vec<String>,
+) -> (String, String) {
     let g = f(g.as_deref().unwrap_or(&[]));
     let p = f(p);
     prf.add_set(&g, &p);
@@ -81,7 +99,8 @@ fn list(prf: &mut Prf, g: &Option<Vec<String>>, p: &[String], f: impl Fn(&[Strin
 
 /// The French endings.
 pub fn evaluate_fr(path: &Path) -> Result<SignatureReport> {
-    let data = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let data =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut items = Vec::new();
     for (i, line) in data.lines().enumerate() {
         if line.trim().is_empty() {
@@ -95,7 +114,11 @@ pub fn evaluate_fr(path: &Path) -> Result<SignatureReport> {
         }
         let it: Item = serde_json::from_str(line).with_context(|| format!("line {}", i + 1))?;
         let a = crate::analyze_text(&it.text);
-        items.push((it.id.unwrap_or_else(|| format!("line-{}", i + 1)), it.fields, a.signature));
+        items.push((
+            it.id.unwrap_or_else(|| format!("line-{}", i + 1)),
+            it.fields,
+            a.signature,
+        ));
     }
     Ok(score(&items, &FIELDS))
 }
@@ -114,32 +137,64 @@ pub fn evaluate_quagga(dir: &Path) -> Result<SignatureReport> {
     let mut items = Vec::new();
     for ann in names {
         let txt = ann.with_extension("");
-        let Ok(raw) = std::fs::read(&txt) else { continue };
-        let v: Value = serde_json::from_slice(&std::fs::read(&ann)?).with_context(|| format!("parsing {}", ann.display()))?;
+        let Ok(raw) = std::fs::read(&txt) else {
+            continue;
+        };
+        let v: Value = serde_json::from_slice(&std::fs::read(&ann)?)
+            .with_context(|| format!("parsing {}", ann.display()))?;
         let gold = quagga_gold(&v);
         let a = crate::analyze_message(&raw);
-        let id = txt.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let id = txt
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         items.push((id, gold, a.signature));
     }
-    Ok(score(&items, &["name", "title", "company", "phones", "emails", "address"]))
+    Ok(score(
+        &items,
+        &["name", "title", "company", "phones", "emails", "address"],
+    ))
 }
 
 fn quagga_gold(v: &Value) -> Gold {
     let empty = Vec::new();
-    let dens = v.get("denotations").and_then(Value::as_array).unwrap_or(&empty);
+    let dens = v
+        .get("denotations")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
     let span = |d: &Value| -> (u64, u64, String, String) {
         (
             d.get("start").and_then(Value::as_u64).unwrap_or(0),
             d.get("end").and_then(Value::as_u64).unwrap_or(0),
-            d.get("type").and_then(Value::as_str).unwrap_or("").to_string(),
-            d.get("text").and_then(Value::as_str).unwrap_or("").to_string(),
+            d.get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            d.get("text")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
         )
     };
     let all: Vec<_> = dens.iter().map(span).collect();
-    let cut = all.iter().filter(|d| d.2 == "Header" && d.0 > 0).map(|d| d.0).min().unwrap_or(u64::MAX);
+    let cut = all
+        .iter()
+        .filter(|d| d.2 == "Header" && d.0 > 0)
+        .map(|d| d.0)
+        .min()
+        .unwrap_or(u64::MAX);
     let top: Vec<_> = all.iter().filter(|d| d.1 <= cut).collect();
-    let first = |t: &str| top.iter().find(|d| d.2 == t).map(|d| d.3.trim().to_string());
-    let many = |t: &str| top.iter().filter(|d| d.2 == t).map(|d| d.3.trim().to_string()).collect::<Vec<_>>();
+    let first = |t: &str| {
+        top.iter()
+            .find(|d| d.2 == t)
+            .map(|d| d.3.trim().to_string())
+    };
+    let many = |t: &str| {
+        top.iter()
+            .filter(|d| d.2 == t)
+            .map(|d| d.3.trim().to_string())
+            .collect::<Vec<_>>()
+    };
     Gold {
         name: first("Body/Signature/Name").or_else(|| first("Body/Outro/Name")),
         title: first("Body/Signature/Position"),

@@ -24,16 +24,23 @@ pub struct HeaderEvidence {
 }
 
 static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"undeliver|undelivered|delivery status notification|delivery (failure|failed|has failed|notification)|mail delivery failed|returned mail|returned to sender|non remis|non distribu|echec de (la )?(remise|distribution)|message non (delivre|remis)|retour a l'expediteur|failure notice|unzustellbar|nicht zustellbar|undeliverable")
+    re(
+        r"undeliver|undelivered|delivery status notification|delivery (failure|failed|has failed|notification)|mail delivery failed|returned mail|returned to sender|non remis|non distribu|echec de (la )?(remise|distribution)|message non (delivre|remis)|retour a l'expediteur|failure notice|unzustellbar|nicht zustellbar|undeliverable",
+    )
 });
 static BOUNCE_BODY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(could not|couldn't|was not|wasn't|cannot) (be )?deliver|n'a pas pu etre (remis|distribue|delivre)|n'a pas ete (remis|distribue)|delivery (has )?failed|permanent error|remote server returned|\b5\d\d[ -]5\.\d{1,2}\.\d{1,3}\b|user unknown|recipient address rejected|mailbox (unavailable|full)|address not found|adresse introuvable|la remise n'a pas abouti|diagnostic-code|host not found|hote introuvable")
+    re(
+        r"(could not|couldn't|was not|wasn't|cannot) (be )?deliver|n'a pas pu etre (remis|distribue|delivre)|n'a pas ete (remis|distribue)|delivery (has )?failed|permanent error|remote server returned|\b5\d\d[ -]5\.\d{1,2}\.\d{1,3}\b|user unknown|recipient address rejected|mailbox (unavailable|full)|address not found|adresse introuvable|la remise n'a pas abouti|diagnostic-code|host not found|hote introuvable",
+    )
 });
-static SMTP_CODE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b5\d\d[ -]5\.\d{1,2}\.\d{1,3}\b|diagnostic-code|remote server returned|status: 5\.\d"));
+static SMTP_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b5\d\d[ -]5\.\d{1,2}\.\d{1,3}\b|diagnostic-code|remote server returned|status: 5\.\d")
+});
 
 static OOO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(re: ?|tr: ?|aw: ?)?(reponse automatique|reponse auto|automatic reply|auto(matic)?[- ]?reply|autoreply|auto[- ]response|out of (the )?office|absence\b|absent\b|abwesen|auto:|ooo\b|respuesta automatica|risposta automatica|message d'absence|notification d'absence|conges\b|vacances\b|on leave|away\b)")
+    re(
+        r"^(re: ?|tr: ?|aw: ?)?(reponse automatique|reponse auto|automatic reply|auto(matic)?[- ]?reply|autoreply|auto[- ]response|out of (the )?office|absence\b|absent\b|abwesen|auto:|ooo\b|respuesta automatica|risposta automatica|message d'absence|notification d'absence|conges\b|vacances\b|on leave|away\b)",
+    )
 });
 static OOO_BODY: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
@@ -48,7 +55,9 @@ static OOO_BODY: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 static BULK_FOOTER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(vous recevez (ce|cette|cet)|you are receiving (this|these)|you received this (email|message) because|vous etes abonne|you subscribed|se desinscrire|gerer (mes|vos) preferences|manage (your )?(subscription|preferences|email preferences)|unsubscribe here|view (this email )?in (your )?browser|voir la version en ligne|version en ligne)")
+    re(
+        r"(vous recevez (ce|cette|cet)|you are receiving (this|these)|you received this (email|message) because|vous etes abonne|you subscribed|se desinscrire|gerer (mes|vos) preferences|manage (your )?(subscription|preferences|email preferences)|unsubscribe here|view (this email )?in (your )?browser|voir la version en ligne|version en ligne)",
+    )
 });
 
 /// Strength of a "kind of message" decision.
@@ -86,7 +95,10 @@ pub fn bounce(h: &HeaderEvidence, subject: &str, body: &str) -> Option<AutoKind>
 pub fn out_of_office(h: &HeaderEvidence, subject: &str, body: &str) -> Option<AutoKind> {
     let s = fold(subject);
     let b = fold(crate::text::truncate(body, 8 * 1024));
-    let auto_header = h.auto_submitted.as_deref().is_some_and(|v| v.starts_with("auto-replied") || v.starts_with("auto-generated"))
+    let auto_header = h
+        .auto_submitted
+        .as_deref()
+        .is_some_and(|v| v.starts_with("auto-replied") || v.starts_with("auto-generated"))
         || h.x_autoreply
         || h.precedence.as_deref() == Some("auto_reply");
     let subj = OOO_SUBJECT.is_match(s.trim());
@@ -124,25 +136,66 @@ pub fn is_footer_sentence(folded: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn bounce_needs_structure_or_smtp_codes() {
-        let report = HeaderEvidence { delivery_report: true, ..Default::default() };
+        let report = HeaderEvidence {
+            delivery_report: true,
+            ..Default::default()
+        };
         assert_eq!(bounce(&report, "x", ""), Some(AutoKind::BounceHeader));
-        let daemon = HeaderEvidence { from_mail_system: true, ..Default::default() };
-        assert_eq!(bounce(&daemon, "Undeliverable: hello", ""), Some(AutoKind::BounceHeader));
+        let daemon = HeaderEvidence {
+            from_mail_system: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            bounce(&daemon, "Undeliverable: hello", ""),
+            Some(AutoKind::BounceHeader)
+        );
         // phishing that only claims a mailbox problem
-        assert_eq!(bounce(&HeaderEvidence::default(), "Your mailbox is full", "Click here to verify your account"), None);
+        assert_eq!(
+            bounce(
+                &HeaderEvidence::default(),
+                "Your mailbox is full",
+                "Click here to verify your account"
+            ),
+            None
+        );
     }
 
     #[test]
     fn absence_needs_wording() {
-        let auto = HeaderEvidence { auto_submitted: Some("auto-replied".into()), ..Default::default() };
-        assert_eq!(out_of_office(&auto, "Réponse automatique : X", "Je suis absente jusqu'au 12 novembre."), Some(AutoKind::OooHeader));
+        let auto = HeaderEvidence {
+            auto_submitted: Some("auto-replied".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            out_of_office(
+                &auto,
+                "Réponse automatique : X",
+                "Je suis absente jusqu'au 12 novembre."
+            ),
+            Some(AutoKind::OooHeader)
+        );
         // a ticket acknowledgement with the same header is not an absence
-        assert_eq!(out_of_office(&auto, "Ticket #123 reçu", "Votre demande a bien été enregistrée."), None);
-        assert_eq!(out_of_office(&HeaderEvidence::default(), "Point", "Je serai absent demain, pouvons-nous décaler ?"), None);
+        assert_eq!(
+            out_of_office(
+                &auto,
+                "Ticket #123 reçu",
+                "Votre demande a bien été enregistrée."
+            ),
+            None
+        );
+        assert_eq!(
+            out_of_office(
+                &HeaderEvidence::default(),
+                "Point",
+                "Je serai absent demain, pouvons-nous décaler ?"
+            ),
+            None
+        );
     }
 }

@@ -18,9 +18,10 @@ pub const FIRE: f64 = 2.0;
 /// Score with which a label is taken when no label reaches [`FIRE`].
 pub const WEAK: f64 = 1.0;
 /// Longest own text (bytes) read for intent.
-const MAX_TEXT: usize = 24 * 1024;
+const MAX_TEXT: usize = 12 * 1024;
 
-static REPLY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*((re|r|tr|fw|fwd|aw|wg|rif|sv|vs|ref|réf)\s*(\[\d+\])?\s*:\s*)+"));
+static REPLY_SUBJECT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*((re|r|tr|fw|fwd|aw|wg|rif|sv|vs|ref|réf)\s*(\[\d+\])?\s*:\s*)+"));
 
 /// What intent detection reads.
 #[derive(Debug, Clone, Copy)]
@@ -105,14 +106,22 @@ pub fn classify(input: &IntentInput<'_>) -> Intent {
         return finish(IntentLabel::Bounce, Tier::Auto(kind), vec!["bounce"]);
     }
     if let Some(kind) = auto::out_of_office(h, input.subject, input.own_text) {
-        return finish(IntentLabel::OutOfOffice, Tier::Auto(kind), vec!["out_of_office"]);
+        return finish(
+            IntentLabel::OutOfOffice,
+            Tier::Auto(kind),
+            vec!["out_of_office"],
+        );
     }
     let scores = score(input.subject, input.text);
     if auto::is_bulk(h, input.full_body) {
         return finish(IntentLabel::Other, Tier::Bulk, scores.fired_rules);
     }
-    let mut fired: Vec<(IntentLabel, f64)> =
-        scores.by_label.iter().filter(|(_, v)| **v >= FIRE).map(|(k, v)| (*k, *v)).collect();
+    let mut fired: Vec<(IntentLabel, f64)> = scores
+        .by_label
+        .iter()
+        .filter(|(_, v)| **v >= FIRE)
+        .map(|(k, v)| (*k, *v))
+        .collect();
     fired.sort_by_key(|(l, _)| std::cmp::Reverse(l.precedence()));
     let Some(&(label, sc)) = fired.first() else {
         // no label reached FIRE: the best label with some evidence, else other
@@ -120,14 +129,25 @@ pub fn classify(input: &IntentInput<'_>) -> Intent {
             .by_label
             .iter()
             .filter(|(_, v)| **v >= WEAK)
-            .max_by(|a, b| a.1.partial_cmp(b.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.precedence().cmp(&b.0.precedence())));
+            .max_by(|a, b| {
+                a.1.partial_cmp(b.1)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.0.precedence().cmp(&b.0.precedence()))
+            });
         if let Some((l, _)) = best {
             return finish(*l, Tier::Weak, scores.fired_rules);
         }
-        let tier = if scores.by_label.values().any(|v| *v > 0.0) { Tier::OtherWeak } else { Tier::OtherClean };
+        let tier = if scores.by_label.values().any(|v| *v > 0.0) {
+            Tier::OtherWeak
+        } else {
+            Tier::OtherClean
+        };
         return finish(IntentLabel::Other, tier, scores.fired_rules);
     };
-    let tier = Tier::Content { strong: sc >= 3.0, contested: fired.len() > 1 };
+    let tier = Tier::Content {
+        strong: sc >= 3.0,
+        contested: fired.len() > 1,
+    };
     finish(label, tier, scores.fired_rules)
 }
 
@@ -142,48 +162,102 @@ fn finish(label: IntentLabel, tier: Tier, evidence: Vec<&'static str>) -> Intent
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use IntentLabel::*;
 
     fn label(text: &str) -> IntentLabel {
         let h = HeaderEvidence::default();
-        classify(&IntentInput { subject: "", text, own_text: text, full_body: text, headers: &h }).label
+        classify(&IntentInput {
+            subject: "",
+            text,
+            own_text: text,
+            full_body: text,
+            headers: &h,
+        })
+        .label
     }
 
     #[test]
     fn precedence_examples_of_intents_md() {
-        assert_eq!(label("Stop sending me emails and delete my data."), GdprRequest);
-        assert_eq!(label("Your mails are unbearable, take me off your lists."), Unsubscribe);
-        assert_eq!(label("Wrong fees on my statement, this is unacceptable, and I want a meeting with the branch manager."), Complaint);
-        assert_eq!(label("Send me the prospectus and your fee grid."), QuoteRequest);
-        assert_eq!(label("Interesting fund; could we set up a call with the manager?"), MeetingRequest);
-        assert_eq!(label("I'm very interested, but how does the early redemption work?"), InformationRequest);
+        assert_eq!(
+            label("Stop sending me emails and delete my data."),
+            GdprRequest
+        );
+        assert_eq!(
+            label("Your mails are unbearable, take me off your lists."),
+            Unsubscribe
+        );
+        assert_eq!(
+            label(
+                "Wrong fees on my statement, this is unacceptable, and I want a meeting with the branch manager."
+            ),
+            Complaint
+        );
+        assert_eq!(
+            label("Send me the prospectus and your fee grid."),
+            QuoteRequest
+        );
+        assert_eq!(
+            label("Interesting fund; could we set up a call with the manager?"),
+            MeetingRequest
+        );
+        assert_eq!(
+            label("I'm very interested, but how does the early redemption work?"),
+            InformationRequest
+        );
     }
 
     #[test]
     fn french_basics() {
-        assert_eq!(label("Merci de me retirer de votre liste de diffusion."), Unsubscribe);
-        assert_eq!(label("Pourriez-vous m'envoyer le DIC et le dernier reporting ?"), InformationRequest);
-        assert_eq!(label("Pourriez-vous nous faire parvenir un devis ?"), QuoteRequest);
+        assert_eq!(
+            label("Merci de me retirer de votre liste de diffusion."),
+            Unsubscribe
+        );
+        assert_eq!(
+            label("Pourriez-vous m'envoyer le DIC et le dernier reporting ?"),
+            InformationRequest
+        );
+        assert_eq!(
+            label("Pourriez-vous nous faire parvenir un devis ?"),
+            QuoteRequest
+        );
         assert_eq!(label("Votre proposition m'intéresse beaucoup."), Interested);
         assert_eq!(label("Je ne suis pas intéressé, merci."), NotInterested);
         assert_eq!(label("Bien reçu, merci."), Other);
-        assert_eq!(label("J'ai un rendez-vous client jeudi et je voudrais avoir le DIC à jour, pouvez-vous me l'envoyer ?"), InformationRequest);
+        assert_eq!(
+            label(
+                "J'ai un rendez-vous client jeudi et je voudrais avoir le DIC à jour, pouvez-vous me l'envoyer ?"
+            ),
+            InformationRequest
+        );
     }
 
     #[test]
     fn out_of_office_wins_over_quoted_request() {
-        let h = HeaderEvidence { auto_submitted: Some("auto-replied".into()), ..Default::default() };
+        let h = HeaderEvidence {
+            auto_submitted: Some("auto-replied".into()),
+            ..Default::default()
+        };
         let body = "Je suis absent jusqu'au 10 novembre.\n\nLe lun. 3 nov. 2025, X a écrit :\n> Pouvons-nous caler un rendez-vous ?";
         let own = "Je suis absent jusqu'au 10 novembre.";
-        let i = classify(&IntentInput { subject: "Réponse automatique : RDV", text: own, own_text: own, full_body: body, headers: &h });
+        let i = classify(&IntentInput {
+            subject: "Réponse automatique : RDV",
+            text: own,
+            own_text: own,
+            full_body: body,
+            headers: &h,
+        });
         assert_eq!(i.label, OutOfOffice);
         assert!(i.confidence > 0.8);
     }
 
     #[test]
     fn sentence_split() {
-        assert_eq!(sentences("Bonjour. Comment ça va ? Bien!\nOui"), vec!["Bonjour.", "Comment ça va ?", "Bien!", "Oui"]);
+        assert_eq!(
+            sentences("Bonjour. Comment ça va ? Bien!\nOui"),
+            vec!["Bonjour.", "Comment ça va ?", "Bien!", "Oui"]
+        );
     }
 }

@@ -97,7 +97,9 @@ pub fn locate(lines: &[String]) -> Option<Located> {
             // a delimiter below the closing formula is part of the block; keep looking up for the
             // closing only a few lines
             if closing.is_none() {
-                let above = (i.saturating_sub(4)..i).rev().find(|&k| is_closing(&lines[k]));
+                let above = (i.saturating_sub(4)..i)
+                    .rev()
+                    .find(|&k| is_closing(&lines[k]));
                 let start = above.map_or(i + 1, |k| k + 1);
                 return non_empty(lines, start, end, Anchor::Delimiter, above);
             }
@@ -109,7 +111,13 @@ pub fn locate(lines: &[String]) -> Option<Located> {
     trailing(lines)
 }
 
-fn non_empty(lines: &[String], mut start: usize, mut end: usize, anchor: Anchor, closing: Option<usize>) -> Option<Located> {
+fn non_empty(
+    lines: &[String],
+    mut start: usize,
+    mut end: usize,
+    anchor: Anchor,
+    closing: Option<usize>,
+) -> Option<Located> {
     while start < end && lines[start].trim().is_empty() {
         start += 1;
     }
@@ -131,7 +139,12 @@ fn non_empty(lines: &[String], mut start: usize, mut end: usize, anchor: Anchor,
             break;
         }
     }
-    Some(Located { start, end: cut, anchor, closing })
+    Some(Located {
+        start,
+        end: cut,
+        anchor,
+        closing,
+    })
 }
 
 /// Does a line look like part of a signature (short, not a sentence)?
@@ -142,7 +155,7 @@ pub fn is_signature_like(line: &str) -> bool {
     }
     let n = t.chars().count();
     let has_contact = t.contains('@') || t.bytes().filter(u8::is_ascii_digit).count() >= 8;
-    if has_contact && n <= 120 {
+    if has_contact && n <= 120 && t.split_whitespace().count() <= 10 {
         return true;
     }
     if n > 80 {
@@ -156,19 +169,42 @@ pub fn is_signature_like(line: &str) -> bool {
     if t.ends_with('?') {
         return false;
     }
-    if words <= 12 && !sentence_end && (super::fields::title_score(t) >= 2.0 || super::address::cue(t) >= super::address::AddressCue::PostcodeCity) {
+    if words <= 12
+        && !sentence_end
+        && (super::fields::title_score(t) >= 2.0
+            || super::address::cue(t) >= super::address::AddressCue::PostcodeCity)
+    {
         return true;
     }
     // prose: many lower-case words
-    let lower_words = t.split_whitespace().filter(|w| w.chars().next().is_some_and(char::is_lowercase)).count();
+    let lower_words = t
+        .split_whitespace()
+        .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
+        .count();
     words <= 10 && lower_words * 2 <= words + 2
 }
 
 fn is_greeting(line: &str) -> bool {
     let f = fold(line.trim());
     let first = f.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    matches!(first, "bonjour" | "bonsoir" | "hello" | "hi" | "dear" | "cher" | "chere" | "chers" | "cheres" | "salut" | "madame" | "monsieur" | "mesdames" | "messieurs" | "hey")
-        || (f.ends_with(',') && f.split_whitespace().count() <= 3 && !is_closing(line))
+    matches!(
+        first,
+        "bonjour"
+            | "bonsoir"
+            | "hello"
+            | "hi"
+            | "dear"
+            | "cher"
+            | "chere"
+            | "chers"
+            | "cheres"
+            | "salut"
+            | "madame"
+            | "monsieur"
+            | "mesdames"
+            | "messieurs"
+            | "hey"
+    ) || (f.ends_with(',') && f.split_whitespace().count() <= 3 && !is_closing(line))
 }
 
 /// No closing formula: the trailing lines that look like a signature (possibly two paragraphs).
@@ -181,10 +217,15 @@ fn trailing(lines: &[String]) -> Option<Located> {
         let l = &lines[i - 1];
         if l.trim().is_empty() {
             // allow crossing one blank gap when the paragraph above is signature-like too
-            let above = (0..i - 1).rev().take_while(|&k| !lines[k].trim().is_empty()).collect::<Vec<_>>();
+            let above = (0..i - 1)
+                .rev()
+                .take_while(|&k| !lines[k].trim().is_empty())
+                .collect::<Vec<_>>();
             let para_ok = !above.is_empty()
                 && above.len() <= 4
-                && above.iter().all(|&k| is_signature_like(&lines[k]) && !is_greeting(&lines[k]))
+                && above
+                    .iter()
+                    .all(|&k| is_signature_like(&lines[k]) && !is_greeting(&lines[k]))
                 && above.iter().any(|&k| has_contact_or_org(&lines[k]));
             if blank_gaps == 0 && para_ok && above.iter().all(|&k| k > 0) {
                 blank_gaps += 1;
@@ -214,6 +255,7 @@ fn has_contact_or_org(line: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -239,7 +281,11 @@ mod tests {
         ] {
             assert!(is_closing(c), "{c}");
         }
-        for c in ["Merci Baptiste, je vous rappelle demain.", "Je regarde ça et je te redis.", "Best regards to your team and see you in Paris next week when we meet"] {
+        for c in [
+            "Merci Baptiste, je vous rappelle demain.",
+            "Je regarde ça et je te redis.",
+            "Best regards to your team and see you in Paris next week when we meet",
+        ] {
             assert!(!is_closing(c), "{c}");
         }
     }
@@ -247,7 +293,15 @@ mod tests {
     #[test]
     fn block_after_closing() {
         let l = lines("Bonjour,\n\nVoici.\n\nCordialement,\n\nJean Dupont\nDirecteur");
-        assert_eq!(locate(&l), Some(Located { start: 6, end: 8, anchor: Anchor::Closing, closing: Some(4) }));
+        assert_eq!(
+            locate(&l),
+            Some(Located {
+                start: 6,
+                end: 8,
+                anchor: Anchor::Closing,
+                closing: Some(4)
+            })
+        );
     }
 
     #[test]

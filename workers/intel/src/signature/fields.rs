@@ -21,13 +21,14 @@ static NOT_NAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| set(NOT_NAME));
 static BRANCH: LazyLock<HashSet<&str>> = LazyLock::new(|| set(BRANCH_HEADS));
 
 const PARTICLES: &[&str] = &[
-    "de", "du", "des", "d'", "van", "von", "der", "den", "le", "la", "di", "da", "del", "della", "dos", "das",
-    "ben", "bin", "al", "el", "zu", "ter", "ten", "y", "e", "st", "st.", "saint", "sainte",
+    "de", "du", "des", "d'", "van", "von", "der", "den", "le", "la", "di", "da", "del", "della",
+    "dos", "das", "ben", "bin", "al", "el", "zu", "ter", "ten", "y", "e", "st", "st.", "saint",
+    "sainte",
 ];
 /// Small words allowed in lower case inside proper names of organisations.
 const SMALL: &[&str] = &[
-    "de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "of", "the", "and", "for", "&", "a", "au", "aux",
-    "sur", "pour", "par", "-", "–", "y", "und", "für",
+    "de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "of", "the", "and", "for", "&",
+    "a", "au", "aux", "sur", "pour", "par", "-", "–", "y", "und", "für",
 ];
 
 /// Words of a segment, split on spaces (punctuation kept inside words).
@@ -62,7 +63,11 @@ pub fn strip_article(s: &str) -> &str {
 }
 
 fn first_key(s: &str) -> String {
-    strip_article(s).split_whitespace().next().map(key).unwrap_or_default()
+    strip_article(s)
+        .split_whitespace()
+        .next()
+        .map(key)
+        .unwrap_or_default()
 }
 
 fn is_legal_token(w: &str) -> bool {
@@ -76,7 +81,23 @@ fn is_legal_token(w: &str) -> bool {
     letters.chars().all(char::is_uppercase)
         || matches!(
             letters.as_str(),
-            "GmbH" | "Ltd" | "Limited" | "Inc" | "Corp" | "Cie" | "Co" | "Sàrl" | "Sarl" | "plc" | "Plc" | "SpA" | "Srl" | "Oy" | "Kft" | "BVBA" | "sprl"
+            "GmbH"
+                | "Ltd"
+                | "Limited"
+                | "Inc"
+                | "Corp"
+                | "Cie"
+                | "Co"
+                | "Sàrl"
+                | "Sarl"
+                | "plc"
+                | "Plc"
+                | "SpA"
+                | "Srl"
+                | "Oy"
+                | "Kft"
+                | "BVBA"
+                | "sprl"
         )
 }
 
@@ -85,7 +106,11 @@ fn is_legal_token(w: &str) -> bool {
 pub fn title_score(seg: &str) -> f64 {
     let s = strip_article(seg).trim_end_matches([',', '.', ';']);
     let toks = tokens(s);
-    if toks.is_empty() || toks.len() > 12 || s.contains('@') || s.chars().any(|c| c.is_ascii_digit()) {
+    if toks.is_empty()
+        || toks.len() > 12
+        || s.contains('@')
+        || s.chars().any(|c| c.is_ascii_digit())
+    {
         return 0.0;
     }
     let first = key(toks[0]);
@@ -93,14 +118,27 @@ pub fn title_score(seg: &str) -> f64 {
     let mut score = if TITLE_HEAD.contains(first.as_str()) && !AMBIGUOUS.contains(first.as_str()) {
         3.0
     } else if AMBIGUOUS.contains(first.as_str()) {
-        if TITLE_TAIL.contains(last.as_str()) || toks.iter().any(|w| TITLE_TAIL.contains(key(w).as_str())) {
+        if TITLE_TAIL.contains(last.as_str())
+            || toks.iter().any(|w| TITLE_TAIL.contains(key(w).as_str()))
+        {
             3.0
         } else {
             0.5
         }
     } else if TITLE_TAIL.contains(last.as_str()) {
         2.5
-    } else if toks.iter().skip(1).any(|w| matches!(key(w).as_str(), "manager" | "director" | "officer" | "head" | "directeur" | "directrice" | "responsable")) {
+    } else if toks.iter().skip(1).any(|w| {
+        matches!(
+            key(w).as_str(),
+            "manager"
+                | "director"
+                | "officer"
+                | "head"
+                | "directeur"
+                | "directrice"
+                | "responsable"
+        )
+    }) {
         2.0
     } else {
         0.0
@@ -112,7 +150,10 @@ pub fn title_score(seg: &str) -> f64 {
 }
 
 fn is_proper(toks: &[&str]) -> bool {
-    let content: Vec<&&str> = toks.iter().filter(|w| !SMALL.contains(&key(w).as_str())).collect();
+    let content: Vec<&&str> = toks
+        .iter()
+        .filter(|w| !SMALL.contains(&key(w).as_str()))
+        .collect();
     if content.is_empty() {
         return false;
     }
@@ -125,7 +166,9 @@ fn is_proper(toks: &[&str]) -> bool {
                 Some((a, b)) if a.chars().count() <= 2 && !b.is_empty() => b,
                 _ => w,
             };
-            w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
         })
         .count();
     caps * 4 >= content.len() * 3
@@ -133,15 +176,23 @@ fn is_proper(toks: &[&str]) -> bool {
 
 /// Does the text share a distinctive part with an email domain (`alizarine-gestion.fr`)?
 pub fn domain_overlap(seg: &str, domains: &[String]) -> bool {
-    let letters: String = fold(seg).chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let letters: String = fold(seg)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     if letters.len() < 3 {
         return false;
     }
     domains.iter().any(|d| {
         let label = d.rsplit_once('.').map_or(d.as_str(), |(a, _)| a);
         let label = label.rsplit('.').next().unwrap_or(label);
-        let compact: String = label.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        if compact.len() >= 4 && (letters.contains(&compact) || (letters.len() >= 5 && compact.contains(&letters))) {
+        let compact: String = label
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if compact.len() >= 4
+            && (letters.contains(&compact) || (letters.len() >= 5 && compact.contains(&letters)))
+        {
             return true;
         }
         // a distinctive word of the segment (5+ letters, not a generic cue) is part of the domain
@@ -190,15 +241,27 @@ pub fn company_score(seg: &str, domains: &[String]) -> f64 {
     if s.contains(" & ") && proper {
         score += 2.0;
     }
-    let caps_words = toks.iter().filter(|w| is_all_caps_word(w.trim_matches(|c: char| !c.is_alphabetic()))).count();
-    if caps_words >= 2 && caps_words == toks.iter().filter(|w| !SMALL.contains(&key(w).as_str())).count() {
+    let caps_words = toks
+        .iter()
+        .filter(|w| is_all_caps_word(w.trim_matches(|c: char| !c.is_alphabetic())))
+        .count();
+    if caps_words >= 2
+        && caps_words
+            == toks
+                .iter()
+                .filter(|w| !SMALL.contains(&key(w).as_str()))
+                .count()
+    {
         score += 1.5;
     }
     if proper && domain_overlap(s, domains) {
         score += 2.0;
     }
     let first = first_key(s);
-    if TITLE_HEAD.contains(first.as_str()) && !AMBIGUOUS.contains(first.as_str()) && title_score(s) >= 3.0 {
+    if TITLE_HEAD.contains(first.as_str())
+        && !AMBIGUOUS.contains(first.as_str())
+        && title_score(s) >= 3.0
+    {
         score -= 3.0;
     } else if title_score(s) >= 2.5 {
         score -= 2.0;
@@ -206,7 +269,11 @@ pub fn company_score(seg: &str, domains: &[String]) -> f64 {
     if BRANCH.contains(first.as_str()) {
         score -= 2.5;
     }
-    let content: Vec<String> = toks.iter().map(|w| key(w)).filter(|k| !SMALL.contains(&k.as_str())).collect();
+    let content: Vec<String> = toks
+        .iter()
+        .map(|w| key(w))
+        .filter(|k| !SMALL.contains(&k.as_str()))
+        .collect();
     if !content.is_empty() && content.iter().all(|k| PLACE.contains(k.as_str())) {
         score -= 3.0;
     }
@@ -214,31 +281,52 @@ pub fn company_score(seg: &str, domains: &[String]) -> f64 {
 }
 
 /// A person's name cleaned of honorifics and credentials, with its score (0 when not a name).
-pub fn name_candidate(seg: &str, from_name: Option<&str>, local_part: Option<&str>) -> Option<(String, f64)> {
+pub fn name_candidate(
+    seg: &str,
+    from_name: Option<&str>,
+    local_part: Option<&str>,
+) -> Option<(String, f64)> {
     let mut s = seg.trim().trim_end_matches([',', ';']).trim();
     // credentials after a comma: "Laurent Pichard, CFA"
     if let Some((a, b)) = s.split_once(',') {
-        if b.split_whitespace().all(|w| CREDENTIAL.contains(key(w).as_str())) {
+        if b.split_whitespace()
+            .all(|w| CREDENTIAL.contains(key(w).as_str()))
+        {
             s = a.trim();
         } else {
             return None;
         }
     }
     let mut toks: Vec<&str> = tokens(s);
-    while toks.first().is_some_and(|w| HONORIFIC.contains(key(w).as_str()) && toks.len() > 1) {
+    while toks
+        .first()
+        .is_some_and(|w| HONORIFIC.contains(key(w).as_str()) && toks.len() > 1)
+    {
         toks.remove(0);
     }
-    while toks.len() > 1 && toks.last().is_some_and(|w| CREDENTIAL.contains(key(w).as_str()) && is_all_caps_word(w)) {
+    while toks.len() > 1
+        && toks
+            .last()
+            .is_some_and(|w| CREDENTIAL.contains(key(w).as_str()) && is_all_caps_word(w))
+    {
         toks.pop();
     }
     if toks.is_empty() || toks.len() > 5 {
         return None;
     }
-    if toks.iter().any(|w| w.chars().any(|c| c.is_ascii_digit() || matches!(c, '@' | ':' | '/' | '|' | '(' | ')' | '+' | '?' | '!'))) {
+    if toks.iter().any(|w| {
+        w.chars().any(|c| {
+            c.is_ascii_digit() || matches!(c, '@' | ':' | '/' | '|' | '(' | ')' | '+' | '?' | '!')
+        })
+    }) {
         return None;
     }
     let first = key(toks[0]);
-    if !is_initial(toks[0]) && (NOT_NAME_SET.contains(first.as_str()) || TITLE_HEAD.contains(first.as_str()) || CUE.contains(first.as_str())) {
+    if !is_initial(toks[0])
+        && (NOT_NAME_SET.contains(first.as_str())
+            || TITLE_HEAD.contains(first.as_str())
+            || CUE.contains(first.as_str()))
+    {
         return None;
     }
     let mut n_real = 0;
@@ -251,8 +339,14 @@ pub fn name_candidate(seg: &str, from_name: Option<&str>, local_part: Option<&st
             continue;
         }
         // "Le Bras", "De Kerlann": capitalised particles after the first name
-        let k_is_stop = !is_initial(w) && NOT_NAME_SET.contains(k.as_str()) && !(i > 0 && PARTICLES.contains(&k.as_str()));
-        if k_is_stop || CUE.contains(k.as_str()) || (TITLE_HEAD.contains(k.as_str()) && !AMBIGUOUS.contains(k.as_str())) || is_legal_token(w) {
+        let k_is_stop = !is_initial(w)
+            && NOT_NAME_SET.contains(k.as_str())
+            && !(i > 0 && PARTICLES.contains(&k.as_str()));
+        if k_is_stop
+            || CUE.contains(k.as_str())
+            || (TITLE_HEAD.contains(k.as_str()) && !AMBIGUOUS.contains(k.as_str()))
+            || is_legal_token(w)
+        {
             return None;
         }
         let w_clean = w.trim_end_matches(',');
@@ -288,15 +382,25 @@ pub fn name_candidate(seg: &str, from_name: Option<&str>, local_part: Option<&st
     }
     let folded: Vec<String> = toks.iter().map(|w| key(w)).collect();
     if let Some(fname) = from_name {
-        let fk: Vec<String> = fname.split_whitespace().map(key).filter(|k| k.len() >= 2).collect();
-        let hits = folded.iter().filter(|k| k.len() >= 2 && fk.contains(k)).count();
+        let fk: Vec<String> = fname
+            .split_whitespace()
+            .map(key)
+            .filter(|k| k.len() >= 2)
+            .collect();
+        let hits = folded
+            .iter()
+            .filter(|k| k.len() >= 2 && fk.contains(k))
+            .count();
         if hits >= 1 {
             score += if hits >= 2 { 3.0 } else { 1.5 };
         }
     }
     if let Some(lp) = local_part {
         let lp = fold(lp);
-        if folded.iter().any(|k| k.len() >= 3 && lp.contains(k.as_str())) {
+        if folded
+            .iter()
+            .any(|k| k.len() >= 3 && lp.contains(k.as_str()))
+        {
             score += 1.0;
         }
     }
@@ -320,14 +424,52 @@ pub fn is_contact_label(seg: &str) -> bool {
     let f = f.trim_end_matches([':', '.', ' ']);
     matches!(
         f,
-        "t" | "m" | "d" | "e" | "w" | "l" | "f" | "p" | "o" | "tel" | "tél" | "tel standard" | "mob" | "mobile" | "portable" | "port" | "fax"
-            | "email" | "e-mail" | "mail" | "courriel" | "web" | "site" | "site web" | "website" | "linkedin" | "ligne directe"
-            | "direct" | "standard" | "bureau" | "office" | "desk" | "phone" | "telephone" | "cell" | "gsm" | "www"
-            | "skype" | "teams" | "ph" | "tel." | "fixe"
+        "t" | "m"
+            | "d"
+            | "e"
+            | "w"
+            | "l"
+            | "f"
+            | "p"
+            | "o"
+            | "tel"
+            | "tél"
+            | "tel standard"
+            | "mob"
+            | "mobile"
+            | "portable"
+            | "port"
+            | "fax"
+            | "email"
+            | "e-mail"
+            | "mail"
+            | "courriel"
+            | "web"
+            | "site"
+            | "site web"
+            | "website"
+            | "linkedin"
+            | "ligne directe"
+            | "direct"
+            | "standard"
+            | "bureau"
+            | "office"
+            | "desk"
+            | "phone"
+            | "telephone"
+            | "cell"
+            | "gsm"
+            | "www"
+            | "skype"
+            | "teams"
+            | "ph"
+            | "tel."
+            | "fixe"
     ) || t.chars().all(|c| !c.is_alphanumeric())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -360,13 +502,25 @@ mod tests {
     #[test]
     fn names() {
         let n = |s: &str| name_candidate(s, None, None).map(|(n, _)| n);
-        assert_eq!(n("Maître Hélène Dartigues").as_deref(), Some("Hélène Dartigues"));
-        assert_eq!(n("Laurent Pichard, CFA").as_deref(), Some("Laurent Pichard"));
-        assert_eq!(n("DELACROIX Christine").as_deref(), Some("DELACROIX Christine"));
+        assert_eq!(
+            n("Maître Hélène Dartigues").as_deref(),
+            Some("Hélène Dartigues")
+        );
+        assert_eq!(
+            n("Laurent Pichard, CFA").as_deref(),
+            Some("Laurent Pichard")
+        );
+        assert_eq!(
+            n("DELACROIX Christine").as_deref(),
+            Some("DELACROIX Christine")
+        );
         assert_eq!(n("J. Kervella").as_deref(), Some("J. Kervella"));
         assert_eq!(n("Gwenaël Le Bras").as_deref(), Some("Gwenaël Le Bras"));
         assert_eq!(n("Amaury de Kerlann").as_deref(), Some("Amaury de Kerlann"));
-        assert_eq!(n("M. Gérald Fournival").as_deref(), Some("Gérald Fournival"));
+        assert_eq!(
+            n("M. Gérald Fournival").as_deref(),
+            Some("Gérald Fournival")
+        );
         assert_eq!(n("Séverine").as_deref(), Some("Séverine"));
         assert_eq!(n("Le Service Clients"), None);
         assert_eq!(n("STOP"), None);

@@ -24,12 +24,17 @@ pub struct SenderHints {
     pub email: Option<String>,
 }
 
-static SEPARATORS: LazyLock<Regex> = LazyLock::new(|| re(r"\s+[|·•/–—-]\s+|\s*\|\s*|\t+|\s{3,}|\s+[·•]\s*"));
+static SEPARATORS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\s+[|·•/–—-]\s+|\s*\|\s*|\t+|\s{3,}|\s+[·•]\s*"));
 static ON_BEHALF: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^(?:pour (?:la soci[ée]t[ée]|la st[ée]|le cabinet|le compte de|l'[ée]tude)|on behalf of|for and on behalf of)\s+(.{2,80}?)\s*[,.]?$")
+    re(
+        r"(?i)^(?:pour (?:la soci[ée]t[ée]|la st[ée]|le cabinet|le compte de|l'[ée]tude)|on behalf of|for and on behalf of)\s+(.{2,80}?)\s*[,.]?$",
+    )
 });
 static MANAGED_BY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(?:g[ée]r[ée]e? par|managed by|une marque (?:de|du groupe)|a brand of|filiale (?:de|du groupe)|a subsidiary of|membre du groupe|part of)\s+(.{2,60}?)\s*[,.]?$")
+    re(
+        r"(?i)\b(?:g[ée]r[ée]e? par|managed by|une marque (?:de|du groupe)|a brand of|filiale (?:de|du groupe)|a subsidiary of|membre du groupe|part of)\s+(.{2,60}?)\s*[,.]?$",
+    )
 });
 
 /// One piece of a signature line between separators.
@@ -55,7 +60,9 @@ struct Contacts {
 
 /// Extract the signature of the author's own lines.
 pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
-    let Some(loc) = block::locate(own) else { return Signature::default() };
+    let Some(loc) = block::locate(own) else {
+        return Signature::default();
+    };
     let lines: Vec<&str> = own[loc.start..loc.end].iter().map(String::as_str).collect();
     let mut contacts = Contacts::default();
     let mut segs: Vec<Seg> = Vec::new();
@@ -67,7 +74,11 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
         let legal = is_legal_line(line);
         split_segments(i, &residual, legal, &mut segs);
     }
-    let from_domain = hints.email.as_deref().and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_lowercase());
+    let from_domain = hints
+        .email
+        .as_deref()
+        .and_then(|e| e.rsplit_once('@'))
+        .map(|(_, d)| d.to_lowercase());
     let mut domains: Vec<String> = contacts
         .emails
         .iter()
@@ -92,7 +103,9 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
         conf.address = c;
     }
     // name
-    if let Some((idx, name, score)) = pick_name(&segs, &used, hints, local_part.as_deref(), loc.anchor) {
+    if let Some((idx, name, score)) =
+        pick_name(&segs, &used, hints, local_part.as_deref(), loc.anchor)
+    {
         used[idx] = true;
         conf.name = name_confidence(score, loc.anchor);
         sig.name = Some(name);
@@ -102,7 +115,9 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
         if used[i] {
             continue;
         }
-        let cap = ON_BEHALF.captures(s.text.trim()).or_else(|| MANAGED_BY.captures(s.text.trim()));
+        let cap = ON_BEHALF
+            .captures(s.text.trim())
+            .or_else(|| MANAGED_BY.captures(s.text.trim()));
         if let Some(c) = cap.and_then(|c| c.get(1)) {
             let v = clean_company(c.as_str());
             if !v.is_empty() {
@@ -123,11 +138,11 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
         conf.title = c;
     }
     // company by score
-    if sig.company.is_none() {
-        if let Some((company, c)) = pick_company(&segs, &mut used, &domains, sig.name.as_deref()) {
-            sig.company = Some(company);
-            conf.company = c;
-        }
+    if sig.company.is_none()
+        && let Some((company, c)) = pick_company(&segs, &mut used, &domains, sig.name.as_deref())
+    {
+        sig.company = Some(company);
+        conf.company = c;
     }
 
     sig.phones = contacts.phones.iter().map(|p| p.e164.clone()).collect();
@@ -140,11 +155,19 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
     };
     sig.phone_details = contacts.phones;
     sig.fax = contacts.fax;
-    conf.emails = if contacts.emails.is_empty() { 0.0 } else { 0.97 };
+    conf.emails = if contacts.emails.is_empty() {
+        0.0
+    } else {
+        0.97
+    };
     sig.emails = contacts.emails;
     conf.urls = if contacts.urls.is_empty() { 0.0 } else { 0.9 };
     sig.urls = contacts.urls;
-    conf.linkedin = if contacts.linkedin.is_some() { 0.97 } else { 0.0 };
+    conf.linkedin = if contacts.linkedin.is_some() {
+        0.97
+    } else {
+        0.0
+    };
     sig.linkedin = contacts.linkedin;
 
     let has_any = sig.name.is_some()
@@ -173,8 +196,12 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
 /// Mean confidence of the fields that were found (0 when none).
 pub fn overall_confidence(sig: &Signature) -> f64 {
     let c = &sig.confidence;
-    let vals: Vec<f64> =
-        [c.name, c.title, c.company, c.phones, c.emails, c.urls, c.linkedin, c.address].into_iter().filter(|&v| v > 0.0).collect();
+    let vals: Vec<f64> = [
+        c.name, c.title, c.company, c.phones, c.emails, c.urls, c.linkedin, c.address,
+    ]
+    .into_iter()
+    .filter(|&v| v > 0.0)
+    .collect();
     if vals.is_empty() {
         0.0
     } else {
@@ -185,7 +212,10 @@ pub fn overall_confidence(sig: &Signature) -> f64 {
 
 fn url_domain(u: &str) -> String {
     let l = u.to_lowercase();
-    let l = l.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
+    let l = l
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
     l.split('/').next().unwrap_or("").to_string()
 }
 
@@ -217,9 +247,15 @@ fn take_contacts(line: &str, c: &mut Contacts) -> String {
                 if !c.fax.contains(&p.phone.e164) {
                     c.fax.push(p.phone.e164.clone());
                 }
-            } else if !c.phones.iter().any(|x| x.e164 == p.phone.e164) && c.phones.len() < phone::MAX_PER_TEXT {
+            } else if !c.phones.iter().any(|x| x.e164 == p.phone.e164)
+                && c.phones.len() < phone::MAX_PER_TEXT
+            {
                 let before = fold(&line[..p.start]);
-                c.phone_labelled.push(before.trim_end().ends_with(':') || before.contains("tel") || before.trim_end().ends_with('.'));
+                c.phone_labelled.push(
+                    before.trim_end().ends_with(':')
+                        || before.contains("tel")
+                        || before.trim_end().ends_with('.'),
+                );
                 c.phones.push(p.phone);
             }
             spans.push((p.start, p.end));
@@ -258,7 +294,13 @@ fn split_segments(line: usize, text: &str, legal: bool, out: &mut Vec<Seg>) {
             return;
         }
         let t = address::strip_label(t).trim();
-        out.push(Seg { line, text: t.to_string(), sep: sep.to_string(), legal, cue: address::cue(t) });
+        out.push(Seg {
+            line,
+            text: t.to_string(),
+            sep: sep.to_string(),
+            legal,
+            cue: address::cue(t),
+        });
     };
     for m in SEPARATORS.find_iter(text) {
         push(&text[last..m.start()], &sep, out);
@@ -269,10 +311,20 @@ fn split_segments(line: usize, text: &str, legal: bool, out: &mut Vec<Seg>) {
 }
 
 fn pick_address(segs: &[Seg], used: &mut [bool]) -> Option<(String, f64)> {
-    let strong = |c: AddressCue| matches!(c, AddressCue::Full | AddressCue::Street | AddressCue::PostcodeCity);
+    let strong = |c: AddressCue| {
+        matches!(
+            c,
+            AddressCue::Full | AddressCue::Street | AddressCue::PostcodeCity
+        )
+    };
     // prefer addresses outside legal lines
     for pass_legal in [false, true] {
-        let Some(first) = segs.iter().position(|s| strong(s.cue) && s.legal == pass_legal) else { continue };
+        let Some(first) = segs
+            .iter()
+            .position(|s| strong(s.cue) && s.legal == pass_legal)
+        else {
+            continue;
+        };
         let line = segs[first].line;
         // extend backwards on the same line over address pieces (building, box), and over a
         // previous building line
@@ -282,7 +334,10 @@ fn pick_address(segs: &[Seg], used: &mut [bool]) -> Option<(String, f64)> {
         }
         if start > 0
             && segs[start - 1].line + 1 == line
-            && matches!(segs[start - 1].cue, AddressCue::Building | AddressCue::Street)
+            && matches!(
+                segs[start - 1].cue,
+                AddressCue::Building | AddressCue::Street
+            )
             && (start < 2 || segs[start - 2].line != segs[start - 1].line)
         {
             start -= 1;
@@ -296,7 +351,10 @@ fn pick_address(segs: &[Seg], used: &mut [bool]) -> Option<(String, f64)> {
             let prev_line = segs[end - 1].line;
             let same_line = s.line == prev_line;
             let next_line = s.line == prev_line + 1 && segs[end - 1].cue != AddressCue::None;
-            if s.cue == AddressCue::None || !(same_line || next_line) || s.legal != pass_legal && !same_line {
+            if s.cue == AddressCue::None
+                || !(same_line || next_line)
+                || s.legal != pass_legal && !same_line
+            {
                 break;
             }
             // a new line must start with its address piece
@@ -329,26 +387,41 @@ fn pick_address(segs: &[Seg], used: &mut [bool]) -> Option<(String, f64)> {
         } else {
             0.6
         };
-        return Some((text.trim().to_string(), if pass_legal { conf * 0.8 } else { conf }));
+        return Some((
+            text.trim().to_string(),
+            if pass_legal { conf * 0.8 } else { conf },
+        ));
     }
     None
 }
 
-fn pick_name(segs: &[Seg], used: &[bool], hints: &SenderHints, local_part: Option<&str>, anchor: Anchor) -> Option<(usize, String, f64)> {
+fn pick_name(
+    segs: &[Seg],
+    used: &[bool],
+    hints: &SenderHints,
+    local_part: Option<&str>,
+    anchor: Anchor,
+) -> Option<(usize, String, f64)> {
     let mut cands: Vec<(usize, String, f64)> = Vec::new();
     for (i, s) in segs.iter().enumerate() {
         if used[i] || s.legal {
             continue;
         }
         // a name stands first on its line
-        if !s.sep.is_empty() && segs.get(i.wrapping_sub(1)).is_some_and(|p| p.line == s.line) {
+        if !s.sep.is_empty()
+            && segs
+                .get(i.wrapping_sub(1))
+                .is_some_and(|p| p.line == s.line)
+        {
             // "Thomas Rigal / Rigal Finance": only the first piece is a name candidate
             continue;
         }
         if fields::title_score(&s.text) >= 2.5 || fields::company_score(&s.text, &[]) >= 2.0 {
             continue;
         }
-        if let Some((name, mut score)) = fields::name_candidate(&s.text, hints.name.as_deref(), local_part) {
+        if let Some((name, mut score)) =
+            fields::name_candidate(&s.text, hints.name.as_deref(), local_part)
+        {
             if cands.is_empty() {
                 score += 0.5;
             }
@@ -356,9 +429,14 @@ fn pick_name(segs: &[Seg], used: &[bool], hints: &SenderHints, local_part: Optio
         }
     }
     // a full name beats a first name alone ("Paul" then "Paul Girardot", "Fred" then "Frédéric ...")
-    let full = cands.iter().filter(|c| c.1.split_whitespace().count() >= 2).max_by(|a, b| {
-        a.2.partial_cmp(&b.2).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0))
-    });
+    let full = cands
+        .iter()
+        .filter(|c| c.1.split_whitespace().count() >= 2)
+        .max_by(|a, b| {
+            a.2.partial_cmp(&b.2)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.0.cmp(&a.0))
+        });
     if let Some(f) = full {
         return Some(f.clone());
     }
@@ -386,7 +464,10 @@ fn name_confidence(score: f64, anchor: Anchor) -> f64 {
 }
 
 fn clean_title(s: &str) -> String {
-    fields::strip_article(s).trim_end_matches([',', ';', ':']).trim().to_string()
+    fields::strip_article(s)
+        .trim_end_matches([',', ';', ':'])
+        .trim()
+        .to_string()
 }
 
 fn pick_title(segs: &[Seg], used: &mut [bool], domains: &[String]) -> Option<(String, f64)> {
@@ -422,20 +503,34 @@ fn pick_title(segs: &[Seg], used: &mut [bool], domains: &[String]) -> Option<(St
 }
 
 fn clean_company(s: &str) -> String {
-    let t = fields::strip_article(s).trim().trim_end_matches([',', ';', ':', '.']).trim();
+    let t = fields::strip_article(s)
+        .trim()
+        .trim_end_matches([',', ';', ':', '.'])
+        .trim();
     // "SCP Dartigues & Lafon, notaires associés" → cut a lower-case description or a place
     let t = match t.split_once(", ") {
         Some((a, b)) => {
             let b_first = b.chars().next();
-            let is_place = b.split_whitespace().count() <= 2 && b_first.is_some_and(char::is_uppercase) && !b.contains('&');
-            if b_first.is_some_and(char::is_lowercase) || is_place { a } else { t }
+            let is_place = b.split_whitespace().count() <= 2
+                && b_first.is_some_and(char::is_uppercase)
+                && !b.contains('&');
+            if b_first.is_some_and(char::is_lowercase) || is_place {
+                a
+            } else {
+                t
+            }
         }
         None => t,
     };
     t.trim().to_string()
 }
 
-fn pick_company(segs: &[Seg], used: &mut [bool], domains: &[String], name: Option<&str>) -> Option<(String, f64)> {
+fn pick_company(
+    segs: &[Seg],
+    used: &mut [bool],
+    domains: &[String],
+    name: Option<&str>,
+) -> Option<(String, f64)> {
     let mut best: Option<(usize, f64)> = None;
     for (i, s) in segs.iter().enumerate() {
         if used[i] || s.cue >= AddressCue::Box {
@@ -446,7 +541,10 @@ fn pick_company(segs: &[Seg], used: &mut [bool], domains: &[String], name: Optio
             sc -= 1.5;
         }
         // "Saphir Gestion – Groupe Mutualiste Saphir": the second organisation describes the first
-        if i > 0 && segs[i - 1].line == s.line && fields::company_score(&segs[i - 1].text, domains) >= 2.0 {
+        if i > 0
+            && segs[i - 1].line == s.line
+            && fields::company_score(&segs[i - 1].text, domains) >= 2.0
+        {
             sc -= 2.0;
         }
         if name.is_some_and(|n| n.eq_ignore_ascii_case(s.text.trim())) {
@@ -469,6 +567,7 @@ fn pick_company(segs: &[Seg], used: &mut [bool], domains: &[String], name: Optio
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -479,11 +578,16 @@ mod tests {
 
     #[test]
     fn classic_french_signature() {
-        let s = sig("Bonjour,\n\nVoici le document.\n\nCordialement,\n\nSophie Garnier-Leduc\nResponsable Partenariats\nAlizarine Gestion\n18 rue de la République\nCS 30125\n69289 Lyon Cedex 02\nTél. : +33 (0)4 65 71 48 20\nsophie.garnier-leduc@alizarine-gestion.fr\nwww.alizarine-gestion.fr");
+        let s = sig(
+            "Bonjour,\n\nVoici le document.\n\nCordialement,\n\nSophie Garnier-Leduc\nResponsable Partenariats\nAlizarine Gestion\n18 rue de la République\nCS 30125\n69289 Lyon Cedex 02\nTél. : +33 (0)4 65 71 48 20\nsophie.garnier-leduc@alizarine-gestion.fr\nwww.alizarine-gestion.fr",
+        );
         assert_eq!(s.name.as_deref(), Some("Sophie Garnier-Leduc"));
         assert_eq!(s.title.as_deref(), Some("Responsable Partenariats"));
         assert_eq!(s.company.as_deref(), Some("Alizarine Gestion"));
-        assert_eq!(s.address.as_deref(), Some("18 rue de la République\nCS 30125\n69289 Lyon Cedex 02"));
+        assert_eq!(
+            s.address.as_deref(),
+            Some("18 rue de la République\nCS 30125\n69289 Lyon Cedex 02")
+        );
         assert_eq!(s.phones, vec!["+33465714820"]);
         assert_eq!(s.urls, vec!["www.alizarine-gestion.fr"]);
         assert!(s.overall_confidence > 0.5);
@@ -491,7 +595,9 @@ mod tests {
 
     #[test]
     fn one_line_signature() {
-        let s = sig("Merci.\n\nBien cordialement,\n\nMarc-Antoine Delaunay | Directeur de la Gestion Privée | Banque Morlaix & Cie | 01 99 00 23 41 | ma.delaunay@banque-morlaix.fr");
+        let s = sig(
+            "Merci.\n\nBien cordialement,\n\nMarc-Antoine Delaunay | Directeur de la Gestion Privée | Banque Morlaix & Cie | 01 99 00 23 41 | ma.delaunay@banque-morlaix.fr",
+        );
         assert_eq!(s.name.as_deref(), Some("Marc-Antoine Delaunay"));
         assert_eq!(s.title.as_deref(), Some("Directeur de la Gestion Privée"));
         assert_eq!(s.company.as_deref(), Some("Banque Morlaix & Cie"));
@@ -501,6 +607,9 @@ mod tests {
     #[test]
     fn nothing_to_sign() {
         assert_eq!(sig("STOP"), Signature::default());
-        assert_eq!(sig("Please unsubscribe me from your mailing list."), Signature::default());
+        assert_eq!(
+            sig("Please unsubscribe me from your mailing list."),
+            Signature::default()
+        );
     }
 }

@@ -1,0 +1,19 @@
+//! Intent cases written by hand for this crate (not from the eval data): each must get its label.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[test]
+fn handwritten_intents() {
+    let data = include_str!("data/intent_handwritten.jsonl");
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let a = intel::analyze_text(v["text"].as_str().unwrap());
+        n += 1;
+        if a.intent.label.as_str() != v["label"].as_str().unwrap() {
+            wrong.push(format!("{}: got {}", v["id"], a.intent.label.as_str()));
+        }
+    }
+    assert!(n >= 50);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
