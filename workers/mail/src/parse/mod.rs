@@ -1,0 +1,175 @@
+//! Raw RFC 5322 bytes to the fields the CRM stores. [`parse_message`] never panics and never logs.
+
+mod address;
+pub mod message_id;
+pub mod synthetic;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use chrono::{DateTime, Utc};
+use mail_parser::{HeaderName, HeaderValue, Message, MessageParser};
+use serde::{Deserialize, Serialize};
+
+pub use address::Mailbox;
+pub use synthetic::{is_synthetic, synthetic_id};
+
+use crate::thread::ThreadInput;
+
+/// Default `MAIL_MAX_BYTES`: larger messages keep their headers only.
+pub const DEFAULT_MAX_BYTES: usize = 25 * 1024 * 1024;
+
+/// What the CRM keeps of one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedEmail {
+    /// Message-ID without angle brackets, domain lower-cased; synthetic when the message has none.
+    pub message_id: String,
+    /// `message_id` was derived from the content ([`synthetic_id`]).
+    pub synthetic_id: bool,
+    /// First valid id of In-Reply-To.
+    pub in_reply_to: Option<String>,
+    /// Valid ids of References, in order, later repeats removed.
+    pub references: Vec<String>,
+    pub from: Vec<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    /// Subject, MIME-decoded.
+    pub subject: Option<String>,
+    /// Date header; the caller supplies the fallback ([`ParsedEmail::sent_date`]).
+    pub date: Option<DateTime<Utc>>,
+    /// text/plain body parts joined; HTML converted to text when there is no text part. `None` when
+    /// oversized or when the message has no text.
+    pub text: Option<String>,
+    /// Size of the raw message in bytes.
+    pub size: usize,
+    /// Over `max_bytes`: headers only, no body.
+    pub oversized: bool,
+    /// Why the message could not be parsed properly; the other fields hold what could be read.
+    pub malformed: Option<String>,
+}
+
+impl ParsedEmail {
+    /// RFC 5256 sent date: the Date header, else `fallback` (IMAP INTERNALDATE, mbox From_ line date).
+    pub fn sent_date(&self, fallback: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        self.date.or(fallback)
+    }
+
+    /// Input for [`crate::thread::thread`]: synthetic ids are dropped (a message without Message-ID
+    /// gets a unique container, as RFC 5256 asks).
+    pub fn thread_input(&self, id: u32, fallback_date: Option<DateTime<Utc>>) -> ThreadInput {
+        ThreadInput {
+            id,
+            message_id: (!self.synthetic_id).then(|| self.message_id.clone()),
+            references: self.references.clone(),
+            in_reply_to: self.in_reply_to.clone(),
+            subject: self.subject.clone().unwrap_or_default(),
+            sent_date: self.sent_date(fallback_date),
+        }
+    }
+}
+
+/// Parse a raw message. Over `max_bytes` only the headers are read (`oversized`); bytes that are not a
+/// message give `malformed` with whatever could be read. Never panics.
+pub fn parse_message(raw: &[u8], max_bytes: usize) -> ParsedEmail {
+    let oversized = raw.len() > max_bytes;
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        let parser = MessageParser::default();
+        let msg = if oversized {
+            parser.parse_headers(raw)
+        } else {
+            parser.parse(raw)
+        };
+        msg.map(|m| from_message(raw, &m, oversized))
+    }));
+    let (mut email, reason) = match parsed {
+        Ok(Some(email)) => {
+            let reason = email.malformed.clone();
+            (email, reason)
+        }
+        Ok(None) => (
+            empty(raw, oversized),
+            Some("not a message: no header could be read".to_string()),
+        ),
+        Err(_) => (
+            empty(raw, oversized),
+            Some("the MIME parser failed on this message".to_string()),
+        ),
+    };
+    email.malformed = reason;
+    email
+}
+
+fn empty(raw: &[u8], oversized: bool) -> ParsedEmail {
+    ParsedEmail {
+        message_id: synthetic_id(raw),
+        synthetic_id: true,
+        in_reply_to: None,
+        references: Vec::new(),
+        from: Vec::new(),
+        to: Vec::new(),
+        cc: Vec::new(),
+        subject: None,
+        date: None,
+        text: None,
+        size: raw.len(),
+        oversized,
+        malformed: None,
+    }
+}
+
+fn from_message(raw: &[u8], msg: &Message<'_>, oversized: bool) -> ParsedEmail {
+    let mut email = empty(raw, oversized);
+    if msg.headers().is_empty() {
+        email.malformed = Some("no header fields".to_string());
+        return email;
+    }
+    // The first occurrence of each header counts, as in IMAP servers' threading.
+    let first = |name: HeaderName<'static>| msg.headers().iter().find(|h| h.name == name);
+    let raw_value = |name: HeaderName<'static>| {
+        first(name)
+            .and_then(|h| raw.get(h.offset_start() as usize..h.offset_end() as usize))
+            .map(String::from_utf8_lossy)
+    };
+    if let Some(id) =
+        raw_value(HeaderName::MessageId).and_then(|v| message_id::first_message_id(&v))
+    {
+        email.message_id = id;
+        email.synthetic_id = false;
+    }
+    email.in_reply_to =
+        raw_value(HeaderName::InReplyTo).and_then(|v| message_id::first_message_id(&v));
+    email.references = raw_value(HeaderName::References)
+        .map(|v| message_id::dedup_in_order(message_id::message_ids(&v)))
+        .unwrap_or_default();
+    email.from = address::mailboxes(
+        msg.header_values(HeaderName::From)
+            .filter_map(HeaderValue::as_address),
+    );
+    email.to = address::mailboxes(
+        msg.header_values(HeaderName::To)
+            .filter_map(HeaderValue::as_address),
+    );
+    email.cc = address::mailboxes(
+        msg.header_values(HeaderName::Cc)
+            .filter_map(HeaderValue::as_address),
+    );
+    email.subject = first(HeaderName::Subject)
+        .and_then(|h| h.value().as_text())
+        .map(str::to_string);
+    email.date = first(HeaderName::Date)
+        .and_then(|h| h.value().as_datetime())
+        .filter(|d| d.is_valid())
+        .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
+    if !oversized {
+        email.text = body_text(msg);
+    }
+    email
+}
+
+fn body_text(msg: &Message<'_>) -> Option<String> {
+    let parts: Vec<String> = (0..msg.text_body.len())
+        .filter_map(|i| msg.body_text(i))
+        .map(|t| t.into_owned())
+        .collect();
+    let text = parts.join("\n");
+    (!text.trim().is_empty()).then_some(text)
+}
