@@ -30,6 +30,8 @@ pub const TABLE: &[Row] = &[
         "{}",
         true,
     ),
+    row("mail.sync_all", "*/10 * * * *", "mail.sync_all", "{}", true),
+    row("mail.cleanup", "0 3 * * *", "mail.cleanup", "{}", true),
     // Off by default: set SCHEDULE_DIAG_HEARTBEAT to a cron expression to prove the scheduler fires.
     row(
         "diag.heartbeat",

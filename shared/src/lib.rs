@@ -2,6 +2,7 @@
 //! Redis helpers and telemetry. Used by the `api`, `workers` and `schedules` crates.
 
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod jobs;
 pub mod models;

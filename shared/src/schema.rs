@@ -31,6 +31,82 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_accounts (id) {
+        id -> Int8,
+        owner_user_id -> Int8,
+        provider -> Text,
+        address -> Text,
+        imap_host -> Nullable<Text>,
+        imap_port -> Nullable<Int4>,
+        imap_security -> Nullable<Text>,
+        imap_auth -> Text,
+        username -> Nullable<Text>,
+        secret_ciphertext -> Nullable<Bytea>,
+        token_expires_at -> Nullable<Timestamptz>,
+        folders -> Array<Nullable<Text>>,
+        active -> Bool,
+        needs_reconsent -> Bool,
+        last_sync_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    email_folder_state (account_id, folder) {
+        account_id -> Int8,
+        folder -> Text,
+        uidvalidity -> Nullable<Int8>,
+        last_uid -> Int8,
+        history_id -> Nullable<Text>,
+        delta_link -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    email_threads (id) {
+        id -> Int8,
+        account_id -> Nullable<Int8>,
+        root_message_id -> Text,
+        subject -> Text,
+        last_message_at -> Nullable<Timestamptz>,
+        message_count -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    interactions (id) {
+        id -> Int8,
+        account_id -> Nullable<Int8>,
+        folder -> Text,
+        uid -> Nullable<Int8>,
+        provider_id -> Nullable<Text>,
+        message_id -> Text,
+        in_reply_to -> Nullable<Text>,
+        message_references -> Array<Nullable<Text>>,
+        from_address -> Nullable<Text>,
+        from_name -> Nullable<Text>,
+        to_addresses -> Array<Nullable<Text>>,
+        cc_addresses -> Array<Nullable<Text>>,
+        subject -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        direction -> Text,
+        body_text -> Nullable<Text>,
+        body_purged_at -> Nullable<Timestamptz>,
+        size_bytes -> Int8,
+        thread_id -> Nullable<Int8>,
+        parent_message_id -> Nullable<Text>,
+        person_id -> Nullable<Int8>,
+        skipped_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     organisations (id) {
         id -> Int8,
         name -> Text,
@@ -102,6 +178,12 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_log -> users (actor_user_id));
+diesel::joinable!(email_accounts -> users (owner_user_id));
+diesel::joinable!(email_folder_state -> email_accounts (account_id));
+diesel::joinable!(email_threads -> email_accounts (account_id));
+diesel::joinable!(interactions -> email_accounts (account_id));
+diesel::joinable!(interactions -> email_threads (thread_id));
+diesel::joinable!(interactions -> people (person_id));
 diesel::joinable!(organisations -> users (owner_id));
 diesel::joinable!(person_organisation_links -> organisations (organisation_id));
 diesel::joinable!(person_organisation_links -> people (person_id));
@@ -110,6 +192,10 @@ diesel::joinable!(users -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     backups,
+    email_accounts,
+    email_folder_state,
+    email_threads,
+    interactions,
     organisations,
     people,
     person_organisation_links,

@@ -2,4 +2,5 @@
 
 pub mod cli;
 pub mod jobs;
+pub mod mail;
 pub mod runtime;

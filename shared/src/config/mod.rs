@@ -4,6 +4,7 @@
 //! variable (see [`ConfigError`]).
 
 mod env;
+mod mail;
 mod worker;
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 pub use env::{ConfigError, EnvSource};
+pub use mail::MailConfig;
 pub use worker::{SchedulerConfig, WorkerConfig};
 
 /// Settings every process needs: stores and logging.

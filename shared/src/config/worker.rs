@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{CommonConfig, ConfigError, EnvSource};
+use super::{CommonConfig, ConfigError, EnvSource, MailConfig};
 use crate::jobs::Queue;
 
 /// Worker pool settings.
@@ -23,6 +23,8 @@ pub struct WorkerConfig {
     pub backup_dir: PathBuf,
     pub backup_retention_days: u32,
     pub pg_bin_dir: Option<PathBuf>,
+    /// Mailbox sync settings (`MAIL_*`).
+    pub mail: MailConfig,
 }
 
 /// Scheduler settings; the cron table itself lives in the `schedules` crate.
@@ -120,6 +122,7 @@ impl WorkerConfig {
                 .get("PG_BIN_DIR")
                 .filter(|v| !v.trim().is_empty())
                 .map(PathBuf::from),
+            mail: MailConfig::from_env(env)?,
         })
     }
 }

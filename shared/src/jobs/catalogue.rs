@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::JobSpec;
-use super::payloads::{diag, maint};
+use super::payloads::{diag, mail, maint};
 
 static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
     vec![
@@ -12,6 +12,10 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<diag::Noop>(),
         JobSpec::of::<diag::Sleep>(),
         JobSpec::of::<diag::Fail>(),
+        JobSpec::of::<mail::SyncAll>(),
+        JobSpec::of::<mail::SyncAccount>(),
+        JobSpec::of::<mail::Cleanup>(),
+        JobSpec::of::<mail::Import>(),
     ]
 });
 

@@ -28,11 +28,13 @@ pub enum Queue {
     Maint,
     /// Diagnostics: no-op and synthetic jobs used by health checks, tests and benchmarks.
     Diag,
+    /// Mailbox sync, imports and retention (network-bound, kept apart from general work).
+    Mail,
 }
 
 impl Queue {
     /// Every queue, in a stable order.
-    pub const ALL: [Queue; 3] = [Queue::Default, Queue::Maint, Queue::Diag];
+    pub const ALL: [Queue; 4] = [Queue::Default, Queue::Maint, Queue::Diag, Queue::Mail];
 
     /// The queue's name as used in Redis keys and configuration.
     pub const fn as_str(self) -> &'static str {
@@ -40,6 +42,7 @@ impl Queue {
             Queue::Default => "default",
             Queue::Maint => "maint",
             Queue::Diag => "diag",
+            Queue::Mail => "mail",
         }
     }
 
@@ -50,6 +53,8 @@ impl Queue {
             // Backups are heavy on the database: one at a time per process.
             Queue::Maint => 1,
             Queue::Diag => 64,
+            // Each sync holds an IMAP connection; providers limit concurrent sessions per user.
+            Queue::Mail => 4,
         }
     }
 }

@@ -5,11 +5,15 @@ mod macros;
 
 pub mod audit;
 pub mod backup;
+pub mod email_account;
+pub mod email_thread;
 pub mod ids;
+pub mod interaction;
 pub mod organisation;
 pub mod person;
 pub mod person_link;
 pub mod team;
+mod text_list;
 pub mod user;
 
 pub use ids::{AuditEntryId, BackupId, LinkId, OrganisationId, PersonId, TeamId, UserId};

@@ -1,9 +1,10 @@
 //! Job handlers, one file per job under a folder per domain, all registered in [`registry`].
 
 pub mod diag;
+pub mod mail;
 pub mod maint;
 
-use shared::jobs::payloads::{diag as d, maint as m};
+use shared::jobs::payloads::{diag as d, mail as ml, maint as m};
 
 use crate::runtime::Registry;
 
@@ -14,7 +15,11 @@ pub fn registry() -> Registry {
         .register::<m::BackupVerify, _, _, _>(maint::backup_verify)
         .register::<d::Noop, _, _, _>(diag::noop)
         .register::<d::Sleep, _, _, _>(diag::sleep)
-        .register::<d::Fail, _, _, _>(diag::fail);
+        .register::<d::Fail, _, _, _>(diag::fail)
+        .register::<ml::SyncAll, _, _, _>(mail::sync_all)
+        .register::<ml::SyncAccount, _, _, _>(mail::sync_account)
+        .register::<ml::Cleanup, _, _, _>(mail::cleanup)
+        .register::<ml::Import, _, _, _>(mail::import);
     r
 }
 

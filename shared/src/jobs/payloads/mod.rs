@@ -1,4 +1,5 @@
 //! Payload types of every job, by domain.
 
 pub mod diag;
+pub mod mail;
 pub mod maint;

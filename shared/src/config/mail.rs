@@ -1,0 +1,86 @@
+//! Mail settings: the key sealing account secrets, size limit, retention, import folder.
+
+use std::path::PathBuf;
+
+use super::{ConfigError, EnvSource};
+use crate::crypto::SecretBox;
+
+/// Mail settings, read by the workers (and the API, which seals the secrets of new accounts).
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `MAIL_ENCRYPTION_KEY`; `None` when unset: jobs needing a secret then fail permanently, naming it.
+    pub secrets: Option<SecretBox>,
+    /// `MAIL_MAX_BYTES`: larger messages are stored as metadata only.
+    pub max_bytes: u64,
+    /// `MAIL_RETENTION_DAYS`: bodies older than this are purged by `mail.cleanup`.
+    pub retention_days: u32,
+    /// `MAIL_IMPORT_DIR`: `mail.import` only reads below this folder; `None` disables imports.
+    pub import_dir: Option<PathBuf>,
+}
+
+impl MailConfig {
+    /// Reads the mail settings; a key that is set but not 32 bytes of hex/base64 stops the boot.
+    pub fn from_env(env: &EnvSource) -> Result<Self, ConfigError> {
+        let secrets = match env.get("MAIL_ENCRYPTION_KEY") {
+            Some(v) if !v.trim().is_empty() => Some(
+                SecretBox::from_encoded_key(&v)
+                    .map_err(|e| env.invalid("MAIL_ENCRYPTION_KEY", e))?,
+            ),
+            _ => None,
+        };
+        Ok(Self {
+            secrets,
+            max_bytes: env.parse_in("MAIL_MAX_BYTES", 25 * 1_048_576, 1_024..=1 << 32)?,
+            retention_days: env.parse_in("MAIL_RETENTION_DAYS", 365, 1..=36_500)?,
+            import_dir: env
+                .get("MAIL_IMPORT_DIR")
+                .filter(|v| !v.trim().is_empty())
+                .map(PathBuf::from),
+        })
+    }
+
+    /// The secret box, or an error naming the missing variable.
+    pub fn require_secrets(&self) -> Result<&SecretBox, ConfigError> {
+        self.secrets.as_ref().ok_or_else(|| ConfigError::Missing {
+            name: "MAIL_ENCRYPTION_KEY".to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> EnvSource {
+        EnvSource::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<HashMap<_, _>>(),
+        )
+    }
+
+    #[test]
+    fn defaults_and_bad_key_named() {
+        let c = MailConfig::from_env(&env(&[])).unwrap();
+        assert!(c.secrets.is_none());
+        assert_eq!(c.max_bytes, 25 * 1_048_576);
+        assert!(
+            c.require_secrets()
+                .unwrap_err()
+                .to_string()
+                .contains("MAIL_ENCRYPTION_KEY")
+        );
+        let err = MailConfig::from_env(&env(&[("MAIL_ENCRYPTION_KEY", "abc")])).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("MAIL_ENCRYPTION_KEY is invalid"),
+            "{err}"
+        );
+        let ok = MailConfig::from_env(&env(&[("MAIL_ENCRYPTION_KEY", &"ab".repeat(32))])).unwrap();
+        assert!(ok.secrets.is_some());
+    }
+}

@@ -1,0 +1,21 @@
+use serde_json::json;
+use shared::jobs::payloads::mail::Cleanup;
+
+use crate::mail::cleanup::purge_old_bodies;
+use crate::runtime::{JobCtx, JobError};
+
+/// Handler of `mail.cleanup`.
+pub async fn cleanup(ctx: JobCtx, _job: Cleanup) -> Result<serde_json::Value, JobError> {
+    let days = ctx.app.config.mail.retention_days;
+    let purged = purge_old_bodies(&ctx.app.db, days).await.map_err(|e| {
+        let transient = e.is_transient();
+        let e = anyhow::Error::new(e).context("purging old bodies");
+        if transient {
+            JobError::transient(e)
+        } else {
+            JobError::permanent(e)
+        }
+    })?;
+    tracing::info!(purged, retention_days = days, "email bodies purged");
+    Ok(json!({ "purged": purged, "retention_days": days }))
+}

@@ -1,0 +1,25 @@
+use shared::jobs::payloads::mail::Import;
+
+use crate::mail::import::{ImportError, ImportOutcome, import_path, resolve_path};
+use crate::runtime::{JobCtx, JobError};
+
+/// Handler of `mail.import`.
+pub async fn import(ctx: JobCtx, job: Import) -> Result<ImportOutcome, JobError> {
+    let mail = &ctx.app.config.mail;
+    let path = resolve_path(mail.import_dir.as_deref(), &job.path).map_err(JobError::permanent)?;
+    let folder = job.folder.as_deref().unwrap_or("Import");
+    import_path(
+        &ctx.app.db,
+        job.account_id,
+        &path,
+        folder,
+        mail.max_bytes,
+        &ctx,
+    )
+    .await
+    .map_err(|e| match e {
+        ImportError::Db(ref db) if db.is_transient() => JobError::transient(e),
+        ImportError::Io(_) => JobError::transient(e),
+        other => JobError::permanent(other),
+    })
+}

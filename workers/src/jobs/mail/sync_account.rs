@@ -1,0 +1,32 @@
+use shared::jobs::payloads::mail::SyncAccount;
+
+use crate::mail::sync::{self, SyncDeps, SyncError, SyncOutcome, SyncSettings};
+use crate::runtime::{JobCtx, JobError};
+
+/// Handler of `mail.sync_account`.
+pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, JobError> {
+    let mail = &ctx.app.config.mail;
+    let deps = SyncDeps {
+        pool: &ctx.app.db,
+        redis: ctx.queue().connection(),
+        namespace: ctx.queue().keys().ns(),
+        secrets: mail.secrets.as_ref(),
+    };
+    let settings = SyncSettings {
+        max_bytes: mail.max_bytes,
+        ..SyncSettings::default()
+    };
+    sync::sync_account(&deps, &settings, job.account_id, &ctx)
+        .await
+        .map_err(sync_error)
+}
+
+/// Authentication failures, missing accounts and unusable settings are permanent (no retry); network,
+/// database and Redis trouble is transient.
+pub fn sync_error(e: SyncError) -> JobError {
+    if e.is_transient() {
+        JobError::transient(e)
+    } else {
+        JobError::permanent(e)
+    }
+}
