@@ -186,12 +186,13 @@ fn unescapes(line: &[u8]) -> bool {
 
 fn finish(b: Building) -> MboxMessage {
     let mut msg = b.msg;
-    if b.last_blank > 0 {
-        msg.size -= b.last_blank as u64;
-        if !msg.truncated {
-            msg.raw.truncate(msg.raw.len().saturating_sub(b.last_blank));
-        }
-    }
+    msg.size -= b.last_blank as u64;
+    // `raw` is a prefix of the message: drop whatever part of the separating blank line it holds.
+    let keep = usize::try_from(msg.size)
+        .unwrap_or(usize::MAX)
+        .min(msg.raw.len());
+    msg.raw.truncate(keep);
+    msg.truncated = msg.size > msg.raw.len() as u64;
     msg
 }
 

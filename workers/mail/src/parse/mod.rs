@@ -118,7 +118,7 @@ fn empty(raw: &[u8], oversized: bool) -> ParsedEmail {
 
 fn from_message(raw: &[u8], msg: &Message<'_>, oversized: bool) -> ParsedEmail {
     let mut email = empty(raw, oversized);
-    if msg.headers().is_empty() {
+    if msg.headers().is_empty() || !synthetic::has_header_field(raw) {
         email.malformed = Some("no header fields".to_string());
         return email;
     }

@@ -70,6 +70,15 @@ pub(crate) fn split_head_body(raw: &[u8]) -> (&[u8], &[u8]) {
     (raw, &[])
 }
 
+/// Whether the message starts with at least one RFC 5322 header field (`name:`, name of printable
+/// ASCII without colon).
+pub(crate) fn has_header_field(raw: &[u8]) -> bool {
+    let (head, _) = split_head_body(raw);
+    header_fields(head)
+        .iter()
+        .any(|(name, _)| name.iter().all(|b| (33..=126).contains(b)))
+}
+
 /// (name, unfolded value) of each header field; lines that are not fields are ignored.
 fn header_fields(head: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut fields: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
