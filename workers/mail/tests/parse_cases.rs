@@ -113,3 +113,16 @@ fn first_occurrence_of_threading_headers_counts() {
     assert_eq!(parsed.message_id, "one@x.fr");
     assert_eq!(parsed.subject.as_deref(), Some("Premier"));
 }
+
+#[test]
+fn repeated_references_keep_the_last_one_as_parent() {
+    let raw =
+        b"Message-ID: <e@x.fr>\nReferences: <c@x.fr> <d@x.fr> <c@X.FR> <junk>\nSubject: s\n\nb\n";
+    let parsed = parse_message(raw, DEFAULT_MAX_BYTES);
+    assert_eq!(parsed.references, ["c@x.fr", "d@x.fr"]);
+    assert_eq!(parsed.parent_id.as_deref(), Some("c@x.fr"));
+    assert_eq!(parsed.thread_references(), ["c@x.fr", "d@x.fr", "c@x.fr"]);
+    let irt_only = parse_message(b"In-Reply-To: <p@x.fr>\n\nb\n", DEFAULT_MAX_BYTES);
+    assert_eq!(irt_only.parent_id.as_deref(), Some("p@x.fr"));
+    assert!(irt_only.thread_references().is_empty());
+}

@@ -29,6 +29,8 @@ pub struct ParsedEmail {
     pub in_reply_to: Option<String>,
     /// Valid ids of References, in order, later repeats removed.
     pub references: Vec<String>,
+    /// Parent per RFC 5256: the last valid References id (before deduplication), else `in_reply_to`.
+    pub parent_id: Option<String>,
     pub from: Vec<Mailbox>,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
@@ -53,13 +55,27 @@ impl ParsedEmail {
         self.date.or(fallback)
     }
 
+    /// References for threading: the deduplicated list, with the parent appended again when a
+    /// repeated id made it lose its last place (`<c> <d> <c>` keeps `c` as the parent, as the
+    /// literal RFC 5256 reading and IMAP servers do).
+    pub fn thread_references(&self) -> Vec<String> {
+        let mut refs = self.references.clone();
+        if let Some(parent) = &self.parent_id
+            && !refs.is_empty()
+            && refs.last() != Some(parent)
+        {
+            refs.push(parent.clone());
+        }
+        refs
+    }
+
     /// Input for [`crate::thread::thread`]: synthetic ids are dropped (a message without Message-ID
     /// gets a unique container, as RFC 5256 asks).
     pub fn thread_input(&self, id: u32, fallback_date: Option<DateTime<Utc>>) -> ThreadInput {
         ThreadInput {
             id,
             message_id: (!self.synthetic_id).then(|| self.message_id.clone()),
-            references: self.references.clone(),
+            references: self.thread_references(),
             in_reply_to: self.in_reply_to.clone(),
             subject: self.subject.clone().unwrap_or_default(),
             sent_date: self.sent_date(fallback_date),
@@ -104,6 +120,7 @@ fn empty(raw: &[u8], oversized: bool) -> ParsedEmail {
         synthetic_id: true,
         in_reply_to: None,
         references: Vec::new(),
+        parent_id: None,
         from: Vec::new(),
         to: Vec::new(),
         cc: Vec::new(),
@@ -137,9 +154,14 @@ fn from_message(raw: &[u8], msg: &Message<'_>, oversized: bool) -> ParsedEmail {
     }
     email.in_reply_to =
         raw_value(HeaderName::InReplyTo).and_then(|v| message_id::first_message_id(&v));
-    email.references = raw_value(HeaderName::References)
-        .map(|v| message_id::dedup_in_order(message_id::message_ids(&v)))
+    let references = raw_value(HeaderName::References)
+        .map(|v| message_id::message_ids(&v))
         .unwrap_or_default();
+    email.parent_id = references
+        .last()
+        .cloned()
+        .or_else(|| email.in_reply_to.clone());
+    email.references = message_id::dedup_in_order(references);
     email.from = address::mailboxes(
         msg.header_values(HeaderName::From)
             .filter_map(HeaderValue::as_address),
