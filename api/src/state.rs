@@ -58,10 +58,12 @@ impl AppState {
     }
 }
 
-/// Builds the state from settings: opens the Postgres pool (failing when the server cannot be reached) and
+/// Builds the state from settings: installs the metrics recorder (once per process), opens the Postgres pool (failing when the server cannot be reached) and
 /// a Redis connection that is established lazily and re-established after outages, so the API starts, and
 /// reports itself unhealthy, while Redis is down.
 pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
+    // Metrics recorded before the recorder exists are lost: install it before anything can record.
+    let _ = crate::telemetry::metrics_handle();
     let common = &settings.api.common;
     let url = common.database_url.expose_secret().to_owned();
     let size = common.database_pool_size;

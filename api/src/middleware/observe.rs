@@ -32,22 +32,26 @@ where
             .and_then(|v| v.to_str().ok()),
     );
     req.extensions_mut().insert(request_id.clone());
-    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let method = req.method().as_str().to_owned();
+    // The route pattern is only known once the router has run, so it is recorded after the call.
     let span = tracing::info_span!(
         "http.request",
         request_id = %request_id.as_str(),
         method = %method,
-        route = %route,
+        route = Empty,
         status = Empty,
         duration_ms = Empty,
         user.id = Empty,
     );
 
-    let http_req = req.request().clone();
+    // The request must not be cloned before the call: routing needs sole ownership of it.
     let mut res = match next.call(req).instrument(span.clone()).await {
         Ok(res) => res.map_into_boxed_body(),
-        Err(err) => ServiceResponse::from_err(err, http_req).map_into_boxed_body(),
+        Err(err) => {
+            let status = err.as_response_error().status_code().as_u16();
+            finish(&span, &method, UNMATCHED.to_owned(), status, started);
+            return Err(err);
+        }
     };
 
     let limit = res.request().extensions().get::<RateLimit>().copied();
@@ -59,17 +63,31 @@ where
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
 
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| UNMATCHED.to_owned());
+    finish(&span, &method, route, res.status().as_u16(), started);
+    Ok(res)
+}
+
+/// Records the HTTP metrics and the span's outcome, and logs one line for the request.
+fn finish(span: &tracing::Span, method: &str, route: String, status: u16, started: Instant) {
     let elapsed = started.elapsed();
-    let status = res.status().as_u16();
     metrics::counter!(
         "http_requests_total",
-        "method" => method.clone(),
+        "method" => method.to_owned(),
         "route" => route.clone(),
         "status" => status.to_string(),
     )
     .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
-        .record(elapsed.as_secs_f64());
+    metrics::histogram!(
+        "http_request_duration_seconds",
+        "method" => method.to_owned(),
+        "route" => route.clone(),
+    )
+    .record(elapsed.as_secs_f64());
+    span.record("route", route.as_str());
     span.record("status", status);
     span.record(
         "duration_ms",
@@ -82,5 +100,4 @@ where
             tracing::info!("request completed");
         }
     });
-    Ok(res)
 }
