@@ -111,12 +111,16 @@ pub fn parse_message(raw: &[u8], max_bytes: usize) -> ParsedEmail {
         ),
     };
     email.malformed = reason;
+    // Hashing is only paid for messages without a Message-ID.
+    if email.synthetic_id {
+        email.message_id = synthetic_id(raw);
+    }
     email
 }
 
 fn empty(raw: &[u8], oversized: bool) -> ParsedEmail {
     ParsedEmail {
-        message_id: synthetic_id(raw),
+        message_id: String::new(),
         synthetic_id: true,
         in_reply_to: None,
         references: Vec::new(),
