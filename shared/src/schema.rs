@@ -107,6 +107,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_history (job_id) {
+        job_id -> Text,
+        job -> Text,
+        queue -> Text,
+        state -> Text,
+        attempts -> Int4,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Timestamptz,
+        duration_ms -> Nullable<Int8>,
+        last_error -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     organisations (id) {
         id -> Int8,
         name -> Text,
@@ -196,6 +212,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_folder_state,
     email_threads,
     interactions,
+    job_history,
     organisations,
     people,
     person_organisation_links,

@@ -377,6 +377,31 @@ impl JobQueue {
             .collect())
     }
 
+    /// Pauses a queue cluster-wide: it keeps accepting jobs, workers stop fetching within a second.
+    pub async fn pause(&self, queue: Queue) -> Result<bool, redis::RedisError> {
+        let mut conn = self.conn.clone();
+        let added: u64 = conn.sadd(self.keys.paused(), queue.as_str()).await?;
+        Ok(added == 1)
+    }
+
+    /// Resumes a paused queue; idle workers are woken at once.
+    pub async fn resume(&self, queue: Queue) -> Result<bool, redis::RedisError> {
+        let mut conn = self.conn.clone();
+        let (removed, _): (u64, u64) = redis::pipe()
+            .srem(self.keys.paused(), queue.as_str())
+            .publish(self.keys.notify(queue), 1)
+            .query_async(&mut conn)
+            .await?;
+        Ok(removed == 1)
+    }
+
+    /// Queues currently paused.
+    pub async fn paused(&self) -> Result<Vec<Queue>, redis::RedisError> {
+        let mut conn = self.conn.clone();
+        let names: Vec<String> = conn.smembers(self.keys.paused()).await?;
+        Ok(names.iter().filter_map(|n| n.parse().ok()).collect())
+    }
+
     /// Number of delayed (scheduled or retrying) tasks, all queues.
     pub async fn delayed_count(&self) -> Result<u64, redis::RedisError> {
         let mut conn = self.conn.clone();

@@ -92,6 +92,10 @@ impl Keys {
     pub fn process(&self, id: &str) -> String {
         format!("{}:proc:{}", self.ns, id)
     }
+    /// Set of paused queue names (workers of every process stop fetching from them).
+    pub fn paused(&self) -> String {
+        format!("{}:paused", self.ns)
+    }
     /// Scheduler leader lease.
     pub fn scheduler_leader(&self) -> String {
         format!("{}:sched:leader", self.ns)

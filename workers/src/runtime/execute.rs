@@ -15,6 +15,10 @@ use shared::jobs::{AttemptError, JobEnvelope, JobSpec, catalogue, now_ms, script
 use tracing::Instrument;
 use ulid::Ulid;
 
+use chrono::TimeZone;
+use shared::models::job_history::JobHistory;
+
+use super::history::HistorySink;
 use super::{AppCtx, JobCtx, JobError, Registry};
 
 /// Runs attempts for every queue of this process.
@@ -22,6 +26,8 @@ pub struct Executor {
     pub app: Arc<AppCtx>,
     pub registry: Registry,
     pub worker_id: String,
+    /// Where finished-job summaries go (Postgres history); `None` disables history.
+    pub history: Option<HistorySink>,
 }
 
 /// How an attempt ends for apalis.
@@ -68,9 +74,10 @@ impl Executor {
             tracing::error!("unknown job name in task; dropping it");
             return Err(Failure::Abort("unknown job".into()));
         };
-        let attempt = match self.start(&env).await {
-            Ok(n) if n > 0 => n as u32,
-            Ok(-1) => {
+        let started_at = Utc::now();
+        let (attempt, created_ms) = match self.start(&env).await {
+            Ok((n, created)) if n > 0 => (n as u32, created),
+            Ok((-1, _)) => {
                 tracing::warn!("job record missing (expired or deleted); skipping task");
                 return Ok(serde_json::Value::Null);
             }
@@ -94,6 +101,7 @@ impl Executor {
             Verdict::Succeeded(result) => {
                 self.bookkeep("succeed", || self.succeed(&env, &result))
                     .await?;
+                self.record_history(spec, &env, attempt, created_ms, started_at, None);
                 metrics::counter!("jobs_succeeded_total", "job" => spec.name).increment(1);
                 tracing::info!(duration_ms = elapsed.as_millis() as u64, "job succeeded");
                 Ok(result)
@@ -107,6 +115,7 @@ impl Executor {
                         self.bury(&env, attempt, &text, err.is_permanent())
                     })
                     .await?;
+                    self.record_history(spec, &env, attempt, created_ms, started_at, Some(&text));
                     metrics::counter!("jobs_dead_total", "job" => spec.name).increment(1);
                     tracing::warn!(permanent = err.is_permanent(), error = %text, "job moved to dead-letter");
                 } else {
@@ -174,7 +183,36 @@ impl Executor {
         )))
     }
 
-    async fn start(&self, env: &JobEnvelope) -> Result<i64, redis::RedisError> {
+    fn record_history(
+        &self,
+        spec: &JobSpec,
+        env: &JobEnvelope,
+        attempt: u32,
+        created_ms: i64,
+        started_at: chrono::DateTime<Utc>,
+        error: Option<&str>,
+    ) {
+        let Some(sink) = &self.history else { return };
+        let finished_at = Utc::now();
+        sink.record(JobHistory {
+            job_id: env.job_id.to_string(),
+            job: spec.name.to_owned(),
+            queue: spec.queue.as_str().to_owned(),
+            state: if error.is_some() { "dead" } else { "succeeded" }.to_owned(),
+            attempts: i32::try_from(attempt).unwrap_or(i32::MAX),
+            created_at: Utc
+                .timestamp_millis_opt(created_ms)
+                .single()
+                .unwrap_or(started_at),
+            started_at: Some(started_at),
+            finished_at,
+            duration_ms: Some((finished_at - started_at).num_milliseconds()),
+            last_error: error.map(str::to_owned),
+            request_id: env.request_id.clone(),
+        });
+    }
+
+    async fn start(&self, env: &JobEnvelope) -> Result<(i64, i64), redis::RedisError> {
         let keys = self.app.queue.keys();
         let mut conn = self.app.queue.connection();
         scripts::START

@@ -4,7 +4,9 @@
 mod context;
 mod error;
 mod execute;
+pub mod history;
 mod housekeeping;
+mod pause;
 mod registry;
 mod supervisor;
 mod wake;
@@ -15,6 +17,7 @@ use std::time::Duration;
 pub use context::{AppCtx, JobCtx};
 pub use error::JobError;
 pub use execute::Executor;
+pub use pause::PauseWatch;
 pub use registry::Registry;
 pub use supervisor::{LiveWorkers, QueueWorker};
 pub use wake::WakeHub;
@@ -59,11 +62,15 @@ pub async fn run(
         missing.join(", ")
     );
     let worker_id = process_id();
+    let (history, history_writer) = history::channel(app.db.clone());
+    let history_task = tokio::spawn(history_writer);
     let exec = Arc::new(Executor {
         app: app.clone(),
         registry,
         worker_id: worker_id.clone(),
+        history: Some(history),
     });
+    let pause = PauseWatch::default();
     let keys: Keys = app.queue.keys().clone();
     let client = shared::redis_conn::client(app.config.common.redis_url.expose_secret())?;
     let wake = WakeHub::default();
@@ -88,6 +95,7 @@ pub async fn run(
             app.queue.clone(),
             background.clone(),
         )),
+        tokio::spawn(pause.clone().run(app.queue.clone(), background.clone())),
     ];
     tasks.push(tokio::spawn(housekeeping::process_heartbeat_loop(
         app.queue.clone(),
@@ -123,6 +131,7 @@ pub async fn run(
             concurrency: *concurrency,
             wake: wake.clone(),
             live: live.clone(),
+            paused: pause.subscribe(*queue),
         };
         supervisors.push(tokio::spawn(qw.supervise(stop_fetch.clone())));
     }
@@ -145,6 +154,9 @@ pub async fn run(
     }
     background.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(2), futures::future::join_all(tasks)).await;
+    // The executor holds the last history sender: dropping it lets the writer flush and end.
+    drop(exec);
+    let _ = tokio::time::timeout(Duration::from_secs(5), history_task).await;
     tracing::info!("workers stopped");
     Ok(())
 }

@@ -14,6 +14,7 @@ use apalis_core::backend::ext::poll_strategy::Strategy;
 use apalis_redis::RedisStorage;
 use redis::AsyncCommands;
 use shared::jobs::{JobEnvelope, Queue, now_ms};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::{Executor, WakeHub};
@@ -45,14 +46,27 @@ pub struct QueueWorker {
     pub concurrency: usize,
     pub wake: WakeHub,
     pub live: LiveWorkers,
+    /// True while the queue is paused cluster-wide.
+    pub paused: watch::Receiver<bool>,
 }
 
 impl QueueWorker {
     /// Runs (and restarts) the queue's worker until `stop` is cancelled, then lets it finish in-flight jobs.
-    pub async fn supervise(self, stop: CancellationToken) {
+    pub async fn supervise(mut self, stop: CancellationToken) {
         let mut generation = 0u32;
         let mut backoff = Duration::from_millis(200);
         while !stop.is_cancelled() {
+            if *self.paused.borrow_and_update() {
+                self.live.set(self.queue, None);
+                tracing::info!(queue = %self.queue, "queue paused: not fetching");
+                let mut paused = self.paused.clone();
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = paused.wait_for(|p| !*p) => {}
+                }
+                tracing::info!(queue = %self.queue, "queue resumed");
+                continue;
+            }
             generation += 1;
             let name = format!("{}.{}.{}", self.exec.worker_id, self.queue, generation);
             self.live.set(self.queue, Some(name.clone()));
@@ -68,6 +82,9 @@ impl QueueWorker {
             watchdog.abort();
             if stop.is_cancelled() {
                 break;
+            }
+            if *self.paused.borrow() {
+                continue;
             }
             metrics::counter!("worker_restarts_total", "queue" => self.queue.as_str()).increment(1);
             match result {
@@ -112,6 +129,7 @@ impl QueueWorker {
             .interval(cfg.poll_fallback);
         let backend = storage.poll_with_strategy(strategy);
         let exec = self.exec.clone();
+        let mut paused = self.paused.clone();
         let worker = WorkerBuilder::new(name)
             .backend(backend)
             .concurrency(self.concurrency)
@@ -123,6 +141,7 @@ impl QueueWorker {
             tokio::select! {
                 _ = stop.cancelled() => {}
                 _ = restart.cancelled() => {}
+                _ = paused.wait_for(|p| *p) => {}
             }
             Ok::<(), std::io::Error>(())
         };
