@@ -1,0 +1,122 @@
+//! Latency of an analysis answered from the cache, over loopback Redis (`REDIS_URL`, default
+//! `redis://127.0.0.1:6379`). A mock OpenAI server answers once to fill the cache.
+//!
+//! `cargo run --release -p crm-llm --example cache_bench [-- HITS]`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use llm::{Analyzer, CacheConfig, CacheStatus, LlmConfig, ProviderConfig, ProviderKind};
+use redis::aio::ConnectionManager;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const BODY: &str = "Bonjour Madame,\n\nSuite à notre échange de mardi, pourriez-vous me transmettre la grille \
+de rétrocessions et les frais de gestion de la part I du fonds ? Nous étudions son référencement \
+pour notre comité de sélection du mois prochain.\n\nJe vous remercie par avance.\n\nBien cordialement,\n\n\
+Jean Dupont\nDirecteur de la gestion privée\nCabinet Dupont Patrimoine\n12 rue de la Paix, 75002 Paris\n\
+Tél. : 01 42 00 00 00 | Mob. : 06 12 34 56 78\nwww.dupont-patrimoine.fr";
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn show(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
+    println!(
+        "{name:<28} n={:<6} p50={:>8.1?} p99={:>8.1?} max={:>8.1?} mean={:>8.1?}",
+        samples.len(),
+        percentile(&samples, 0.50),
+        percentile(&samples, 0.99),
+        samples[samples.len() - 1],
+        mean
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let hits: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let redis_url =
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let mut conn = ConnectionManager::new(redis::Client::open(redis_url).unwrap())
+        .await
+        .expect("Redis at REDIS_URL");
+
+    let server = MockServer::start().await;
+    let content = json!({"intent": {"label": "quote_request", "confidence": 0.92},
+        "signature": {"name": "Jean Dupont", "title": "Directeur de la gestion privée",
+        "company": "Cabinet Dupont Patrimoine", "phones": ["01 42 00 00 00", "06 12 34 56 78"],
+        "emails": [], "urls": ["www.dupont-patrimoine.fr"], "linkedin": null,
+        "address": "12 rue de la Paix, 75002 Paris"}})
+    .to_string();
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "chatcmpl-bench", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": "stop"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let prefix = format!("bench:crm-llm:{}:", std::process::id());
+    let config = LlmConfig {
+        providers: vec![
+            ProviderConfig::new(ProviderKind::OpenAi)
+                .with_url(server.uri())
+                .with_key("sk-bench"),
+        ],
+        timeout: Duration::from_secs(5),
+        cache: CacheConfig {
+            prefix: prefix.clone(),
+            ..CacheConfig::default()
+        },
+    };
+    let analyzer = Analyzer::new(config, Some(conn.clone()));
+    let first = analyzer.analyze_text_report(BODY).await;
+    assert_eq!(first.cache, CacheStatus::Miss);
+
+    // warm-up, then timed hits
+    for _ in 0..200 {
+        analyzer.analyze_text(BODY).await;
+    }
+    let mut full = Vec::with_capacity(hits);
+    for _ in 0..hits {
+        let t = Instant::now();
+        let r = analyzer.analyze_text_report(BODY).await;
+        full.push(t.elapsed());
+        assert_eq!(r.cache, CacheStatus::Hit);
+    }
+    let mut builtin = Vec::with_capacity(hits);
+    for _ in 0..hits {
+        let t = Instant::now();
+        std::hint::black_box(intel::analyze_text(BODY));
+        builtin.push(t.elapsed());
+    }
+
+    println!(
+        "crm-llm cache_bench: {hits} cache hits, {}-byte body, Redis on loopback",
+        BODY.len()
+    );
+    show("analyze_text, cache hit", full);
+    show("  of which built-in analyser", builtin);
+
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+}
