@@ -567,3 +567,13 @@ services_status() {
         say "redis: not running"
     fi
 }
+
+# --- Dovecot (mail sync tests) ------------------------------------------------------------------
+
+# The mail sync tests start their own throwaway Dovecot (shared/src/test_utils/dovecot.rs) from
+# /usr/sbin/dovecot; only the binary is needed, the system service is never used.
+ensure_dovecot() {
+    [[ -x /usr/sbin/dovecot ]] && return 0
+    apt_install dovecot-imapd ||
+        die "dovecot is missing and cannot be installed here; the mail sync tests need it: apt-get install dovecot-imapd (Debian/Ubuntu, root or sudo)"
+}
