@@ -64,6 +64,8 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Print the RFC 5256 `THREAD REFERENCES` answer for the messages of an mbox file (no database needed).
+    Thread { mbox: std::path::PathBuf },
     /// Score the analyser over an evaluation folder (default `../shared/eval`).
     Eval {
         #[arg(default_value = "../shared/eval")]
@@ -78,6 +80,9 @@ pub async fn main(cli: Cli) -> i32 {
         Command::Analyze { args } => {
             let stdin = std::io::stdin();
             return intel::cli::run(&args, stdin.lock(), std::io::stdout().lock());
+        }
+        Command::Thread { mbox } => {
+            return mail::cli::thread_command(&mbox, std::io::stdout().lock());
         }
         Command::Eval { dir } => match intel::eval::run(&dir, std::io::stdout().lock()) {
             Ok(_) => return 0,

@@ -74,6 +74,7 @@ async fn finished_jobs_are_kept_in_postgres_history() {
                 succeed_on_attempt: None,
                 permanent: true,
                 backoff_ms: None,
+                succeed_after: None,
             },
             EnqueueOptions {
                 request_id: Some("req-123".into()),

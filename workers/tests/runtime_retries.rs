@@ -18,6 +18,7 @@ async fn transient_failure_succeeds_on_third_attempt() {
         succeed_on_attempt: Some(3),
         permanent: false,
         backoff_ms: Some(50),
+        succeed_after: None,
     };
     let id = env
         .queue
@@ -46,6 +47,7 @@ async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
         succeed_on_attempt: None,
         permanent: false,
         backoff_ms: Some(20),
+        succeed_after: None,
     };
     let id = env
         .queue
@@ -110,6 +112,7 @@ async fn permanent_failure_goes_straight_to_dead_letter() {
         succeed_on_attempt: None,
         permanent: true,
         backoff_ms: None,
+        succeed_after: None,
     };
     let id = env
         .queue

@@ -71,9 +71,13 @@ pub struct Fail {
     /// Fail with a permanent error (no retry) instead of a transient one.
     #[serde(default)]
     pub permanent: bool,
-    /// Override of the retry base delay in milliseconds (default: the policy's 200 ms).
+    /// Fixed retry delay in milliseconds instead of the policy's backoff.
     #[serde(default)]
     pub backoff_ms: Option<u64>,
+    /// Succeed from this time on, whatever the attempt (simulates an outage that gets fixed, so a
+    /// dead job requeued later completes).
+    #[serde(default)]
+    pub succeed_after: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Job for Fail {

@@ -7,7 +7,9 @@ use crate::runtime::{JobCtx, JobError};
 
 /// Fails until attempt `succeed_on_attempt` (transiently unless `permanent`), then succeeds.
 pub async fn fail(ctx: JobCtx, job: Fail) -> Result<serde_json::Value, JobError> {
-    if job.succeed_on_attempt.is_some_and(|n| ctx.attempt >= n) {
+    if job.succeed_on_attempt.is_some_and(|n| ctx.attempt >= n)
+        || job.succeed_after.is_some_and(|t| chrono::Utc::now() >= t)
+    {
         return Ok(json!({ "succeeded_on_attempt": ctx.attempt }));
     }
     let error = anyhow::anyhow!("diag.fail: deliberate failure on attempt {}", ctx.attempt);
