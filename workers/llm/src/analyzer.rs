@@ -232,7 +232,10 @@ impl Analyzer {
                         duration_ms = duration.as_millis() as u64,
                         "llm answered"
                     );
-                    if let (Some(cache), Some(key)) = (&inner.cache, keys.get(i)) {
+                    // after a failed read, a write would most likely wait out the timeout too
+                    if cache_status != CacheStatus::Unavailable
+                        && let (Some(cache), Some(key)) = (&inner.cache, keys.get(i))
+                    {
                         cache.store(key, task, &answer).await;
                     }
                     analysis.apply_provider(&answer);

@@ -9,9 +9,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use llm::{Analyzer, CacheStatus, ProviderKind};
 use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
 use wiremock::MockServer;
 
 fn outcomes(r: &llm::Report) -> Vec<&'static str> {
@@ -207,41 +204,10 @@ async fn a_later_providers_cached_answer_is_used_without_calls() {
     cleanup(&mut conn, &prefix).await;
 }
 
-/// A TCP relay to Redis that the test can cut.
-async fn relay() -> (String, tokio::task::JoinHandle<()>) {
-    let mut url = reqwest::Url::parse(&redis_url()).unwrap();
-    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(6379));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let task = tokio::spawn(async move {
-        // dropping the set (when this task is aborted) cuts every relayed connection
-        let mut conns = JoinSet::new();
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            let target = target.clone();
-            conns.spawn(async move {
-                if let Ok(mut outbound) = TcpStream::connect(target).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
-        }
-    });
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(port)).unwrap();
-    (url.to_string(), task)
-}
-
 #[tokio::test]
 async fn redis_outage_does_not_fail_analysis() {
     let prefix = unique_prefix();
-    let (url, relay_task) = relay().await;
-    let conn = ConnectionManager::new_with_config(
-        redis::Client::open(url).unwrap(),
-        ConnectionManagerConfig::new()
-            .set_number_of_retries(1)
-            .set_connection_timeout(Some(Duration::from_millis(200))),
-    )
-    .await
-    .unwrap();
+    let (conn, relay_task) = cuttable_redis().await;
     let server = openai_server(2).await;
     let a = Analyzer::new(
         config(vec![provider(ProviderKind::OpenAi, &server.uri())], &prefix),

@@ -49,8 +49,16 @@ impl CallError {
         } else if e.is_decode() {
             CallError::InvalidReply("response body is not the provider's JSON format".into())
         } else {
-            // without the URL: it is not secret, but keeps the messages short and uniform
-            CallError::Transport(e.without_url().to_string())
+            // the cause chain (connection refused, TLS, DNS...) without the URL
+            let e = e.without_url();
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c.to_string());
+                cause = c.source();
+            }
+            CallError::Transport(text)
         }
     }
 }

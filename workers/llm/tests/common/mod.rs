@@ -8,6 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use llm::{CacheConfig, LlmConfig, ProviderConfig, ProviderKind};
 use redis::aio::ConnectionManager;
 use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
@@ -155,4 +157,41 @@ pub async fn cleanup(conn: &mut ConnectionManager, prefix: &str) {
     if !ks.is_empty() {
         let _: () = redis::cmd("DEL").arg(ks).query_async(conn).await.unwrap();
     }
+}
+
+/// A TCP relay to Redis that the test can cut.
+pub async fn relay() -> (String, tokio::task::JoinHandle<()>) {
+    let mut url = reqwest::Url::parse(&redis_url()).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(6379));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        // dropping the set (when this task is aborted) cuts every relayed connection
+        let mut conns = JoinSet::new();
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let target = target.clone();
+            conns.spawn(async move {
+                if let Ok(mut outbound) = TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(port)).unwrap();
+    (url.to_string(), task)
+}
+
+/// A connection manager through a relay to Redis, and the relay's task (abort it to cut Redis).
+pub async fn cuttable_redis() -> (ConnectionManager, tokio::task::JoinHandle<()>) {
+    let (url, task) = relay().await;
+    let conn = ConnectionManager::new_with_config(
+        redis::Client::open(url).unwrap(),
+        redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_connection_timeout(Some(Duration::from_millis(200))),
+    )
+    .await
+    .unwrap();
+    (conn, task)
 }
