@@ -10,11 +10,11 @@ use metrics_util::MetricKind;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use wiremock::MockServer;
 
+/// A metric read back: kind, name, labels, value.
+type Sample = (MetricKind, String, Vec<(String, String)>, DebugValue);
+
 /// Value of a metric since the previous snapshot (the recorder resets on read).
-fn take(
-    snap: &[(MetricKind, String, Vec<(String, String)>, DebugValue)],
-    name: &str,
-) -> Vec<String> {
+fn take(snap: &[Sample], name: &str) -> Vec<String> {
     snap.iter()
         .filter(|(_, n, _, _)| n == name)
         .map(|(_, _, labels, v)| {
@@ -30,7 +30,7 @@ fn take(
         .collect()
 }
 
-fn snapshot(s: &Snapshotter) -> Vec<(MetricKind, String, Vec<(String, String)>, DebugValue)> {
+fn snapshot(s: &Snapshotter) -> Vec<Sample> {
     s.snapshot()
         .into_vec()
         .into_iter()
