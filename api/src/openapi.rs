@@ -9,8 +9,11 @@ use crate::routes;
 #[openapi(
     info(
         title = "CRM job platform API",
-        description = "Authenticate, start and inspect background jobs, schedules and health. Errors are \
-                       `{\"error\": {\"code\", \"message\"}}`."
+        description = "Authenticate, start and inspect background jobs, schedules and health.\n\n\
+                       Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`. Every response carries \
+                       `X-Request-Id` (the caller's, when given). Authenticated and login responses carry \
+                       `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the \
+                       one-minute window resets); a 429 adds `Retry-After`."
     ),
     paths(
         routes::health::live::live,
