@@ -567,3 +567,110 @@ From b@x Thu Mar  5 11:00:00 2026\nMessage-ID: <m2@x>\nIn-Reply-To: <m1@x>\nFrom
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_mailbox_imports_into_threads() {
+    let db = TestDb::new();
+    let owner = create_user(
+        &mut db.conn(),
+        "d@crm.test",
+        "pw-pw-pw-pw",
+        Role::Admin,
+        None,
+    )
+    .unwrap()
+    .id;
+    let new = NewEmailAccount {
+        owner_user_id: owner,
+        provider: Provider::Imap,
+        address: "camille.lefort@distri-demo.fr".into(),
+        imap_host: Some("localhost".into()),
+        imap_port: Some(993),
+        imap_security: Some(ImapSecurity::Tls),
+        imap_auth: ImapAuth::Login,
+        username: None,
+        secret_ciphertext: None,
+        token_expires_at: None,
+        folders: accounts::default_folders(),
+    };
+    let id = accounts::create_account(&mut db.conn(), &new).unwrap().id;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/demo");
+    let path = crm_workers::mail::import::resolve_path(Some(&dir), "mailbox.mbox").unwrap();
+    let out = crm_workers::mail::import::import_path(
+        db.pool(),
+        id.0,
+        &path,
+        "Import",
+        1 << 20,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert!(out.messages >= 250, "{out:?}");
+    assert_eq!(out.stored.inserted, out.messages);
+    assert_eq!(out.stored.skipped, 0);
+    let stored = interaction::list_for_account(&mut db.conn(), id).unwrap();
+    assert!(stored.iter().any(|m| m.direction == Direction::Outbound));
+    assert!(stored.iter().any(|m| m.direction == Direction::Inbound));
+    let threads: i64 = shared::schema::email_threads::table
+        .count()
+        .get_result(&mut db.conn())
+        .unwrap();
+    assert_eq!(threads, 140, "one thread per generated conversation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_an_account_checks_the_login_first() {
+    use crm_workers::mail::accounts::{AccountError, NewImapAccount, create_imap_account};
+    let f = Fixture::new();
+    let input = |secret: &str| NewImapAccount {
+        address: "Alice@CRM.test".into(),
+        host: "127.0.0.1".into(),
+        port: f.dovecot.port(),
+        security: ImapSecurity::None,
+        auth: None,
+        username: Some("alice".into()),
+        secret: secrecy::SecretString::from(secret.to_owned()),
+        folders: None,
+    };
+    let err = create_imap_account(f.db.pool(), Some(&f.secrets), f.owner, input("nope"), true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AccountError::LoginRefused(ref r) if r.contains("AUTHENTICATIONFAILED")),
+        "{err:?}"
+    );
+    assert!(
+        accounts::list_for_owner(&mut f.db.conn(), f.owner)
+            .unwrap()
+            .is_empty()
+    );
+
+    let created = create_imap_account(
+        f.db.pool(),
+        Some(&f.secrets),
+        f.owner,
+        input(PASSWORD),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.folders, ["INBOX", "Sent"]);
+    let json = serde_json::to_string(&created).unwrap();
+    assert!(!json.contains("secret_ciphertext") && !json.contains(PASSWORD));
+    assert!(!format!("{created:?}").contains(PASSWORD));
+    let sealed = created.secret_ciphertext.clone().unwrap();
+    assert_eq!(f.secrets.decrypt(&sealed).unwrap(), PASSWORD.as_bytes());
+
+    let dup = create_imap_account(
+        f.db.pool(),
+        Some(&f.secrets),
+        f.owner,
+        input(PASSWORD),
+        true,
+    )
+    .await;
+    assert!(matches!(dup, Err(AccountError::Duplicate)), "{dup:?}");
+    let out = f.sync(created.id).await;
+    assert!(out.skipped.is_none());
+}

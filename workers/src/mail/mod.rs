@@ -1,6 +1,7 @@
 //! Mailbox sync: parsing, storing (dedupe, people, threads), IMAP, imports, retention. Plain functions
 //! the job handlers of `jobs::mail` call and tests call directly.
 
+pub mod accounts;
 pub mod cleanup;
 pub mod imap;
 pub mod import;
