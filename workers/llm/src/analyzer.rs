@@ -152,37 +152,53 @@ impl Analyzer {
 
     /// [`Analyzer::analyze_message`] with the cascade's report.
     pub async fn analyze_message_report(&self, raw: &[u8]) -> Report {
-        let builtin = intel::analyze_message(raw);
         if !self.uses_providers() {
-            return builtin_only(builtin, Task::Message);
+            return builtin_only(intel::analyze_message(raw), Task::Message);
         }
-        self.cascade(Task::Message, &input::from_message(raw), builtin)
-            .await
+        let input = input::from_message(raw);
+        let lookup = self.start_lookup(Task::Message, &input);
+        let builtin = intel::analyze_message(raw);
+        self.cascade(Task::Message, &input, builtin, lookup).await
     }
 
     /// [`Analyzer::analyze_text`] with the cascade's report.
     pub async fn analyze_text_report(&self, text: &str) -> Report {
-        let builtin = intel::analyze_text(text);
         if !self.uses_providers() {
-            return builtin_only(builtin, Task::Text);
+            return builtin_only(intel::analyze_text(text), Task::Text);
         }
-        self.cascade(Task::Text, &input::from_text(text), builtin)
-            .await
+        let input = input::from_text(text);
+        let lookup = self.start_lookup(Task::Text, &input);
+        let builtin = intel::analyze_text(text);
+        self.cascade(Task::Text, &input, builtin, lookup).await
     }
 
     fn uses_providers(&self) -> bool {
         self.inner.client.is_some() && !self.inner.config.providers.is_empty()
     }
 
-    async fn cascade(&self, task: Task, input: &str, mut analysis: Analysis) -> Report {
+    /// Starts the cache read on the runtime, so that it overlaps the built-in analysis.
+    fn start_lookup(&self, task: Task, input: &str) -> Option<Lookup> {
+        let cache = self.inner.cache.clone()?;
+        let keys = cache.keys(task, input, &self.inner.config.providers);
+        let read = keys.clone();
+        let handle = tokio::spawn(async move { cache.lookup(&read).await });
+        Some(Lookup { keys, handle })
+    }
+
+    async fn cascade(
+        &self,
+        task: Task,
+        input: &str,
+        mut analysis: Analysis,
+        lookup: Option<Lookup>,
+    ) -> Report {
         let inner = &self.inner;
         let providers = &inner.config.providers;
         let mut attempts = Vec::new();
-        let (cache_status, keys) = match &inner.cache {
+        let (cache_status, keys) = match lookup {
             None => (CacheStatus::Disabled, Vec::new()),
-            Some(cache) => {
-                let keys = cache.keys(task, input, providers);
-                let (status, hit) = cache.lookup(&keys).await;
+            Some(Lookup { keys, handle }) => {
+                let (status, hit) = handle.await.unwrap_or((CacheStatus::Unavailable, None));
                 if let Some((i, answer)) = hit {
                     metrics::counter!("llm_cache_hits_total").increment(1);
                     attempts.push(Attempt {
@@ -303,6 +319,12 @@ impl Analyzer {
             map.insert(i, Instant::now() + for_);
         }
     }
+}
+
+/// A cache read under way.
+struct Lookup {
+    keys: Vec<String>,
+    handle: tokio::task::JoinHandle<(CacheStatus, Option<(usize, intel::ProviderResult)>)>,
 }
 
 /// Pause after a 429 without `Retry-After`.
