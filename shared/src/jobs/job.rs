@@ -41,11 +41,9 @@ pub fn decode_payload<J: DeserializeOwned>(value: &serde_json::Value) -> Result<
         let field = match (path.as_str(), named) {
             (".", Some(n)) => Some(n),
             (".", None) => None,
-            (p, Some(n))
-                if inner.starts_with("unknown field") || inner.starts_with("missing field") =>
-            {
-                Some(format!("{p}.{n}"))
-            }
+            // serde_path_to_error already ends the path with an unknown key; a missing one is not in it.
+            (p, Some(n)) if p == n || p.ends_with(&format!(".{n}")) => Some(p.to_owned()),
+            (p, Some(n)) => Some(format!("{p}.{n}")),
             (p, _) => Some(p.to_owned()),
         };
         PayloadError {

@@ -71,6 +71,25 @@ impl Keys {
     pub fn delayed(&self) -> String {
         format!("{}:delayed", self.ns)
     }
+    /// Per-queue twin of [`Self::delayed`] (task ids), for counts and listings.
+    pub fn delayed_in(&self, queue: Queue) -> String {
+        format!("{}:delayed:{}", self.ns, queue)
+    }
+    pub fn delayed_prefix(&self) -> String {
+        format!("{}:delayed:", self.ns)
+    }
+    /// Set of job ids running in a queue (maintained by the start/finish scripts).
+    pub fn running(&self, queue: Queue) -> String {
+        format!("{}:running:{}", self.ns, queue)
+    }
+    /// Per-queue twin of [`Self::dead`].
+    pub fn dead_in(&self, queue: Queue) -> String {
+        format!("{}:dead:{}", self.ns, queue)
+    }
+    /// Hash of counters (`succeeded`, `failed`, `dead`) of one queue for one minute (unix ms / 60000).
+    pub fn stats(&self, queue: Queue, minute: i64) -> String {
+        format!("{}:stats:{}:{}", self.ns, queue, minute)
+    }
     /// Sorted set of dead job ids, score = time of death in ms.
     pub fn dead(&self) -> String {
         format!("{}:dead", self.ns)

@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md "A job's way". Storage is apalis-redis' queue layout plus our own records, delayed set,
 //! dead-letter set and idempotency keys (see [`keys`]).
 
+mod admin;
 pub mod catalogue;
 mod client;
 mod job;
@@ -13,6 +14,7 @@ mod queue;
 mod record;
 pub mod scripts;
 
+pub use admin::{ActionOutcome, ListState, MinutePoint, ProcessView, QueueStats};
 pub use client::{EnqueueError, EnqueueOptions, Enqueued, JobQueue, QueueDepth, RequeueOutcome};
 pub use job::{Job, JobSpec, PayloadError, decode_payload};
 pub use keys::Keys;

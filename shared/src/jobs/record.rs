@@ -65,6 +65,8 @@ pub enum JobState {
     Succeeded,
     /// Out of attempts or failed permanently; in the dead-letter set.
     Dead,
+    /// Cancelled by an operator before it started.
+    Cancelled,
 }
 
 impl JobState {
@@ -76,6 +78,7 @@ impl JobState {
             "retrying" => Self::Retrying,
             "succeeded" => Self::Succeeded,
             "dead" => Self::Dead,
+            "cancelled" => Self::Cancelled,
             _ => return None,
         })
     }

@@ -19,3 +19,6 @@ script!(RETRY, "lua/retry.lua");
 script!(BURY, "lua/bury.lua");
 script!(REQUEUE, "lua/requeue.lua");
 script!(JANITOR, "lua/janitor.lua");
+script!(CANCEL, "lua/cancel.lua");
+script!(DELETE, "lua/delete.lua");
+script!(RETRY_NOW, "lua/retry_now.lua");

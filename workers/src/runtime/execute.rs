@@ -28,6 +28,8 @@ pub struct Executor {
     pub worker_id: String,
     /// Where finished-job summaries go (Postgres history); `None` disables history.
     pub history: Option<HistorySink>,
+    /// Jobs running in this process now (published with the process heartbeat).
+    pub in_flight: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How an attempt ends for apalis.
@@ -55,6 +57,14 @@ enum Verdict {
 impl Executor {
     /// Entry point called by apalis for each task.
     pub async fn run(&self, env: JobEnvelope) -> Result<serde_json::Value, BoxDynError> {
+        use std::sync::atomic::Ordering;
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let out = self.run_traced(env).await;
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        out
+    }
+
+    async fn run_traced(&self, env: JobEnvelope) -> Result<serde_json::Value, BoxDynError> {
         let span = tracing::info_span!(
             "job",
             job.id = %env.job_id,
@@ -217,9 +227,11 @@ impl Executor {
         let mut conn = self.app.queue.connection();
         scripts::START
             .key(keys.job(&env.job_id))
+            .key(keys.running(spec_queue(&env.job)))
             .arg(now_ms())
             .arg(&self.worker_id)
             .arg(env.task_id.to_string())
+            .arg(env.job_id.to_string())
             .invoke_async(&mut conn)
             .await
     }
@@ -231,13 +243,17 @@ impl Executor {
     ) -> Result<(), redis::RedisError> {
         let keys = self.app.queue.keys();
         let mut conn = self.app.queue.connection();
+        let queue = spec_queue(&env.job);
         let _: i64 = scripts::SUCCEED
             .key(keys.job(&env.job_id))
             .key(keys.job_errors(&env.job_id))
+            .key(keys.running(queue))
+            .key(keys.stats(queue, now_ms() / 60_000))
             .arg(now_ms())
             .arg(result.to_string())
             .arg(self.app.queue.record_ttl_secs())
             .arg(env.task_id.to_string())
+            .arg(env.job_id.to_string())
             .invoke_async(&mut conn)
             .await?;
         Ok(())
@@ -262,10 +278,14 @@ impl Executor {
     ) -> Result<(), redis::RedisError> {
         let keys = self.app.queue.keys();
         let mut conn = self.app.queue.connection();
+        let queue = spec_queue(&env.job);
         let _: i64 = scripts::BURY
             .key(keys.job(&env.job_id))
             .key(keys.job_errors(&env.job_id))
             .key(keys.dead())
+            .key(keys.dead_in(queue))
+            .key(keys.running(queue))
+            .key(keys.stats(queue, now_ms() / 60_000))
             .arg(now_ms())
             .arg(Self::error_entry(attempt, text, permanent))
             .arg(text)
@@ -299,6 +319,9 @@ impl Executor {
             .key(keys.job_errors(&env.job_id))
             .key(keys.data(spec.queue))
             .key(keys.delayed())
+            .key(keys.delayed_in(spec.queue))
+            .key(keys.running(spec.queue))
+            .key(keys.stats(spec.queue, now_ms() / 60_000))
             .arg(now_ms())
             .arg(Self::error_entry(attempt, text, false))
             .arg(text)
@@ -309,8 +332,16 @@ impl Executor {
             .arg(spec.queue.as_str())
             .arg(spec.policy.max_attempts)
             .arg(env.task_id.to_string())
+            .arg(env.job_id.to_string())
             .invoke_async(&mut conn)
             .await?;
         Ok(())
     }
+}
+
+/// The queue of a job name (unknown names are refused before any script runs).
+fn spec_queue(job: &str) -> shared::jobs::Queue {
+    catalogue::find(job)
+        .map(|s| s.queue)
+        .unwrap_or(shared::jobs::Queue::Default)
 }

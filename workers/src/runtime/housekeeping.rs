@@ -24,6 +24,7 @@ pub async fn promote_loop(queue: JobQueue, stop: CancellationToken) {
                 .arg(PROMOTE_CHUNK)
                 .arg(keys.apalis_prefix())
                 .arg(keys.notify_prefix())
+                .arg(keys.delayed_prefix())
                 .invoke_async(&mut conn)
                 .await;
             moved = match res {
@@ -76,6 +77,7 @@ pub struct ProcessInfo {
     pub pid: u32,
     pub queues: Vec<Queue>,
     pub started_ms: i64,
+    pub in_flight: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Keeps this process in the live-process set; removes it on stop.
@@ -100,6 +102,12 @@ pub async fn process_heartbeat_loop(
                     ("queues", queues.join(",")),
                     ("started_at", info.started_ms.to_string()),
                     ("heartbeat_at", now.to_string()),
+                    (
+                        "in_flight",
+                        info.in_flight
+                            .load(std::sync::atomic::Ordering::Relaxed)
+                            .to_string(),
+                    ),
                 ],
             )
             .expire(keys.process(&info.id), i64::try_from(ttl).unwrap_or(15))

@@ -63,12 +63,14 @@ pub async fn run(
     );
     let worker_id = process_id();
     let (history, history_writer) = history::channel(app.db.clone());
+    let in_flight = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let history_task = tokio::spawn(history_writer);
     let exec = Arc::new(Executor {
         app: app.clone(),
         registry,
         worker_id: worker_id.clone(),
         history: Some(history),
+        in_flight: in_flight.clone(),
     });
     let pause = PauseWatch::default();
     let keys: Keys = app.queue.keys().clone();
@@ -105,6 +107,7 @@ pub async fn run(
             pid: std::process::id(),
             queues: app.config.queues.keys().copied().collect(),
             started_ms: shared::jobs::now_ms(),
+            in_flight: in_flight.clone(),
         },
         app.config.heartbeat,
         background.clone(),
@@ -140,12 +143,21 @@ pub async fn run(
     shutdown.cancelled().await;
     tracing::info!("shutdown requested: no new jobs are fetched; finishing in-flight jobs");
     stop_fetch.cancel();
+    let aborts: Vec<_> = supervisors.iter().map(|h| h.abort_handle()).collect();
     let drained = tokio::time::timeout(
         app.config.shutdown_grace,
         futures::future::join_all(supervisors),
     )
     .await;
     if drained.is_err() {
+        // Drop the unfinished jobs first, so none of them completes after its task was handed back.
+        for handle in &aborts {
+            handle.abort();
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        while aborts.iter().any(|h| !h.is_finished()) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let released = release_inflight(&app.queue, &live).await;
         tracing::warn!(
             released,

@@ -3,6 +3,7 @@
 -- unpacks every due job at once and breaks past ~8,000); delayed jobs go to our own delayed set,
 -- promoted in bounded chunks by promote.lua.
 -- KEYS[1] apalis data hash   KEYS[2] apalis active list   KEYS[3] our delayed zset
+-- KEYS[4] the queue's own delayed zset (task ids)
 -- ARGV[1] apalis meta prefix  ARGV[2] job record prefix  ARGV[3] idempotency prefix
 -- ARGV[4] queue name  ARGV[5] now (ms)  ARGV[6] idempotency ttl (s)  ARGV[7] notify channel
 -- ARGV[8] record ttl (s) for records that never run (safety net)
@@ -38,6 +39,7 @@ for i = 9, #ARGV, 7 do
       'task_id', id, 'idempotency_key', idem)
     if delayed then
       redis.call('ZADD', KEYS[3], run_at, ARGV[4] .. '|' .. id)
+      redis.call('ZADD', KEYS[4], run_at, id)
     else
       redis.call('RPUSH', KEYS[2], id)
       pushed = pushed + 1
