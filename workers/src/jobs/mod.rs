@@ -27,6 +27,10 @@ pub fn registry() -> Registry {
 mod tests {
     #[test]
     fn every_catalogue_job_has_a_handler() {
-        assert!(super::registry().missing().is_empty(), "{:?}", super::registry().missing());
+        assert!(
+            super::registry().missing().is_empty(),
+            "{:?}",
+            super::registry().missing()
+        );
     }
 }
