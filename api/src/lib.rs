@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod health;

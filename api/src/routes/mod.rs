@@ -1,6 +1,7 @@
 //! Every route, one handler per file (`routes/<resource>/<action>.rs`).
 
 pub mod auth;
+pub mod dashboard;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
@@ -15,6 +16,7 @@ use crate::error::ApiError;
 /// would otherwise capture them.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/metrics", web::get().to(metrics::render))
+        .configure(dashboard::configure)
         .service(
             web::scope("/api/v1")
                 .route("/health", web::get().to(health::live::live))

@@ -1,0 +1,81 @@
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use shared::jobs::{JobRecord, ListState};
+
+use super::parse_queue;
+use crate::dashboard::DashUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub(crate) const DEFAULT_LIMIT: usize = 25;
+pub(crate) const MAX_LIMIT: usize = 200;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsQuery {
+    /// `waiting` (default), `scheduled`, `running` or `dead`.
+    pub state: Option<ListState>,
+    pub offset: Option<usize>,
+    /// 1 to 200 (default 25).
+    pub limit: Option<usize>,
+    /// A job id, or a substring of the payload.
+    pub q: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct JobsPage {
+    pub queue: String,
+    pub state: ListState,
+    /// Jobs in that state (or matching the search).
+    pub total: u64,
+    pub offset: usize,
+    pub limit: usize,
+    pub paused: bool,
+    pub jobs: Vec<JobRecord>,
+}
+
+pub(crate) fn check_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::invalid_field(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ))
+    }
+}
+
+/// `GET /api/v1/dashboard/queues/{queue}/jobs?state=&offset=&limit=&q=`: a page of a queue's jobs.
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: DashUser,
+    queue: web::Path<String>,
+    query: web::Query<JobsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let queue = parse_queue(&queue)?;
+    let query = query.into_inner();
+    let list_state = query.state.unwrap_or(ListState::Waiting);
+    let offset = query.offset.unwrap_or(0);
+    let limit = check_limit(query.limit)?;
+    let search = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(200).collect::<String>());
+    let (total, jobs) = state
+        .queue
+        .list_jobs(queue, list_state, offset, limit, search.as_deref())
+        .await?;
+    let paused = state.queue.paused().await?.contains(&queue);
+    Ok(HttpResponse::Ok().json(JobsPage {
+        queue: queue.as_str().to_owned(),
+        state: list_state,
+        total,
+        offset,
+        limit,
+        paused,
+        jobs,
+    }))
+}
