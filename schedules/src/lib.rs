@@ -9,5 +9,5 @@ mod runner;
 mod table;
 
 pub use lease::Lease;
-pub use runner::{Runner, TickResult, fire};
+pub use runner::{Runner, TickResult, enabled_overrides, fire, set_enabled};
 pub use table::{Entry, ScheduleError, ScheduleTable, TABLE};

@@ -32,6 +32,8 @@ pub struct Runner {
     queue: JobQueue,
     table: ScheduleTable,
     lease: Lease,
+    /// The table's own enabled flags (after environment overrides), before operators' overrides.
+    defaults: Vec<bool>,
 }
 
 impl Runner {
@@ -42,10 +44,12 @@ impl Runner {
             holder,
             lease_ttl,
         );
+        let defaults = table.entries.iter().map(|e| e.enabled).collect();
         Self {
             queue,
             table,
             lease,
+            defaults,
         }
     }
 
@@ -103,8 +107,21 @@ impl Runner {
     pub async fn fire_due(&mut self) -> Result<(), redis::RedisError> {
         let keys = self.queue.keys().clone();
         let mut conn = self.queue.connection();
+        // Operators' enable/disable, applied cluster-wide without restart.
+        if let Ok(overrides) = enabled_overrides(&self.queue).await {
+            for (entry, default) in self.table.entries.iter_mut().zip(&self.defaults) {
+                entry.enabled = overrides.get(&entry.name).copied().unwrap_or(*default);
+            }
+        }
         let now = Utc::now();
-        for entry in self.table.entries.iter().filter(|e| e.enabled) {
+        for entry in self.table.entries.iter() {
+            if !entry.enabled {
+                // A disabled entry's cursor follows the clock, so re-enabling it fires no backlog.
+                let _: () = conn
+                    .hset(keys.scheduler_last(), &entry.name, now.timestamp_millis())
+                    .await?;
+                continue;
+            }
             let last: Option<i64> = conn.hget(keys.scheduler_last(), &entry.name).await?;
             let Some(last) = last.and_then(|ms| Utc.timestamp_millis_opt(ms).single()) else {
                 // First run ever: start counting from now rather than firing the past.
@@ -135,6 +152,32 @@ impl Runner {
         }
         Ok(())
     }
+}
+
+/// Enables or disables an entry cluster-wide (persisted in Redis; every replica's runner reads it each
+/// pass, so no restart is needed). Unknown names are the caller's to refuse.
+pub async fn set_enabled(
+    queue: &JobQueue,
+    name: &str,
+    enabled: bool,
+) -> Result<(), redis::RedisError> {
+    let mut conn = queue.connection();
+    conn.hset(
+        queue.keys().scheduler_enabled(),
+        name,
+        if enabled { "1" } else { "0" },
+    )
+    .await
+}
+
+/// Operators' overrides: entry name -> enabled.
+pub async fn enabled_overrides(
+    queue: &JobQueue,
+) -> Result<std::collections::HashMap<String, bool>, redis::RedisError> {
+    let mut conn = queue.connection();
+    let raw: std::collections::HashMap<String, String> =
+        conn.hgetall(queue.keys().scheduler_enabled()).await?;
+    Ok(raw.into_iter().map(|(k, v)| (k, v == "1")).collect())
 }
 
 /// Enqueues an entry's job; `tick` gives the deterministic idempotency key, `None` is a manual run.

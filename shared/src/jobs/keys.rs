@@ -123,6 +123,10 @@ impl Keys {
     pub fn scheduler_last(&self) -> String {
         format!("{}:sched:last", self.ns)
     }
+    /// Hash: schedule entry name -> "1"/"0", operators' enable/disable (overrides the table, cluster-wide).
+    pub fn scheduler_enabled(&self) -> String {
+        format!("{}:sched:enabled", self.ns)
+    }
     /// Hash: schedule entry name -> last result (JSON).
     pub fn scheduler_result(&self) -> String {
         format!("{}:sched:result", self.ns)
