@@ -46,16 +46,14 @@ fn migrations_go_down_and_up_again() {
         "template is fully migrated"
     );
 
+    let all = migration_names();
     let reverted = revert_all_migrations(&mut conn).unwrap();
-    assert_eq!(reverted.len(), 8);
-    assert_eq!(
-        reverted.first().unwrap(),
-        "2026-11-21-000008_create_audit_log"
-    );
+    assert_eq!(reverted.len(), all.len());
+    assert_eq!(reverted.first(), all.last(), "newest reverted first");
     assert_eq!(table_count(&mut conn), 0);
 
     let applied = run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 8);
+    assert_eq!(applied, all);
     assert_eq!(applied[0], "2026-11-21-000001_updated_at_trigger");
     assert_eq!(table_count(&mut conn), 7);
 }
@@ -474,6 +472,23 @@ fn concurrent_migration_runs_apply_each_migration_once() {
         .into_iter()
         .map(|r| r.join().unwrap().unwrap().len())
         .collect();
-    assert_eq!(applied.iter().sum::<usize>(), 8, "{applied:?}");
+    assert_eq!(
+        applied.iter().sum::<usize>(),
+        migration_names().len(),
+        "{applied:?}"
+    );
     assert_eq!(table_count(&mut db.conn()), 7);
+}
+
+/// Every migration's name (`version_name`), oldest first, as embedded in the binary.
+fn migration_names() -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    let mut names: Vec<String> =
+        MigrationSource::<diesel::pg::Pg>::migrations(&shared::db::MIGRATIONS)
+            .unwrap()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+    names.sort();
+    names
 }
