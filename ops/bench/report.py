@@ -83,7 +83,7 @@ def build(args):
                                 "met": bool(bl["drained"]) and bool(bl["zero_errors"])},
     }
     return {
-        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "date_utc": args.date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "quick": bool(args.quick),
         "run_elapsed_s": args.elapsed,
         "machine": m,
@@ -94,13 +94,21 @@ def build(args):
     }
 
 
+def others(sus):
+    if sus.get("host_busy_cores") is None or sus.get("driver_cpu_cores") is None:
+        return None
+    return max(0.0, sus["host_busy_cores"] - sus["worker_cpu_cores"] - sus["redis_cpu_cores"]
+               - sus["driver_cpu_cores"])
+
+
 def rows(r):
     p, c = r["platform"], r["celery"]
     sus, idle, cmds, bl, rss = p["sustained"], p["idle_pickup"], p["redis_commands"], p["backlog"], p["rss"]
     lu = sus["latency_under_load"]
     cb = c["best"]
     t = r["targets"]
-    api = (f"idle {fmt(rss['api_idle_mib'], 1, ' MiB')}, load max {fmt(rss['api_load_max_mib'], 1, ' MiB')}"
+    api = (f"idle {fmt(rss['api_idle_mib'], 1, ' MiB')}, max {fmt(rss['api_load_max_mib'], 1, ' MiB')} during the "
+           f"worker load (the API served no requests), VmHWM {fmt(rss.get('api_hwm_mib'), 1, ' MiB')} (includes boot)"
            if rss["api_idle_mib"] is not None else f"pending: {rss['api_status']}")
     return [
         ("Platform sustained jobs/s", f"{fmt(sus['jobs_per_s'])} over {sus['window_s']:.1f} s "
@@ -123,19 +131,20 @@ def rows(r):
           f"({fmt(bl['drain_jobs_per_s'])} jobs/s)" if bl["drained"] else
           f"NOT drained within the {bl['timeout_s']} s limit: {bl['succeeded']:,} succeeded "
           f"({fmt(bl['succeeded_jobs_per_s_until_stop'])} jobs/s)")
+         + f"; Redis busy {fmt(bl.get('redis_cpu_cores_while_draining'), 2)} cores meanwhile"
          + f"; enqueue_bulk took {bl['enqueue_s']:.2f} s; states {bl['states']}, dead {bl['dead']}, "
          f"retrying {bl['retrying']}",
          f"drained with zero errors: {yes(t['backlog_zero_errors']['met'])}"),
-        ("Worker RSS", f"idle {fmt(rss['worker_idle_mib'], 1, ' MiB')}, under load max "
+        ("Worker RSS (`workers` process)", f"idle {fmt(rss['worker_idle_mib'], 1, ' MiB')}, under load max "
          f"{fmt(rss['worker_load_max_mib'], 1, ' MiB')}, backlog peak {fmt(rss['worker_backlog_hwm_mib'], 1, ' MiB')}",
          ""),
-        ("API RSS", api, ""),
+        ("API RSS (`api` process)", api, ""),
         ("Celery worker RSS (all processes)", f"idle {fmt(cb.get('worker_rss_idle_mib'), 1, ' MiB')}, under load max "
          f"{fmt(cb['worker_rss_load_max_mib'], 1, ' MiB')}", ""),
         ("CPU during the sustained window", f"workers {sus['worker_cpu_cores']:.2f} cores, redis "
          f"{sus['redis_cpu_cores']:.2f}, bench driver and producers {fmt(sus.get('driver_cpu_cores'), 2)}; whole host busy "
-         f"{fmt(sus.get('host_busy_cores'), 2)} of {fmt(sus.get('host_cores_total'), 1)} cores (the rest of the busy "
-         "time is other processes on the host)", ""),
+         f"{fmt(sus.get('host_busy_cores'), 2)} of {fmt(sus.get('host_cores_total'), 1)} cores, so other processes "
+         f"on the host used {fmt(others(sus), 2)} cores", ""),
     ]
 
 
@@ -219,7 +228,7 @@ def markdown(r):
         "from the job records afterwards (`finished_at` inside the window). Producers, driver, worker and Redis share the 2 cores.",
         "- Latency: `started_at - created_at` from the job records (both unix ms, so 1 ms resolution). "
         "Idle: one job at a time after a random 50-150 ms pause, the worker woken by the enqueue notification "
-        "(fallback poll 500 ms). Under load: one random job per producer batch during the sustained window.",
+        "(fallback poll 500 ms). Under load: every job created during the sustained window.",
         "- Backlog: jobs enqueued with `enqueue_bulk` while no worker runs, then one fresh `workers` process "
         "is spawned; the time runs from the spawn (process start included) until the last "
         "job record says `succeeded` (the last `finished_at`); every record is read back: all must be "
@@ -227,18 +236,39 @@ def markdown(r):
         "- RSS: `VmRSS` of the spawned processes from `/proc/<pid>/status` (idle after registration; under "
         "load sampled each second of the sustained window; backlog peak is `VmHWM`).",
         "- Celery: a no-op task that does one `INCR` of a counter (results ignored, no result backend), "
-        "producer in one thread calling `apply_async` (what `delay()` does, routed to the run's queue) with the "
-        "same outstanding cap, worker started with `--without-gossip --without-mingle --without-heartbeat`, "
+        "producer in one thread calling `apply_async` (what `delay()` does, routed to the run's queue) that pauses "
+        "while 500 tasks are sent but not finished (prefetched tasks count as unfinished; the platform's cap counts "
+        "the ready list only), worker started with `--without-gossip --without-mingle --without-heartbeat`, "
         "log level WARNING. Completions are counted from the counter.",
         "",
         "## Caveats",
         "",
-        "- The host's 2 cores are shared: the load average above shows how busy it was; figures vary by a "
-        "few percent between runs and more when other builds run.",
+        "- The host's 2 cores are shared with other work (builds and test suites of other contributors): the "
+        "CPU row of the table shows how much of the machine the benchmark's own processes got. Absolute figures "
+        "are therefore lower than on an idle machine, and Celery (measured after the platform) may have met a "
+        "different background load; rerun on a quiet host for reference figures.",
         "- The Celery task does one extra Redis command (the counting `INCR`) that the platform's no-op does "
         "not need, and it runs single-threaded producers in Python; the platform's producers are async Rust.",
         "- Latency resolution is 1 ms (record timestamps are unix ms).",
+        "- Latency under load is dominated by queueing: with the ready list kept near its cap, a job waits about "
+        "cap / throughput before it starts; it describes this closed-loop load, not an SLA.",
+        "- The API's RSS is measured while it is up but idle; no HTTP load is driven through it yet.",
     ]
+    idle = p["idle_pickup"]
+    if idle.get("outliers_ge_50ms"):
+        lines.append(f"- Idle pickup outliers (>= 50 ms) in this run: {idle['outliers_ge_50ms']} ms. A value near "
+                     "500 ms matches the worker's fallback poll interval (`WORKER_POLL_FALLBACK_MS`), i.e. a "
+                     "wake-up notification that did not lead to a fetch.")
+    bl, sus = p["backlog"], p["sustained"]
+    bl_rate = bl.get("drain_jobs_per_s") or bl.get("succeeded_jobs_per_s_until_stop") or 0
+    if bl_rate and bl_rate < 0.5 * sus["jobs_per_s"]:
+        lines.append(
+            f"- The {bl['jobs']:,}-job backlog drains at {bl_rate:,.0f} jobs/s, well below the sustained rate "
+            f"({sus['jobs_per_s']:,.0f} jobs/s with at most {sus['settings']['max_waiting']:,} jobs waiting). "
+            "A cause visible in the code: apalis-redis 1.0's `acquire_leases.lua` runs `LREM <active list> 1 "
+            "<task id>` for every fetched task, after `fetch_next.lua` has already trimmed the task off that list, "
+            "so each job scans the whole remaining ready list (the `lrem` row above: one per job); the cost per "
+            "job grows with the backlog.")
     if p["rss"]["api_idle_mib"] is None:
         lines.append(f"- API RSS is pending: {p['rss']['api_status']}.")
     return "\n".join(lines) + "\n"
@@ -255,6 +285,7 @@ def main():
     ap.add_argument("--quick", type=int, default=0)
     ap.add_argument("--out", required=True)
     ap.add_argument("--markdown")
+    ap.add_argument("--date", help="date of the measurement (default: now); for re-rendering saved results")
     args = ap.parse_args()
     r = build(args)
     with open(args.out, "w") as f:

@@ -212,7 +212,7 @@ fn spawn_api(args: &Args, ns: &str) -> Result<Proc, String> {
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if let Some(status) = p.exited() {
-            return Err(format!("api exited at start ({status}); API RSS pending"));
+            return Err(api_exit_reason(args, status));
         }
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Ok(p);
@@ -220,9 +220,22 @@ fn spawn_api(args: &Args, ns: &str) -> Result<Proc, String> {
         std::thread::sleep(Duration::from_millis(50));
     }
     if let Some(status) = p.exited() {
-        return Err(format!("api exited at start ({status}); API RSS pending"));
+        return Err(api_exit_reason(args, status));
     }
     Err(format!("api did not listen on 127.0.0.1:{port} within 5 s"))
+}
+
+fn api_exit_reason(args: &Args, status: std::process::ExitStatus) -> String {
+    let last = std::fs::read_to_string(args.log_dir.join("bench-api.log"))
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    format!("api exited at start ({status}): {last}")
 }
 
 /// `VmRSS` and `VmHWM` of a process in KiB.
@@ -409,7 +422,10 @@ async fn idle_pickup(q: &JobQueue, n: usize) -> anyhow::Result<Value> {
         lat.extend(pickup_latencies(q, &[id]).await?);
     }
     observed.sort_unstable();
+    let mut outliers: Vec<i64> = lat.iter().copied().filter(|ms| *ms >= 50).collect();
+    outliers.sort_unstable();
     let mut v = latency_summary(lat);
+    v["outliers_ge_50ms"] = json!(outliers);
     v["enqueue_to_observed_success_p50_us"] = json!(pct(&observed, 50.0));
     v["enqueue_to_observed_success_p99_us"] = json!(pct(&observed, 99.0));
     Ok(v)
@@ -868,6 +884,7 @@ async fn backlog(args: &Args, run: &str) -> anyhow::Result<Value> {
         .query_async(&mut conn)
         .await?;
 
+    let rcpu0 = redis_cpu(&mut conn).await?;
     let t0 = Instant::now();
     let spawn_ms = now_ms();
     let mut worker = spawn_worker(args, &ns, "bench-workers-backlog.log")?;
@@ -902,6 +919,7 @@ async fn backlog(args: &Args, run: &str) -> anyhow::Result<Value> {
         read_records(&q, &ids).await?
     };
     let observed_s = t0.elapsed().as_secs_f64();
+    let redis_cores = (redis_cpu(&mut conn).await? - rcpu0) / observed_s;
     let hwm = rss_kib(pid).map(|(_, h)| h).unwrap_or(0);
     let states = rec.states.clone();
     let first_start = rec.times.iter().map(|t| t.1).min();
@@ -928,6 +946,7 @@ async fn backlog(args: &Args, run: &str) -> anyhow::Result<Value> {
         "drain_s_first_start_to_last_finish": span_s,
         "drain_jobs_per_s": drain_s.map(|d| n as f64 / d),
         "observed_s_until_settled": observed_s,
+        "redis_cpu_cores_while_draining": redis_cores,
         "timed_out": timed_out,
         "timeout_s": args.backlog_timeout,
         "succeeded_jobs_per_s_until_stop": succeeded as f64 / observed_s,
@@ -1054,11 +1073,16 @@ async fn main() -> anyhow::Result<()> {
 
     eprintln!("bench: backlog of {} jobs", args.backlog);
     let bl = backlog(&args, &run).await?;
-    eprintln!(
-        "bench: backlog drained in {:.2} s, zero errors: {}",
-        bl["drain_s_from_worker_spawn"].as_f64().unwrap_or(0.0),
-        bl["zero_errors"]
-    );
+    match bl["drain_s_from_worker_spawn"].as_f64() {
+        Some(d) => eprintln!(
+            "bench: backlog drained in {d:.2} s, zero errors: {}",
+            bl["zero_errors"]
+        ),
+        None => eprintln!(
+            "bench: backlog NOT drained within {} s ({} succeeded), zero errors so far: {}",
+            args.backlog_timeout, bl["succeeded"], bl["zero_errors"]
+        ),
+    }
 
     out.insert("idle_pickup".into(), idle);
     out.insert("sustained".into(), sus);
