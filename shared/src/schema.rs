@@ -79,6 +79,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    interaction_analyses (interaction_id) {
+        interaction_id -> Int8,
+        analyzer_version -> Text,
+        source -> Text,
+        language -> Text,
+        intent_label -> Text,
+        intent_confidence -> Float4,
+        signature -> Jsonb,
+        signature_found -> Bool,
+        entities -> Jsonb,
+        keywords -> Jsonb,
+        duration_ms -> Int4,
+        cache -> Text,
+        analyzed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     interactions (id) {
         id -> Int8,
         account_id -> Nullable<Int8>,
@@ -197,6 +215,7 @@ diesel::joinable!(audit_log -> users (actor_user_id));
 diesel::joinable!(email_accounts -> users (owner_user_id));
 diesel::joinable!(email_folder_state -> email_accounts (account_id));
 diesel::joinable!(email_threads -> email_accounts (account_id));
+diesel::joinable!(interaction_analyses -> interactions (interaction_id));
 diesel::joinable!(interactions -> email_accounts (account_id));
 diesel::joinable!(interactions -> email_threads (thread_id));
 diesel::joinable!(interactions -> people (person_id));
@@ -211,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_accounts,
     email_folder_state,
     email_threads,
+    interaction_analyses,
     interactions,
     job_history,
     organisations,

@@ -113,6 +113,7 @@ impl Fixture {
             redis: queue.connection(),
             namespace: self.redis.namespace(),
             secrets: Some(&self.secrets),
+            analysis_queue: None,
         };
         sync_account(&deps, settings, id.0, &NoProgress).await
     }

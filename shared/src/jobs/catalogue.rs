@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::JobSpec;
-use super::payloads::{diag, mail, maint};
+use super::payloads::{diag, intel, mail, maint};
 
 static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
     vec![
@@ -16,6 +16,8 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<mail::SyncAccount>(),
         JobSpec::of::<mail::Cleanup>(),
         JobSpec::of::<mail::Import>(),
+        JobSpec::of::<intel::AnalyzeEmail>(),
+        JobSpec::of::<intel::Reanalyze>(),
     ]
 });
 

@@ -30,11 +30,19 @@ pub enum Queue {
     Diag,
     /// Mailbox sync, imports and retention (network-bound, kept apart from general work).
     Mail,
+    /// Email intelligence: analysis of stored emails (CPU-bound, or waiting on LLM providers).
+    Intel,
 }
 
 impl Queue {
     /// Every queue, in a stable order.
-    pub const ALL: [Queue; 4] = [Queue::Default, Queue::Maint, Queue::Diag, Queue::Mail];
+    pub const ALL: [Queue; 5] = [
+        Queue::Default,
+        Queue::Maint,
+        Queue::Diag,
+        Queue::Mail,
+        Queue::Intel,
+    ];
 
     /// The queue's name as used in Redis keys and configuration.
     pub const fn as_str(self) -> &'static str {
@@ -43,6 +51,7 @@ impl Queue {
             Queue::Maint => "maint",
             Queue::Diag => "diag",
             Queue::Mail => "mail",
+            Queue::Intel => "intel",
         }
     }
 
@@ -55,6 +64,7 @@ impl Queue {
             Queue::Diag => 64,
             // Each sync holds an IMAP connection; providers limit concurrent sessions per user.
             Queue::Mail => 4,
+            Queue::Intel => 4,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod email_account;
 pub mod email_thread;
 pub mod ids;
 pub mod interaction;
+pub mod interaction_analysis;
 pub mod job_history;
 pub mod organisation;
 pub mod person;

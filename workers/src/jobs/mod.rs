@@ -1,10 +1,11 @@
 //! Job handlers, one file per job under a folder per domain, all registered in [`registry`].
 
 pub mod diag;
+pub mod intel;
 pub mod mail;
 pub mod maint;
 
-use shared::jobs::payloads::{diag as d, mail as ml, maint as m};
+use shared::jobs::payloads::{diag as d, intel as it, mail as ml, maint as m};
 
 use crate::runtime::Registry;
 
@@ -19,7 +20,9 @@ pub fn registry() -> Registry {
         .register::<ml::SyncAll, _, _, _>(mail::sync_all)
         .register::<ml::SyncAccount, _, _, _>(mail::sync_account)
         .register::<ml::Cleanup, _, _, _>(mail::cleanup)
-        .register::<ml::Import, _, _, _>(mail::import);
+        .register::<ml::Import, _, _, _>(mail::import)
+        .register::<it::AnalyzeEmail, _, _, _>(intel::analyze_email)
+        .register::<it::Reanalyze, _, _, _>(intel::reanalyze);
     r
 }
 

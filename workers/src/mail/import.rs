@@ -77,6 +77,7 @@ pub async fn import_path(
     let target = Target {
         account_id: id,
         address: account.address.to_lowercase(),
+        analysis_queue: None,
     };
     let raws: Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send> = if path.is_dir() {
         if !path.join("cur").is_dir() && !path.join("new").is_dir() {

@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 
 use shared::db::{DbError, PgPool, run_blocking};
+use shared::jobs::payloads::intel::AnalyzeEmail;
+use shared::jobs::{EnqueueOptions, JobQueue};
 use shared::models::email_account::EmailAccountId;
 use shared::models::email_thread::{self, ToLink};
 use shared::models::interaction::{self, Direction, NewInteraction, SkippedReason};
@@ -19,11 +21,22 @@ pub struct Fetched {
 }
 
 /// The account facts storing needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     pub account_id: EmailAccountId,
     /// Lower-cased address of the mailbox (From equal to it means outbound).
     pub address: String,
+    /// Where `intel.analyze_email` is enqueued for every new inbound message (none: not analysed).
+    pub analysis_queue: Option<JobQueue>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("account_id", &self.account_id)
+            .field("analysis_queue", &self.analysis_queue.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Counts of one stored batch.
@@ -75,9 +88,10 @@ pub async fn store_batch(
     if batch.is_empty() {
         return Ok(Stored::default());
     }
+    let queue = target.analysis_queue.clone();
     let target = target.clone();
     let folder = folder.to_owned();
-    run_blocking(pool, move |conn| {
+    let (stored, new_inbound) = run_blocking(pool, move |conn| {
         let mut addresses: HashSet<String> = HashSet::new();
         for f in &batch {
             let e = &f.email;
@@ -158,11 +172,37 @@ pub async fn store_batch(
             })
             .collect();
         email_thread::link_messages(conn, target.account_id, &to_link)?;
-        Ok(Stored {
+        let new_inbound: Vec<AnalyzeEmail> = inserted
+            .iter()
+            .filter(|(_, message_id)| {
+                rows.iter()
+                    .any(|r| r.message_id == *message_id && r.direction == Direction::Inbound)
+            })
+            .map(|(id, _)| AnalyzeEmail {
+                interaction_id: id.0,
+            })
+            .collect();
+        let stored = Stored {
             inserted: inserted.len(),
             duplicates: total - inserted.len() + (seen.len().saturating_sub(total)),
             skipped,
-        })
+        };
+        Ok((stored, new_inbound))
     })
-    .await
+    .await?;
+    if let Some(queue) = queue {
+        enqueue_analyses(&queue, &new_inbound).await;
+    }
+    Ok(stored)
+}
+
+/// Enqueues the analysis of new inbound messages. A failure is logged and does not fail the sync: the
+/// messages are stored, and `intel.reanalyze` (results missing) catches them up.
+async fn enqueue_analyses(queue: &JobQueue, jobs: &[AnalyzeEmail]) {
+    if jobs.is_empty() {
+        return;
+    }
+    if let Err(e) = queue.enqueue_bulk(jobs, EnqueueOptions::default()).await {
+        tracing::warn!(count = jobs.len(), error = %e, "could not enqueue email analyses");
+    }
 }

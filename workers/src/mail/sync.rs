@@ -6,6 +6,7 @@ use redis::aio::ConnectionManager;
 use secrecy::{ExposeSecret, SecretString};
 use shared::crypto::SecretBox;
 use shared::db::{DbError, PgPool, run_blocking};
+use shared::jobs::JobQueue;
 use shared::models::email_account::{
     self as accounts, EmailAccount, EmailAccountId, ImapAuth, Provider,
 };
@@ -41,6 +42,8 @@ pub struct SyncDeps<'a> {
     pub redis: ConnectionManager,
     pub namespace: &'a str,
     pub secrets: Option<&'a SecretBox>,
+    /// Where `intel.analyze_email` is enqueued for every new inbound message (none: not analysed).
+    pub analysis_queue: Option<&'a JobQueue>,
 }
 
 /// Why a sync failed. Messages hold no secret, address or content.
@@ -154,6 +157,7 @@ async fn run_locked(
     let target = Target {
         account_id: account.id,
         address: account.address.to_lowercase(),
+        analysis_queue: deps.analysis_queue.cloned(),
     };
     let limits = FolderLimits {
         max_bytes: settings.max_bytes,

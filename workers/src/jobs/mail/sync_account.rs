@@ -11,6 +11,7 @@ pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, 
         redis: ctx.queue().connection(),
         namespace: ctx.queue().keys().ns(),
         secrets: mail.secrets.as_ref(),
+        analysis_queue: Some(ctx.queue()),
     };
     let settings = SyncSettings {
         max_bytes: mail.max_bytes,

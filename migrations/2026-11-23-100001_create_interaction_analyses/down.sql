@@ -1,0 +1,1 @@
+DROP TABLE interaction_analyses;
