@@ -380,7 +380,7 @@ async function schedules() {
         : h('span', {}, res.manual ? 'manual run, job ' : 'job ', res.job_id ? h('a', { href: `#/job/${res.job_id}` }, h('code', {}, res.job_id)) : '');
       const cells = h('td', { class: 'row' },
         actionButton(`Run ${s.name} now`, () => api('POST', `/schedules/${encodeURIComponent(s.name)}/run`), 'primary'));
-      if (s.toggle !== false) {
+      {
         cells.append(actionButton(s.enabled ? `Disable ${s.name}` : `Enable ${s.name}`,
           () => api('POST', `/schedules/${encodeURIComponent(s.name)}/${s.enabled ? 'disable' : 'enable'}`)));
       }

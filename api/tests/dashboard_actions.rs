@@ -142,6 +142,16 @@ async fn a_viewer_reads_everything_and_gets_403_on_every_action() {
         ),
         (
             "POST",
+            "/api/v1/dashboard/schedules/maint.backup/disable".to_owned(),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/dashboard/schedules/maint.backup/enable".to_owned(),
+            None,
+        ),
+        (
+            "POST",
             "/api/v1/dashboard/run".to_owned(),
             Some(json!({"job": "diag.noop"})),
         ),
@@ -551,6 +561,79 @@ async fn schedules_read_in_words_and_run_now_follows_the_job_role() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error_of(&body)["code"], "unknown_schedule");
+}
+
+#[actix_web::test]
+async fn schedules_are_disabled_and_enabled_cluster_wide_with_an_audit_entry() {
+    let app = TestApp::new().await;
+    let svc = service!(app);
+    let (manager_id, manager) = browser!(app, svc, Role::Manager);
+    let entry = |list: &serde_json::Value, name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let send = |uri: &str| manager.send("POST", uri, None).to_request();
+    let list = || manager.get("/api/v1/dashboard/schedules").to_request();
+
+    let (status, _, body) = parts(
+        call_service(
+            &svc,
+            send("/api/v1/dashboard/schedules/maint.backup/disable"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["enabled"], false);
+    // Persisted where every scheduler replica reads it.
+    let overrides = crm_schedules::enabled_overrides(&app.state.queue)
+        .await
+        .unwrap();
+    assert_eq!(overrides.get("maint.backup"), Some(&false));
+    let (_, _, l) = parts(call_service(&svc, list()).await).await;
+    assert_eq!(entry(&l, "maint.backup")["enabled"], false);
+    assert!(entry(&l, "maint.backup")["next_fire_at"].is_null());
+    let audit = audit_of(&app, "schedule", "maint.backup").await;
+    assert_eq!(audit[0].action, "schedule.disable");
+    assert_eq!(audit[0].actor_user_id, Some(manager_id));
+
+    let (status, _, _) = parts(
+        call_service(
+            &svc,
+            send("/api/v1/dashboard/schedules/maint.backup/enable"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, l) = parts(call_service(&svc, list()).await).await;
+    assert_eq!(entry(&l, "maint.backup")["enabled"], true);
+    assert!(entry(&l, "maint.backup")["next_fire_at"].is_string());
+    assert_eq!(
+        audit_of(&app, "schedule", "maint.backup").await[0].action,
+        "schedule.enable"
+    );
+
+    // An entry off in the table (diag.heartbeat) is switched on without a restart.
+    let (status, _, _) = parts(
+        call_service(
+            &svc,
+            send("/api/v1/dashboard/schedules/diag.heartbeat/enable"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, l) = parts(call_service(&svc, list()).await).await;
+    assert_eq!(entry(&l, "diag.heartbeat")["enabled"], true);
+    assert!(entry(&l, "diag.heartbeat")["next_fire_at"].is_string());
+    let (status, _, _) =
+        parts(call_service(&svc, send("/api/v1/dashboard/schedules/nope/disable")).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]

@@ -14,6 +14,7 @@ pub mod queue_pause;
 pub mod run_form;
 pub mod run_job;
 pub mod schedule_run;
+pub mod schedule_toggle;
 pub mod schedules_list;
 pub mod session_create;
 pub mod session_delete;
@@ -55,6 +56,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/workers", web::get().to(workers::list))
                 .route("/schedules", web::get().to(schedules_list::list))
                 .route("/schedules/{name}/run", web::post().to(schedule_run::run))
+                .route(
+                    "/schedules/{name}/enable",
+                    web::post().to(schedule_toggle::enable),
+                )
+                .route(
+                    "/schedules/{name}/disable",
+                    web::post().to(schedule_toggle::disable),
+                )
                 .route("/run", web::get().to(run_form::form))
                 .route("/run", web::post().to(run_job::run)),
         );

@@ -31,6 +31,7 @@ pub async fn list(state: web::Data<AppState>, _user: DashUser) -> Result<HttpRes
     let mut conn = state.redis();
     let last: HashMap<String, i64> = conn.hgetall(state.keys().scheduler_last()).await?;
     let results: HashMap<String, String> = conn.hgetall(state.keys().scheduler_result()).await?;
+    let overrides = crm_schedules::enabled_overrides(&state.queue).await?;
     let table = &state.schedules;
     let tz = table.timezone;
     let now = Utc::now();
@@ -38,7 +39,8 @@ pub async fn list(state: web::Data<AppState>, _user: DashUser) -> Result<HttpRes
         .entries
         .iter()
         .map(|entry| {
-            let enabled = entry.enabled;
+            // An operator's enable/disable (Redis) wins over the table, as in the scheduler.
+            let enabled = overrides.get(&entry.name).copied().unwrap_or(entry.enabled);
             ScheduleRow {
                 name: entry.name.clone(),
                 expression: entry.expression.clone(),
