@@ -121,7 +121,11 @@ impl QueueWorker {
             .batch_size(self.concurrency.clamp(1, 100))
             .heartbeat_interval(cfg.heartbeat)
             .missed_heartbeats(cfg.missed_heartbeats)
-            .emit_events(false);
+            .emit_events(false)
+            // apalis-redis' lease acquisition runs `LREM active 1 <task>` per fetched task, a scan of the whole
+            // ready list that finds nothing (fetch already took the task off it): a backlog of N jobs costs
+            // O(N^2). Leases add nothing here: orphans are recovered from worker heartbeats and in-flight sets.
+            .lock_tasks(false);
         let storage: RedisStorage<JobEnvelope> =
             RedisStorage::new(self.exec.app.queue.connection()).with_config(config);
         let strategy = Strategy::new()

@@ -14,6 +14,9 @@ use futures::channel::mpsc;
 use shared::jobs::{Keys, Queue};
 use tokio_util::sync::CancellationToken;
 
+/// Delay of the second wake-up that covers a fetch racing with the push.
+const ECHO_AFTER: Duration = Duration::from_millis(3);
+
 /// Fan-out of wake-ups to the workers of each queue.
 #[derive(Clone, Default)]
 pub struct WakeHub {
@@ -59,14 +62,29 @@ impl WakeHub {
                             self.wake(q);
                         }
                         let mut messages = pubsub.on_message();
+                        // Queues to wake a second time shortly after: a worker whose fetch was already in
+                        // flight when the job was pushed consumes the first wake-up and finds nothing.
+                        let mut echo: Vec<Queue> = Vec::new();
+                        let mut echo_at = tokio::time::Instant::now();
                         loop {
                             tokio::select! {
                                 _ = stop.cancelled() => return,
+                                _ = tokio::time::sleep_until(echo_at), if !echo.is_empty() => {
+                                    for q in echo.drain(..) {
+                                        self.wake(q);
+                                    }
+                                }
                                 msg = messages.next() => match msg {
                                     Some(msg) => {
                                         let channel = msg.get_channel_name();
                                         if let Some(q) = channel.strip_prefix(&prefix).and_then(|q| q.parse().ok()) {
                                             self.wake(q);
+                                            if echo.is_empty() {
+                                                echo_at = tokio::time::Instant::now() + ECHO_AFTER;
+                                            }
+                                            if !echo.contains(&q) {
+                                                echo.push(q);
+                                            }
                                         }
                                     }
                                     None => break,
