@@ -26,6 +26,12 @@ use crate::routes;
         routes::jobs::catalogue::catalogue,
         routes::schedules::list::list,
         routes::schedules::run::run,
+        routes::email_accounts::create::create,
+        routes::email_accounts::list::list,
+        routes::email_accounts::show::show,
+        routes::email_accounts::update::update,
+        routes::email_accounts::delete::delete,
+        routes::email_accounts::sync::sync,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -40,6 +46,7 @@ use crate::routes;
         (name = "auth", description = "Sign in"),
         (name = "jobs", description = "Run, inspect and requeue jobs"),
         (name = "schedules", description = "The cron table"),
+        (name = "email-accounts", description = "Mailboxes synced into the CRM"),
     )
 )]
 pub struct ApiDoc;

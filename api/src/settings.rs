@@ -3,7 +3,7 @@
 
 use chrono_tz::Tz;
 use crm_schedules::ScheduleTable;
-use shared::config::{ApiConfig, EnvSource};
+use shared::config::{ApiConfig, EnvSource, MailConfig};
 
 /// The API's validated settings.
 #[derive(Debug, Clone)]
@@ -11,6 +11,8 @@ pub struct Settings {
     pub api: ApiConfig,
     /// The cron table with `SCHEDULE_*` overrides applied, in `SCHEDULER_TIMEZONE`.
     pub schedules: ScheduleTable,
+    /// `MAIL_*`: the key sealing the secrets of new email accounts.
+    pub mail: MailConfig,
 }
 
 /// A setting is missing or invalid; the message names the variable.
@@ -28,6 +30,11 @@ impl Settings {
         let api = ApiConfig::from_env(env)?;
         let timezone: Tz = env.parse_or("SCHEDULER_TIMEZONE", chrono_tz::Europe::Paris)?;
         let schedules = ScheduleTable::load(env, timezone)?;
-        Ok(Self { api, schedules })
+        let mail = MailConfig::from_env(env)?;
+        Ok(Self {
+            api,
+            schedules,
+            mail,
+        })
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use crm_schedules::ScheduleTable;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
-use shared::config::ApiConfig;
+use shared::config::{ApiConfig, MailConfig};
 use shared::db::{PgPool, build_pool};
 use shared::jobs::{JobQueue, Keys};
 
@@ -20,6 +20,8 @@ use crate::settings::Settings;
 pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub schedules: Arc<ScheduleTable>,
+    /// Mail settings (the key sealing account secrets).
+    pub mail: Arc<MailConfig>,
     pub pool: PgPool,
     pub queue: JobQueue,
     pub jwt: Arc<JwtKeys>,
@@ -40,6 +42,7 @@ impl AppState {
         Self {
             config: Arc::new(settings.api),
             schedules: Arc::new(settings.schedules),
+            mail: Arc::new(settings.mail),
             pool,
             queue,
             jwt: Arc::new(jwt),

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod dashboard;
+pub mod email_accounts;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
@@ -32,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/jobs/{id}", web::get().to(jobs::show::show))
                 .route("/jobs/{id}/requeue", web::post().to(jobs::requeue::requeue))
                 .route("/schedules", web::get().to(schedules::list::list))
-                .route("/schedules/{name}/run", web::post().to(schedules::run::run)),
+                .route("/schedules/{name}/run", web::post().to(schedules::run::run))
+                .configure(email_accounts::configure),
         );
 }
 
