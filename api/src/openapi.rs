@@ -24,6 +24,9 @@ use crate::routes;
         routes::jobs::dead::list_dead,
         routes::jobs::requeue::requeue,
         routes::jobs::catalogue::catalogue,
+        routes::intelligence::analyze::analyze,
+        routes::intelligence::stats::stats,
+        routes::interactions::analysis::show,
         routes::schedules::list::list,
         routes::schedules::run::run,
         routes::email_accounts::create::create,
@@ -46,6 +49,7 @@ use crate::routes;
         (name = "auth", description = "Sign in"),
         (name = "jobs", description = "Run, inspect and requeue jobs"),
         (name = "schedules", description = "The cron table"),
+        (name = "intelligence", description = "Email intelligence: analyses and statistics"),
         (name = "email-accounts", description = "Mailboxes synced into the CRM"),
     )
 )]

@@ -4,6 +4,8 @@ pub mod auth;
 pub mod dashboard;
 pub mod email_accounts;
 pub mod health;
+pub mod intelligence;
+pub mod interactions;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
@@ -32,6 +34,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/jobs/catalogue", web::get().to(jobs::catalogue::catalogue))
                 .route("/jobs/{id}", web::get().to(jobs::show::show))
                 .route("/jobs/{id}/requeue", web::post().to(jobs::requeue::requeue))
+                .route("/analyze", web::post().to(intelligence::analyze::analyze))
+                .route(
+                    "/intelligence/stats",
+                    web::get().to(intelligence::stats::stats),
+                )
+                .route(
+                    "/interactions/{id}/analysis",
+                    web::get().to(interactions::analysis::show),
+                )
                 .route("/schedules", web::get().to(schedules::list::list))
                 .route("/schedules/{name}/run", web::post().to(schedules::run::run))
                 .configure(email_accounts::configure),

@@ -1,0 +1,3 @@
+//! Stored emails (interactions): their email-intelligence result.
+
+pub mod analysis;
