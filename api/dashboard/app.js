@@ -224,7 +224,8 @@ async function overview() {
           stat(q.succeeded_last_hour, 'succeeded 1 h', `${q.queue}-succeeded`),
           stat(q.failed_last_hour, 'failed 1 h', `${q.queue}-failed`),
           stat(q.dead, 'dead', `${q.queue}-dead`)),
-        h('p', { class: 'muted' }, `Oldest waiting: ${fmtAge(q.oldest_waiting_secs)}`)))),
+        h('p', { class: 'muted' }, `Oldest waiting: ${fmtAge(q.oldest_waiting_secs)}`),
+        h('p', { class: 'muted' }, `History (1 h): ${q.history_succeeded_last_hour} succeeded, ${q.history_dead_last_hour} dead`)))),
     );
   };
   await draw();
