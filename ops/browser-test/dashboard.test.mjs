@@ -44,6 +44,36 @@ async function api(method, path, body) {
   return res.json();
 }
 
+
+// WCAG contrast of the text of every element matching `selectors` against its effective background.
+async function lowContrast(selectors) {
+  return page.evaluate((sels) => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    for (const sel of sels) {
+      for (const el of document.querySelectorAll(sel)) {
+        if (!el.textContent.trim() || el.disabled || !el.getClientRects().length) continue;
+        const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) bad.push(`${sel} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+    }
+    return bad;
+  }, selectors);
+}
+const TEXT = ['body', 'h1', 'h2', 'p', 'nav a', 'a', 'button', '.muted', '.chip', 'th', 'td', 'label', '.stat span', '.who', '.legend span'];
+
 let failed = false;
 try {
   step('the page answers and asks to sign in');
@@ -73,6 +103,7 @@ try {
   }
   await page.locator('[data-testid="workers-online"]', { hasText: /^[1-9]/ }).waitFor();
   await shot('overview');
+  assert.deepEqual(await lowContrast(TEXT), [], 'AA contrast, light theme (overview)');
 
   step('run a job that dies (diag.fail, permanent until a moment from now) from the run form');
   const succeedAfter = new Date(Date.now() + 4_000);
@@ -122,6 +153,7 @@ try {
   const heartbeat = schedules.find((s) => s.name === 'diag.heartbeat');
   assert.ok(heartbeat.last_result && heartbeat.last_result.manual && heartbeat.last_result.job_id);
   await shot('schedules');
+  assert.deepEqual(await lowContrast(TEXT), [], 'AA contrast, light theme (schedules)');
 
   step('workers, dark theme, tablet width');
   await page.getByRole('link', { name: 'Workers' }).click();
@@ -131,6 +163,11 @@ try {
   await page.getByRole('button', { name: 'Dark theme' }).click();
   await page.getByRole('button', { name: 'Light theme' }).waitFor();
   await shot('overview-dark');
+  assert.deepEqual(await lowContrast(TEXT), [], 'AA contrast, dark theme (overview)');
+  await page.getByRole('link', { name: 'Dead letters' }).click();
+  await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+  assert.deepEqual(await lowContrast(TEXT), [], 'AA contrast, dark theme (dead letters)');
+  await page.getByRole('link', { name: 'Overview' }).click();
   await page.setViewportSize({ width: 820, height: 1180 });
   await shot('overview-tablet');
 
