@@ -35,6 +35,8 @@ use crate::routes;
         routes::email_accounts::update::update,
         routes::email_accounts::delete::delete,
         routes::email_accounts::sync::sync,
+        routes::oauth::authorize::authorize,
+        routes::oauth::callback::callback,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -51,6 +53,7 @@ use crate::routes;
         (name = "schedules", description = "The cron table"),
         (name = "intelligence", description = "Email intelligence: analyses and statistics"),
         (name = "email-accounts", description = "Mailboxes synced into the CRM"),
+        (name = "oauth", description = "Connect Gmail and Outlook mailboxes"),
     )
 )]
 pub struct ApiDoc;

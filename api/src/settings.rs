@@ -3,6 +3,7 @@
 
 use chrono_tz::Tz;
 use crm_schedules::ScheduleTable;
+use crm_workers::mail::oauth::OAuthConfig;
 use shared::config::{ApiConfig, EnvSource, MailConfig};
 
 /// The API's validated settings.
@@ -13,6 +14,8 @@ pub struct Settings {
     pub schedules: ScheduleTable,
     /// `MAIL_*`: the key sealing the secrets of new email accounts.
     pub mail: MailConfig,
+    /// `GOOGLE_*`, `GMAIL_API_URL`, `MS_*`, `GRAPH_API_URL`, `OAUTH_REDIRECT_BASE`: OAuth mailboxes.
+    pub oauth: OAuthConfig,
 }
 
 /// A setting is missing or invalid; the message names the variable.
@@ -31,10 +34,12 @@ impl Settings {
         let timezone: Tz = env.parse_or("SCHEDULER_TIMEZONE", chrono_tz::Europe::Paris)?;
         let schedules = ScheduleTable::load(env, timezone)?;
         let mail = MailConfig::from_env(env)?;
+        let oauth = OAuthConfig::from_env(env)?;
         Ok(Self {
             api,
             schedules,
             mail,
+            oauth,
         })
     }
 }

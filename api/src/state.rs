@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use crm_schedules::ScheduleTable;
+use crm_workers::mail::oauth::OAuthConfig;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
 use shared::config::{ApiConfig, MailConfig};
@@ -22,6 +23,10 @@ pub struct AppState {
     pub schedules: Arc<ScheduleTable>,
     /// Mail settings (the key sealing account secrets).
     pub mail: Arc<MailConfig>,
+    /// OAuth providers of Gmail and Outlook mailboxes.
+    pub oauth: Arc<OAuthConfig>,
+    /// HTTP client of the OAuth token and provider API calls.
+    pub http: reqwest::Client,
     pub pool: PgPool,
     pub queue: JobQueue,
     pub jwt: Arc<JwtKeys>,
@@ -43,6 +48,8 @@ impl AppState {
             config: Arc::new(settings.api),
             schedules: Arc::new(settings.schedules),
             mail: Arc::new(settings.mail),
+            oauth: Arc::new(settings.oauth),
+            http: crm_workers::mail::oauth::http_client(),
             pool,
             queue,
             jwt: Arc::new(jwt),

@@ -8,6 +8,7 @@ pub mod intelligence;
 pub mod interactions;
 pub mod jobs;
 pub mod metrics;
+pub mod oauth;
 pub mod openapi;
 pub mod schedules;
 
@@ -45,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/schedules", web::get().to(schedules::list::list))
                 .route("/schedules/{name}/run", web::post().to(schedules::run::run))
-                .configure(email_accounts::configure),
+                .configure(email_accounts::configure)
+                .configure(oauth::configure),
         );
 }
 

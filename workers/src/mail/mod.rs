@@ -6,6 +6,7 @@ pub mod cleanup;
 pub mod imap;
 pub mod import;
 pub mod lock;
+pub mod oauth;
 pub mod parse;
 pub mod store;
 pub mod sync;
