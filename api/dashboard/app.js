@@ -55,7 +55,8 @@ function flash(message, bad) {
   flash.t = setTimeout(() => box.replaceChildren(), 6000);
 }
 
-const fmtTime = (t) => (t ? new Date(t).toLocaleString() : '—');
+// In the browser's time zone, or in `timeZone` (the scheduler's, for cron times).
+const fmtTime = (t, timeZone) => (t ? new Date(t).toLocaleString(undefined, timeZone ? { timeZone } : {}) : '—');
 function fmtAge(secs) {
   if (!secs) return '0 s';
   if (secs < 90) return `${Math.round(secs)} s`;
@@ -77,8 +78,9 @@ async function act(button, label, fn) {
     route();
   }
 }
-function actionButton(label, fn, cls) {
-  const b = h('button', { type: 'button', class: cls || '' }, label);
+// `name` (optional) is the accessible name when the visible label is short ("Run now").
+function actionButton(label, fn, cls, name) {
+  const b = h('button', { type: 'button', class: cls || '', 'aria-label': name }, label);
   b.addEventListener('click', () => act(b, label, fn));
   if (!me || !me.can_act) { b.disabled = true; b.title = 'Managers and admins only'; }
   return b;
@@ -346,11 +348,11 @@ async function dead(_parts, params) {
         h('td', {}, h('a', { href: `#/job/${j.id}` }, h('code', {}, j.id))), h('td', {}, j.job),
         h('td', {}, `${j.attempts}/${j.max_attempts}`), h('td', {}, fmtTime(j.finished_at)), h('td', {}, j.last_error || ''),
         h('td', { class: 'row' },
-          actionButton('Retry', () => api('POST', `/jobs/${j.id}/retry`)),
+          actionButton('Retry', () => api('POST', `/jobs/${j.id}/retry`), '', `Retry job ${j.id}`),
           actionButton('Delete', async () => {
             if (!confirm(`Delete job ${j.id}?`)) throw new Error('not confirmed');
             await api('DELETE', `/jobs/${j.id}`);
-          }, 'danger')))) : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No dead jobs.'))))),
+          }, 'danger', `Delete job ${j.id}`)))) : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No dead jobs.'))))),
     pager(page.total, offset, 25, (o) => { location.hash = `#/dead?offset=${o}`; }));
 }
 
@@ -380,15 +382,16 @@ async function schedules() {
       const result = !res ? '—' : res.error ? h('span', { class: 'state-dead' }, res.error)
         : h('span', {}, res.manual ? 'manual run, job ' : 'job ', res.job_id ? h('a', { href: `#/job/${res.job_id}` }, h('code', {}, res.job_id)) : '');
       const cells = h('td', { class: 'row' },
-        actionButton(`Run ${s.name} now`, () => api('POST', `/schedules/${encodeURIComponent(s.name)}/run`), 'primary'));
+        actionButton('Run now', () => api('POST', `/schedules/${encodeURIComponent(s.name)}/run`), 'primary', `Run ${s.name} now`));
       {
-        cells.append(actionButton(s.enabled ? `Disable ${s.name}` : `Enable ${s.name}`,
-          () => api('POST', `/schedules/${encodeURIComponent(s.name)}/${s.enabled ? 'disable' : 'enable'}`)));
+        cells.append(actionButton(s.enabled ? 'Disable' : 'Enable',
+          () => api('POST', `/schedules/${encodeURIComponent(s.name)}/${s.enabled ? 'disable' : 'enable'}`), '',
+          `${s.enabled ? 'Disable' : 'Enable'} ${s.name}`));
       }
       return h('tr', { 'data-schedule': s.name },
         h('td', {}, h('b', {}, s.name), s.enabled ? '' : h('span', { class: 'chip paused' }, ' disabled')),
         h('td', {}, s.description, h('br'), h('code', { class: 'muted' }, s.expression)),
-        h('td', {}, s.job), h('td', {}, fmtTime(s.next_fire_at)), h('td', {}, fmtTime(s.last_fired_at)),
+        h('td', {}, s.job), h('td', {}, fmtTime(s.next_fire_at, s.timezone)), h('td', {}, fmtTime(s.last_fired_at, s.timezone)),
         h('td', { 'data-testid': `result-${s.name}` }, result), cells);
     })))));
 }
