@@ -238,14 +238,14 @@ async fn reanalyze_enqueues_the_selection_and_the_workers_analyse_it() {
         .await
         .unwrap();
     let rec = env
-        .wait_state(&job.job_id, JobState::Succeeded, Duration::from_secs(30))
+        .wait_state(&job.job_id, JobState::Succeeded, Duration::from_secs(90))
         .await;
     let result = rec.result.unwrap();
     assert_eq!(result["selected"], 3, "{result}");
     assert_eq!(result["enqueued"], 3);
     assert_eq!(rec.progress.unwrap().percent, 100);
 
-    let done = common::eventually(Duration::from_secs(30), || async {
+    let done = common::eventually(Duration::from_secs(90), || async {
         a_ids.iter().all(|id| {
             analyses::find(&mut env.db.conn(), InteractionId(*id))
                 .unwrap()
@@ -276,7 +276,7 @@ async fn reanalyze_enqueues_the_selection_and_the_workers_analyse_it() {
         .await
         .unwrap();
     let rec = env
-        .wait_state(&job.job_id, JobState::Succeeded, Duration::from_secs(30))
+        .wait_state(&job.job_id, JobState::Succeeded, Duration::from_secs(90))
         .await;
     assert_eq!(rec.result.unwrap()["selected"], 0);
 }
