@@ -196,3 +196,54 @@ async fn the_page_and_its_assets_are_served_from_the_binary_with_a_strict_csp() 
     .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn sessions_expire_in_redis_and_a_deactivated_account_is_locked_out_at_once() {
+    let app = TestApp::new().await;
+    let svc = service!(app);
+    let (id, email) = app.user(Role::Manager).await;
+    let (status, headers, body) =
+        parts(call_service(&svc, sign_in_request(&email).to_request()).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let browser = dashboard_common::browser_from(&headers, &body);
+
+    let mut conn = app.state.redis();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}:dash:sess:*", app.state.keys().ns()))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&keys[0])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(ttl > 7 * 3_600 && ttl <= 8 * 3_600, "ttl {ttl}");
+
+    let pool = app.state.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        shared::models::user::set_active(&mut pool.get().unwrap(), id, false).unwrap()
+    })
+    .await
+    .unwrap();
+    let res = call_service(&svc, browser.get("/api/v1/dashboard/overview").to_request()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn unknown_dashboard_paths_get_the_json_404() {
+    let app = TestApp::new().await;
+    let svc = service!(app);
+    let (status, _, body) = parts(
+        call_service(
+            &svc,
+            TestRequest::get()
+                .uri("/api/v1/dashboard/nope")
+                .to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_of(&body)["code"], "not_found");
+}

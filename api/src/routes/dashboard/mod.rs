@@ -65,7 +65,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(schedule_toggle::disable),
                 )
                 .route("/run", web::get().to(run_form::form))
-                .route("/run", web::post().to(run_job::run)),
+                .route("/run", web::post().to(run_job::run))
+                .default_service(web::to(super::not_found)),
         );
 }
 
