@@ -280,3 +280,37 @@ async fn reanalyze_enqueues_the_selection_and_the_workers_analyse_it() {
         .await;
     assert_eq!(rec.result.unwrap()["selected"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_enqueues_the_analysis_of_its_inbound_emails() {
+    let db = TestDb::new();
+    let redis = TestRedis::new();
+    let queue = redis.queue().await;
+    let account_id = account(&db, "sales@crm.test");
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("in.mbox");
+    let mut content = Vec::new();
+    for (id, from) in [
+        ("<m1@acme.fr>", "jean@acme.fr"),
+        ("<m2@crm.test>", "sales@crm.test"),
+    ] {
+        content.extend_from_slice(b"From MAILER-DAEMON Mon Nov  3 10:00:00 2025\n");
+        content.extend_from_slice(&raw(id, from));
+        content.extend_from_slice(b"\n");
+    }
+    std::fs::write(&mbox, content).unwrap();
+    let out = crm_workers::mail::import::import_path_analysed(
+        db.pool(),
+        Some(queue.clone()),
+        account_id.0,
+        &mbox,
+        "Import",
+        1_000_000,
+        &crm_workers::jobs::maint::NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.stored.inserted, 2);
+    // the message sent by the mailbox itself is outbound: one analysis
+    assert_eq!(queue.depths(&[Queue::Intel]).await.unwrap()[0].waiting, 1);
+}

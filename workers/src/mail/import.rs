@@ -5,6 +5,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use shared::db::{DbError, PgPool, run_blocking};
+use shared::jobs::JobQueue;
 use shared::models::email_account::{self as accounts, EmailAccountId};
 
 use super::parse::parse_message;
@@ -70,6 +71,19 @@ pub async fn import_path(
     max_bytes: u64,
     progress: &dyn Progress,
 ) -> Result<ImportOutcome, ImportError> {
+    import_path_analysed(pool, None, account_id, path, folder, max_bytes, progress).await
+}
+
+/// [`import_path`], enqueueing `intel.analyze_email` on `analysis_queue` for every new inbound message.
+pub async fn import_path_analysed(
+    pool: &PgPool,
+    analysis_queue: Option<JobQueue>,
+    account_id: i64,
+    path: &Path,
+    folder: &str,
+    max_bytes: u64,
+    progress: &dyn Progress,
+) -> Result<ImportOutcome, ImportError> {
     let id = EmailAccountId(account_id);
     let account = run_blocking(pool, move |c| accounts::find_account(c, id))
         .await?
@@ -77,7 +91,7 @@ pub async fn import_path(
     let target = Target {
         account_id: id,
         address: account.address.to_lowercase(),
-        analysis_queue: None,
+        analysis_queue,
     };
     let raws: Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send> = if path.is_dir() {
         if !path.join("cur").is_dir() && !path.join("new").is_dir() {
