@@ -150,7 +150,7 @@ async function route() {
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.view === view) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  const views = { overview, queue, job, dead, workers, schedules, run };
+  const views = { overview, queue, job, dead, history, workers, schedules, run };
   const render = views[view] || overview;
   try {
     await render(parts.slice(1), params);
@@ -354,6 +354,39 @@ async function dead(_parts, params) {
             await api('DELETE', `/jobs/${j.id}`);
           }, 'danger', `Delete job ${j.id}`)))) : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No dead jobs.'))))),
     pager(page.total, offset, 25, (o) => { location.hash = `#/dead?offset=${o}`; }));
+}
+
+// ---------- history (Postgres, survives Redis and API restarts) ----------
+async function history(_parts, params) {
+  const queue = params.get('queue') || '';
+  const state = params.get('state') || '';
+  const before = params.get('before') || '';
+  const q = new URLSearchParams({ limit: 25, ...(queue ? { queue } : {}), ...(state ? { state } : {}), ...(before ? { before } : {}) });
+  const page = await api('GET', `/history?${q}`);
+  const go = (over) => { location.hash = `#/history?${new URLSearchParams({ queue, state, ...over })}`; };
+  const next = h('button', { type: 'button', disabled: !page.next_before }, 'Older');
+  next.addEventListener('click', () => go({ before: page.next_before }));
+  const newest = h('button', { type: 'button', disabled: !before }, 'Newest');
+  newest.addEventListener('click', () => go({}));
+  show(
+    h('h1', {}, 'History'),
+    h('p', { class: 'muted' }, 'Finished jobs as recorded in PostgreSQL: kept across Redis and API restarts.'),
+    h('div', { class: 'row' },
+      h('label', { for: 'history-queue' }, 'Queue'),
+      h('select', { id: 'history-queue', onchange: (e) => go({ queue: e.target.value }) },
+        h('option', { value: '' }, 'all'), QUEUES.map((x) => h('option', { value: x, selected: x === queue }, x))),
+      h('label', { for: 'history-state' }, 'State'),
+      h('select', { id: 'history-state', onchange: (e) => go({ state: e.target.value }) },
+        ['', 'succeeded', 'dead'].map((x) => h('option', { value: x, selected: x === state }, x || 'all')))),
+    h('div', { class: 'scroll' }, h('table', {},
+      h('caption', { class: 'muted' }, before ? `Finished before ${fmtTime(before)}` : 'Most recent first'),
+      h('thead', {}, h('tr', {}, ['Job id', 'Job', 'Queue', 'State', 'Attempts', 'Finished', 'Duration', 'Last error'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, page.jobs.length ? page.jobs.map((j) => h('tr', {},
+        h('td', {}, h('a', { href: `#/job/${j.job_id}` }, h('code', {}, j.job_id))), h('td', {}, j.job), h('td', {}, j.queue),
+        h('td', {}, stateChip(j.state)), h('td', {}, j.attempts), h('td', {}, fmtTime(j.finished_at)),
+        h('td', {}, j.duration_ms === null ? '—' : `${j.duration_ms} ms`), h('td', {}, j.last_error || ''))) :
+        h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No finished jobs.'))))),
+    h('div', { class: 'row' }, newest, next));
 }
 
 // ---------- workers ----------

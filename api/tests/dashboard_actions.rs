@@ -716,3 +716,77 @@ async fn the_run_form_lists_what_the_user_may_run_and_validates_the_payload() {
     assert_eq!(entries[0].action, "job.run_now");
     assert_eq!(entries[0].actor_user_id, Some(admin_id));
 }
+
+#[actix_web::test]
+async fn history_pages_finished_jobs_from_postgres_newest_first() {
+    use shared::models::job_history::{self, JobHistory};
+    let app = TestApp::new().await;
+    let svc = service!(app);
+    let (_, viewer) = browser!(app, svc, Role::Viewer);
+    let now = chrono::Utc::now();
+    let rows: Vec<JobHistory> = (0..5)
+        .map(|i| JobHistory {
+            job_id: JobId::new().to_string(),
+            job: "diag.noop".into(),
+            queue: if i == 4 { "maint" } else { "diag" }.into(),
+            state: if i == 0 { "dead" } else { "succeeded" }.into(),
+            attempts: 1,
+            created_at: now - chrono::Duration::minutes(10),
+            started_at: None,
+            finished_at: now - chrono::Duration::minutes(i),
+            duration_ms: Some(5),
+            last_error: (i == 0).then(|| "boom".to_owned()),
+            request_id: None,
+        })
+        .collect();
+    let pool = app.state.pool.clone();
+    let stored = rows.clone();
+    tokio::task::spawn_blocking(move || {
+        job_history::upsert_batch(&mut pool.get().unwrap(), &stored).unwrap()
+    })
+    .await
+    .unwrap();
+
+    let get = |uri: &str| viewer.get(uri).to_request();
+    let (status, _, page) =
+        parts(call_service(&svc, get("/api/v1/dashboard/history?queue=diag&limit=3")).await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let ids: Vec<&str> = page["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [&rows[0].job_id, &rows[1].job_id, &rows[2].job_id]);
+    let before = page["next_before"].as_str().unwrap().to_owned();
+    let uri = format!(
+        "/api/v1/dashboard/history?queue=diag&limit=3&before={}",
+        before.replace('+', "%2B")
+    );
+    let (_, _, page) = parts(call_service(&svc, get(&uri)).await).await;
+    assert_eq!(page["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(page["jobs"][0]["job_id"], rows[3].job_id);
+    assert!(page["next_before"].is_null());
+
+    let (_, _, page) =
+        parts(call_service(&svc, get("/api/v1/dashboard/history?state=dead")).await).await;
+    assert_eq!(page["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(page["jobs"][0]["last_error"], "boom");
+    let (status, _, body) =
+        parts(call_service(&svc, get("/api/v1/dashboard/history?state=lost")).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(&body)["field"], "state");
+
+    // The job view falls back to the durable summary once the Redis record is gone.
+    let (status, _, view) = parts(
+        call_service(
+            &svc,
+            get(&format!("/api/v1/dashboard/jobs/{}", rows[1].job_id)),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(view["record"].is_null());
+    assert_eq!(view["history"]["state"], "succeeded");
+}

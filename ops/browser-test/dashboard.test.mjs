@@ -131,6 +131,18 @@ try {
   assert.equal(done.record.state, 'succeeded');
   assert.equal(done.record.errors.length, 1, 'the first, permanent failure is kept');
 
+  step('the finished job is in the durable history');
+  await page.getByRole('link', { name: 'History' }).click();
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  // Workers write history in batches (every 250 ms): look again until it is there.
+  for (let i = 0; i < 20 && !(await page.getByRole('link', { name: jobId }).count()); i++) {
+    await page.waitForTimeout(500);
+    await page.goto(`${BASE}/dashboard#/history?queue=diag&try=${i}`);
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+  }
+  await page.getByRole('link', { name: jobId }).waitFor();
+  await shot('history');
+
   step('pause and resume the diag queue');
   await page.goto(`${BASE}/dashboard#/queue/diag`);
   await page.getByRole('button', { name: 'Pause queue diag' }).click();

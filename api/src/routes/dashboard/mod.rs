@@ -4,6 +4,7 @@
 
 pub mod dead_list;
 pub mod dead_retry_all;
+pub mod history;
 pub mod job_action;
 pub mod job_show;
 pub mod me;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/jobs/{id}/cancel", web::post().to(job_action::cancel))
                 .route("/dead", web::get().to(dead_list::list))
                 .route("/dead/retry-all", web::post().to(dead_retry_all::retry_all))
+                .route("/history", web::get().to(history::list))
                 .route("/workers", web::get().to(workers::list))
                 .route("/schedules", web::get().to(schedules_list::list))
                 .route("/schedules/{name}/run", web::post().to(schedule_run::run))
