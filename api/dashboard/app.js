@@ -4,7 +4,7 @@
 'use strict';
 
 const API = '/api/v1/dashboard';
-const QUEUES = ['default', 'maint', 'diag', 'mail'];
+let QUEUES = ['default'];  // replaced by the server's list at sign-in (GET /me)
 let me = null;          // { role, can_act, is_admin, csrf_token, email }
 let timer = null;       // the current view's refresh timer
 
@@ -133,6 +133,7 @@ $('#logout').addEventListener('click', async () => {
 
 async function start() {
   try { me = await api('GET', '/me'); } catch (_) { return; }
+  QUEUES = me.queues;
   $('#login').hidden = true; $('#nav').hidden = false; $('#logout').hidden = false;
   $('#who').textContent = `${me.email} · ${me.role}`;
   if (!location.hash || location.hash === '#') location.hash = '#/overview'; else route();

@@ -50,6 +50,10 @@ async fn sign_in_sets_a_strict_httponly_cookie_and_me_gives_the_csrf_token() {
     assert_eq!(me["can_act"], true);
     assert_eq!(me["is_admin"], false);
     assert_eq!(me["csrf_token"], csrf);
+    assert_eq!(
+        me["queues"].as_array().unwrap().len(),
+        shared::jobs::Queue::ALL.len()
+    );
 
     // Sign-out is state-changing: without the token it is refused and the session lives on.
     let res = call_service(

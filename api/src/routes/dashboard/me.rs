@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use shared::db::run_blocking;
+use shared::jobs::Queue;
 use shared::models::user::{Role, find_user};
 
 use crate::dashboard::DashUser;
@@ -18,6 +19,8 @@ pub struct Me {
     pub is_admin: bool,
     /// Send as `X-CSRF-Token` on every state-changing dashboard request.
     pub csrf_token: String,
+    /// Every queue, in the platform's order.
+    pub queues: Vec<&'static str>,
 }
 
 /// `GET /api/v1/dashboard/me`.
@@ -36,5 +39,6 @@ pub async fn me(state: web::Data<AppState>, user: DashUser) -> Result<HttpRespon
             can_act: user.can_act(),
             is_admin: user.role.at_least(Role::Admin),
             csrf_token: user.csrf.clone(),
+            queues: Queue::ALL.iter().map(|q| q.as_str()).collect(),
         }))
 }
