@@ -37,6 +37,32 @@ impl AuthUser {
     }
 }
 
+/// Counts a request of user `id` against the per-user limit (the limit goes into the request's extensions
+/// for the X-RateLimit-* headers) and re-reads the account: `None` when it is gone or deactivated. Shared by
+/// the bearer-token and the dashboard-session extractors.
+pub(crate) async fn admit(
+    req: &HttpRequest,
+    state: &AppState,
+    id: UserId,
+) -> Result<Option<AuthUser>, ApiError> {
+    let limit = rate_limit::hit(
+        &mut state.redis(),
+        state.keys(),
+        &format!("api:user:{id}"),
+        state.config.rate_limit_per_minute,
+    )
+    .await?;
+    req.extensions_mut().insert(limit);
+    if limit.exceeded {
+        return Err(ApiError::RateLimited(limit));
+    }
+    let user = run_blocking(&state.pool, move |conn| find_user(conn, id)).await?;
+    Ok(user.filter(|u| u.active).map(|u| AuthUser {
+        id: u.id,
+        role: u.role,
+    }))
+}
+
 const INVALID_TOKEN: &str = "missing, invalid or expired bearer token";
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -74,26 +100,9 @@ impl FromRequest for AuthUser {
                     .map_err(|_| ApiError::Unauthorized(INVALID_TOKEN))?,
             );
 
-            let limit = rate_limit::hit(
-                &mut state.redis(),
-                state.keys(),
-                &format!("api:user:{id}"),
-                state.config.rate_limit_per_minute,
-            )
-            .await?;
-            req.extensions_mut().insert(limit);
-            if limit.exceeded {
-                return Err(ApiError::RateLimited(limit));
-            }
-
-            let user = run_blocking(&state.pool, move |conn| find_user(conn, id)).await?;
-            let user = match user {
-                Some(u) if u.active => AuthUser {
-                    id: u.id,
-                    role: u.role,
-                },
-                _ => return Err(ApiError::Unauthorized(INVALID_TOKEN)),
-            };
+            let user = admit(&req, &state, id)
+                .await?
+                .ok_or(ApiError::Unauthorized(INVALID_TOKEN))?;
             req.extensions_mut().insert(user);
             tracing::Span::current().record("user.id", id.0);
             Ok(user)

@@ -4,4 +4,5 @@ mod extractor;
 mod jwt;
 
 pub use extractor::AuthUser;
+pub(crate) use extractor::admit;
 pub use jwt::{Claims, IssuedToken, JwtKeys};

@@ -8,13 +8,11 @@ use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures::future::LocalBoxFuture;
-use shared::db::run_blocking;
 use shared::models::UserId;
-use shared::models::user::{Role, find_user};
+use shared::models::user::Role;
 
 use super::session::{self, Session};
 use crate::error::ApiError;
-use crate::rate_limit;
 use crate::state::AppState;
 
 const NO_SESSION: &str = "not signed in to the dashboard, or the session expired";
@@ -94,27 +92,14 @@ impl FromRequest for DashUser {
             }
 
             let id = session.user;
-            let limit = rate_limit::hit(
-                &mut state.redis(),
-                state.keys(),
-                &format!("api:user:{id}"),
-                state.config.rate_limit_per_minute,
-            )
-            .await?;
-            req.extensions_mut().insert(limit);
-            if limit.exceeded {
-                return Err(ApiError::RateLimited(limit));
-            }
-
-            let user = run_blocking(&state.pool, move |conn| find_user(conn, id)).await?;
-            let user = match user {
-                Some(u) if u.active => DashUser {
-                    id: u.id,
-                    role: u.role,
-                    csrf: session.csrf,
-                    token,
-                },
-                _ => return Err(ApiError::Unauthorized(NO_SESSION)),
+            let admitted = crate::auth::admit(&req, &state, id)
+                .await?
+                .ok_or(ApiError::Unauthorized(NO_SESSION))?;
+            let user = DashUser {
+                id: admitted.id,
+                role: admitted.role,
+                csrf: session.csrf,
+                token,
             };
             req.extensions_mut().insert(user.clone());
             tracing::Span::current().record("user.id", id.0);
