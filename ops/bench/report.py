@@ -98,7 +98,7 @@ def others(sus):
     if sus.get("host_busy_cores") is None or sus.get("driver_cpu_cores") is None:
         return None
     return max(0.0, sus["host_busy_cores"] - sus["worker_cpu_cores"] - sus["redis_cpu_cores"]
-               - sus["driver_cpu_cores"])
+               - sus["driver_cpu_cores"] - (sus.get("postgres_cpu_cores") or 0.0))
 
 
 def rows(r):
@@ -142,7 +142,8 @@ def rows(r):
         ("Celery worker RSS (all processes)", f"idle {fmt(cb.get('worker_rss_idle_mib'), 1, ' MiB')}, under load max "
          f"{fmt(cb['worker_rss_load_max_mib'], 1, ' MiB')}", ""),
         ("CPU during the sustained window", f"workers {sus['worker_cpu_cores']:.2f} cores, redis "
-         f"{sus['redis_cpu_cores']:.2f}, bench driver and producers {fmt(sus.get('driver_cpu_cores'), 2)}; whole host busy "
+         f"{sus['redis_cpu_cores']:.2f}, bench driver and producers {fmt(sus.get('driver_cpu_cores'), 2)}, postgres "
+         f"(job history) {fmt(sus.get('postgres_cpu_cores'), 2)}; whole host busy "
          f"{fmt(sus.get('host_busy_cores'), 2)} of {fmt(sus.get('host_cores_total'), 1)} cores, so other processes "
          f"on the host used {fmt(others(sus), 2)} cores", ""),
     ]

@@ -37,6 +37,55 @@ async fn transient_failure_succeeds_on_third_attempt() {
         rec.errors
     );
     assert_eq!(rec.result.unwrap()["succeeded_on_attempt"], 3);
+
+    // The batched success step expires the record and, after failed attempts, its errors list too, and
+    // takes the job out of the running set.
+    let keys = env.queue.keys().clone();
+    let mut conn = env.queue.connection();
+    let record_ttl: i64 = conn.ttl(keys.job(&id)).await.unwrap();
+    let errors_ttl: i64 = conn.ttl(keys.job_errors(&id)).await.unwrap();
+    assert!(record_ttl > 0, "record ttl {record_ttl}");
+    assert!(errors_ttl > 0, "errors ttl {errors_ttl}");
+    let running: Vec<String> = conn.smembers(keys.running(Queue::Diag)).await.unwrap();
+    assert!(!running.contains(&id.to_string()), "{running:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_and_orphaned_tasks_are_skipped_without_running_the_job() {
+    let env = common::Env::new().await;
+    let job = Fail {
+        succeed_on_attempt: Some(1),
+        permanent: false,
+        backoff_ms: None,
+        succeed_after: None,
+    };
+    let opts = EnqueueOptions::default;
+    let stale = env.queue.enqueue(&job, opts()).await.unwrap().job_id;
+    let orphan = env.queue.enqueue(&job, opts()).await.unwrap().job_id;
+    let normal = env.queue.enqueue(&job, opts()).await.unwrap().job_id;
+    let keys = env.queue.keys().clone();
+    let mut conn = env.queue.connection();
+    // A newer attempt owns the stale job's record; the orphan's record is gone (expired or deleted).
+    let _: () = conn
+        .hset(keys.job(&stale), "task_id", "01J00000000000000000000000")
+        .await
+        .unwrap();
+    let _: () = conn.del(keys.job(&orphan)).await.unwrap();
+
+    let _w = env.spawn_workers(&[]);
+    env.wait_state(&normal, JobState::Succeeded, Duration::from_secs(20))
+        .await;
+    let rec = env.record(&stale).await;
+    assert_eq!(rec.state, JobState::Waiting, "{rec:?}");
+    assert_eq!(rec.attempts, 0);
+    assert!(rec.result.is_none());
+    let exists: bool = conn.exists(keys.job(&orphan)).await.unwrap();
+    assert!(
+        !exists,
+        "a skipped orphan task must not recreate its record"
+    );
+    let running: Vec<String> = conn.smembers(keys.running(Queue::Diag)).await.unwrap();
+    assert!(running.is_empty(), "{running:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

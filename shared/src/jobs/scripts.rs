@@ -13,8 +13,8 @@ macro_rules! script {
 
 script!(ENQUEUE, "lua/enqueue.lua");
 script!(PROMOTE, "lua/promote.lua");
-script!(START, "lua/start.lua");
-script!(SUCCEED, "lua/succeed.lua");
+script!(START_MANY, "lua/start_many.lua");
+script!(SUCCEED_MANY, "lua/succeed_many.lua");
 script!(RETRY, "lua/retry.lua");
 script!(BURY, "lua/bury.lua");
 script!(REQUEUE, "lua/requeue.lua");

@@ -260,6 +260,22 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
+/// utime + stime, in clock ticks, of every process whose command name starts with `prefix` (Postgres'
+/// backends: the job history writer's inserts land there).
+fn cpu_ticks_named(prefix: &str) -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim_end().starts_with(prefix))
+        })
+        .filter_map(cpu_ticks)
+        .sum()
+}
+
 /// (busy, total) jiffies of the whole host from the first line of `/proc/stat`.
 fn host_jiffies() -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
@@ -615,6 +631,7 @@ async fn sustained(
     let me0 = cpu_ticks(std::process::id()).unwrap_or(0);
     let host0 = host_jiffies().unwrap_or((0, 0));
     let rcpu0 = redis_cpu(&mut conn).await?;
+    let pg0 = cpu_ticks_named("postgres");
     let t0 = Instant::now();
     let t0_ms = now_ms();
     let mut rss_worker = Vec::new();
@@ -634,6 +651,7 @@ async fn sustained(
     let me1 = cpu_ticks(std::process::id()).unwrap_or(0);
     let host1 = host_jiffies().unwrap_or((0, 0));
     let rcpu1 = redis_cpu(&mut conn).await?;
+    let pg1 = cpu_ticks_named("postgres");
     load.stop.store(true, Ordering::Relaxed);
     for t in tasks {
         t.await?;
@@ -681,6 +699,7 @@ async fn sustained(
         "worker_cpu_cores": (cpu1.saturating_sub(cpu0)) as f64 / ticks / elapsed,
         "redis_cpu_cores": (rcpu1 - rcpu0) / elapsed,
         "driver_cpu_cores": (me1.saturating_sub(me0)) as f64 / ticks / elapsed,
+        "postgres_cpu_cores": (pg1.saturating_sub(pg0)) as f64 / ticks / elapsed,
         "host_busy_cores": (host1.0.saturating_sub(host0.0)) as f64 / ticks / elapsed,
         "host_cores_total": (host1.1.saturating_sub(host0.1)) as f64 / ticks / elapsed,
         "worker_rss_load_max_mib": mib(rss_max),

@@ -18,6 +18,7 @@ use ulid::Ulid;
 use chrono::TimeZone;
 use shared::models::job_history::JobHistory;
 
+use super::bookkeeping::Bookkeeping;
 use super::history::HistorySink;
 use super::{AppCtx, JobCtx, JobError, Registry};
 
@@ -30,6 +31,8 @@ pub struct Executor {
     pub history: Option<HistorySink>,
     /// Jobs running in this process now (published with the process heartbeat).
     pub in_flight: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Batched start/succeed scripts.
+    pub book: Bookkeeping,
 }
 
 /// How an attempt ends for apalis.
@@ -85,7 +88,7 @@ impl Executor {
             return Err(Failure::Abort("unknown job".into()));
         };
         let started_at = Utc::now();
-        let (attempt, created_ms) = match self.start(&env).await {
+        let (attempt, created_ms) = match self.book.start(&env, spec.queue).await {
             Ok((n, created)) if n > 0 => (n as u32, created),
             Ok((-1, _)) => {
                 tracing::warn!("job record missing (expired or deleted); skipping task");
@@ -109,8 +112,13 @@ impl Executor {
             .record(elapsed.as_secs_f64());
         match verdict {
             Verdict::Succeeded(result) => {
-                self.bookkeep("succeed", || self.succeed(&env, &result))
-                    .await?;
+                self.bookkeep("succeed", || async {
+                    self.book
+                        .succeed(&env, spec.queue, attempt, &result)
+                        .await
+                        .map(drop)
+                })
+                .await?;
                 self.record_history(spec, &env, attempt, created_ms, started_at, None);
                 metrics::counter!("jobs_succeeded_total", "job" => spec.name).increment(1);
                 tracing::info!(duration_ms = elapsed.as_millis() as u64, "job succeeded");
@@ -122,7 +130,7 @@ impl Executor {
                 let out_of_attempts = attempt >= spec.policy.max_attempts;
                 if err.is_permanent() || out_of_attempts {
                     self.bookkeep("bury", || {
-                        self.bury(&env, attempt, &text, err.is_permanent())
+                        self.bury(spec, &env, attempt, &text, err.is_permanent())
                     })
                     .await?;
                     self.record_history(spec, &env, attempt, created_ms, started_at, Some(&text));
@@ -222,43 +230,6 @@ impl Executor {
         });
     }
 
-    async fn start(&self, env: &JobEnvelope) -> Result<(i64, i64), redis::RedisError> {
-        let keys = self.app.queue.keys();
-        let mut conn = self.app.queue.connection();
-        scripts::START
-            .key(keys.job(&env.job_id))
-            .key(keys.running(spec_queue(&env.job)))
-            .arg(now_ms())
-            .arg(&self.worker_id)
-            .arg(env.task_id.to_string())
-            .arg(env.job_id.to_string())
-            .invoke_async(&mut conn)
-            .await
-    }
-
-    async fn succeed(
-        &self,
-        env: &JobEnvelope,
-        result: &serde_json::Value,
-    ) -> Result<(), redis::RedisError> {
-        let keys = self.app.queue.keys();
-        let mut conn = self.app.queue.connection();
-        let queue = spec_queue(&env.job);
-        let _: i64 = scripts::SUCCEED
-            .key(keys.job(&env.job_id))
-            .key(keys.job_errors(&env.job_id))
-            .key(keys.running(queue))
-            .key(keys.stats(queue, now_ms() / 60_000))
-            .arg(now_ms())
-            .arg(result.to_string())
-            .arg(self.app.queue.record_ttl_secs())
-            .arg(env.task_id.to_string())
-            .arg(env.job_id.to_string())
-            .invoke_async(&mut conn)
-            .await?;
-        Ok(())
-    }
-
     fn error_entry(attempt: u32, text: &str, permanent: bool) -> String {
         serde_json::to_string(&AttemptError {
             attempt,
@@ -271,6 +242,7 @@ impl Executor {
 
     async fn bury(
         &self,
+        spec: &JobSpec,
         env: &JobEnvelope,
         attempt: u32,
         text: &str,
@@ -278,7 +250,7 @@ impl Executor {
     ) -> Result<(), redis::RedisError> {
         let keys = self.app.queue.keys();
         let mut conn = self.app.queue.connection();
-        let queue = spec_queue(&env.job);
+        let queue = spec.queue;
         let _: i64 = scripts::BURY
             .key(keys.job(&env.job_id))
             .key(keys.job_errors(&env.job_id))
@@ -337,11 +309,4 @@ impl Executor {
             .await?;
         Ok(())
     }
-}
-
-/// The queue of a job name (unknown names are refused before any script runs).
-fn spec_queue(job: &str) -> shared::jobs::Queue {
-    catalogue::find(job)
-        .map(|s| s.queue)
-        .unwrap_or(shared::jobs::Queue::Default)
 }

@@ -1,6 +1,8 @@
 //! The worker runtime: one supervised apalis worker per queue, the executor that runs attempts, wake-ups,
 //! housekeeping loops and graceful shutdown.
 
+mod batch;
+mod bookkeeping;
 mod context;
 mod error;
 mod execute;
@@ -71,6 +73,7 @@ pub async fn run(
         worker_id: worker_id.clone(),
         history: Some(history),
         in_flight: in_flight.clone(),
+        book: bookkeeping::Bookkeeping::spawn(app.queue.clone(), worker_id.clone()),
     });
     let pause = PauseWatch::default();
     let keys: Keys = app.queue.keys().clone();

@@ -1,0 +1,29 @@
+-- Mark jobs as running and count their attempts: one call for all the tasks a worker process started
+-- together (a single job is a batch of one).
+-- KEYS, per job i: KEYS[2i-1] job record, KEYS[2i] its queue's running set
+-- ARGV[1] now (ms)  ARGV[2] worker id; per job i: ARGV[2i+1] task id, ARGV[2i+2] job id
+-- Returns, per job, {attempt number, created_at ms} flattened; attempt is -1 if the record is gone, -2 if
+-- the task is stale (a newer attempt exists or the job already finished), which happens when a crashed
+-- worker's task is recovered late.
+-- `next_attempt_at` is left as it is: readers show it only while the job is retrying.
+local out = {}
+for i = 1, #KEYS / 2 do
+  local rec, running = KEYS[2 * i - 1], KEYS[2 * i]
+  local task, job = ARGV[2 * i + 1], ARGV[2 * i + 2]
+  local state, owner, created, attempts =
+    unpack(redis.call('HMGET', rec, 'state', 'task_id', 'created_at', 'attempts'))
+  if not state then
+    out[#out + 1] = -1
+    out[#out + 1] = 0
+  elseif owner ~= task or state == 'succeeded' or state == 'dead' or state == 'cancelled' then
+    out[#out + 1] = -2
+    out[#out + 1] = 0
+  else
+    local attempt = (tonumber(attempts) or 0) + 1
+    redis.call('HSET', rec, 'state', 'running', 'started_at', ARGV[1], 'worker', ARGV[2], 'attempts', attempt)
+    redis.call('SADD', running, job)
+    out[#out + 1] = attempt
+    out[#out + 1] = tonumber(created) or 0
+  end
+end
+return out
