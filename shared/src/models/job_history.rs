@@ -45,6 +45,18 @@ pub fn upsert_batch(conn: &mut PgConnection, rows: &[JobHistory]) -> Result<usiz
         .execute(conn)?)
 }
 
+/// [`upsert_batch`] in a transaction that does not wait for the WAL flush (`synchronous_commit = off`):
+/// for the workers' history writer, whose rows are a convenience copy of the Redis records.
+pub fn upsert_batch_async_commit(
+    conn: &mut PgConnection,
+    rows: &[JobHistory],
+) -> Result<usize, DbError> {
+    conn.transaction(|c| {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+        upsert_batch(c, rows)
+    })
+}
+
 /// The row of one job, if it finished at least once.
 pub fn find(conn: &mut PgConnection, job_id: &str) -> Result<Option<JobHistory>, DbError> {
     Ok(job_history::table
