@@ -634,9 +634,16 @@ async fn creating_an_account_checks_the_login_first() {
         secret: secrecy::SecretString::from(secret.to_owned()),
         folders: None,
     };
-    let err = create_imap_account(f.db.pool(), Some(&f.secrets), f.owner, input("nope"), true)
-        .await
-        .unwrap_err();
+    let err = create_imap_account(
+        f.db.pool(),
+        Some(&f.secrets),
+        &[],
+        f.owner,
+        input("nope"),
+        true,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, AccountError::LoginRefused(ref r) if r.contains("AUTHENTICATIONFAILED")),
         "{err:?}"
@@ -650,6 +657,7 @@ async fn creating_an_account_checks_the_login_first() {
     let created = create_imap_account(
         f.db.pool(),
         Some(&f.secrets),
+        &[],
         f.owner,
         input(PASSWORD),
         true,
@@ -666,6 +674,7 @@ async fn creating_an_account_checks_the_login_first() {
     let dup = create_imap_account(
         f.db.pool(),
         Some(&f.secrets),
+        &[],
         f.owner,
         input(PASSWORD),
         true,

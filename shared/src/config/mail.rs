@@ -16,6 +16,9 @@ pub struct MailConfig {
     pub retention_days: u32,
     /// `MAIL_IMPORT_DIR`: `mail.import` only reads below this folder; `None` disables imports.
     pub import_dir: Option<PathBuf>,
+    /// `MAIL_TLS_CA_FILE`: extra CA certificates (DER, read from a PEM file at boot) trusted for IMAP
+    /// servers with a private CA, on top of the system's roots.
+    pub tls_extra_roots: Vec<Vec<u8>>,
 }
 
 impl MailConfig {
@@ -36,6 +39,12 @@ impl MailConfig {
                 .get("MAIL_IMPORT_DIR")
                 .filter(|v| !v.trim().is_empty())
                 .map(PathBuf::from),
+            tls_extra_roots: match env.get("MAIL_TLS_CA_FILE") {
+                Some(path) if !path.trim().is_empty() => {
+                    read_ca_file(path.trim()).map_err(|e| env.invalid("MAIL_TLS_CA_FILE", e))?
+                }
+                _ => Vec::new(),
+            },
         })
     }
 
@@ -45,6 +54,21 @@ impl MailConfig {
             name: "MAIL_ENCRYPTION_KEY".to_owned(),
         })
     }
+}
+
+/// The certificates of a PEM file (at least one).
+fn read_ca_file(path: &str) -> Result<Vec<Vec<u8>>, String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("cannot read {path}: {e}"))?
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{path} is not a PEM certificate file: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{path} holds no certificate"));
+    }
+    Ok(certs)
 }
 
 #[cfg(test)]
@@ -61,6 +85,29 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect::<HashMap<_, _>>(),
         )
+    }
+
+    #[test]
+    fn tls_ca_file_must_hold_certificates() {
+        let dir = std::env::temp_dir().join(format!("crm-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let garbage = dir.join("garbage.pem");
+        std::fs::write(&garbage, "not a certificate\n").unwrap();
+        for path in [dir.join("missing.pem"), garbage] {
+            let err = MailConfig::from_env(&env(&[("MAIL_TLS_CA_FILE", path.to_str().unwrap())]))
+                .unwrap_err();
+            assert!(
+                err.to_string().starts_with("MAIL_TLS_CA_FILE is invalid"),
+                "{err}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(
+            MailConfig::from_env(&env(&[("MAIL_TLS_CA_FILE", " ")]))
+                .unwrap()
+                .tls_extra_roots
+                .is_empty()
+        );
     }
 
     #[test]

@@ -18,6 +18,13 @@ pub struct Dovecot {
     dir: tempfile::TempDir,
     port: u16,
     child: Option<Child>,
+    tls: Option<TlsSetup>,
+}
+
+/// The TLS side of a server started with [`Dovecot::start_tls`].
+struct TlsSetup {
+    imaps_port: u16,
+    ca_der: Vec<u8>,
 }
 
 impl Dovecot {
@@ -27,8 +34,19 @@ impl Dovecot {
         Self::try_start(users).unwrap_or_else(|e| panic!("cannot start dovecot: {e}"))
     }
 
+    /// Starts Dovecot with TLS: STARTTLS on [`Dovecot::port`] (plain login stays allowed there, for the
+    /// set-up client) and implicit TLS on [`Dovecot::imaps_port`], with a server certificate for
+    /// `127.0.0.1` and `localhost` issued by a CA made for this server ([`Dovecot::ca_der`]).
+    pub fn start_tls(users: &[(&str, &str)]) -> Self {
+        Self::try_start_with(users, true).unwrap_or_else(|e| panic!("cannot start dovecot: {e}"))
+    }
+
     /// Like [`Dovecot::start`], returning the error.
     pub fn try_start(users: &[(&str, &str)]) -> Result<Self, String> {
+        Self::try_start_with(users, false)
+    }
+
+    fn try_start_with(users: &[(&str, &str)], tls: bool) -> Result<Self, String> {
         if !Path::new(DOVECOT_BIN).exists() {
             return Err(format!(
                 "{DOVECOT_BIN} not found: install dovecot-imapd (ops/test does)"
@@ -63,7 +81,22 @@ impl Dovecot {
             (me.clone(), me.clone(), me)
         };
         let port = free_port()?;
+        let tls = if tls {
+            Some(TlsSetup {
+                imaps_port: free_port()?,
+                ca_der: make_certificates(dir.path())?,
+            })
+        } else {
+            None
+        };
         let d = dir.path().display();
+        let (ssl, imaps) = match &tls {
+            Some(t) => (
+                format!("ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n"),
+                format!("address = 127.0.0.1\n    port = {}", t.imaps_port),
+            ),
+            None => ("ssl = no\n".to_owned(), "port = 0".to_owned()),
+        };
         let conf = format!(
             "protocols = imap\n\
              listen = 127.0.0.1\n\
@@ -71,7 +104,7 @@ impl Dovecot {
              state_dir = {d}/state\n\
              instance_name = crm-test-{port}\n\
              log_path = {d}/dovecot.log\n\
-             ssl = no\n\
+             {ssl}\
              disable_plaintext_auth = no\n\
              auth_mechanisms = plain login xoauth2\n\
              default_internal_user = {internal}\n\
@@ -82,7 +115,7 @@ impl Dovecot {
              mail_fsync = never\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={mail_user} gid={mail_user} home={d}/mail/%u\n}}\n\
-             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    {imaps}\n  }}\n}}\n\
              service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
         );
         let conf_path = dir.path().join("dovecot.conf");
@@ -100,6 +133,7 @@ impl Dovecot {
             dir,
             port,
             child: Some(child),
+            tls,
         };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -125,6 +159,21 @@ impl Dovecot {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The implicit-TLS port of a server started with [`Dovecot::start_tls`].
+    pub fn imaps_port(&self) -> Option<u16> {
+        self.tls.as_ref().map(|t| t.imaps_port)
+    }
+
+    /// The DER certificate of the CA that issued the server certificate ([`Dovecot::start_tls`]).
+    pub fn ca_der(&self) -> Option<Vec<u8>> {
+        self.tls.as_ref().map(|t| t.ca_der.clone())
+    }
+
+    /// The PEM file of that CA ([`Dovecot::start_tls`]).
+    pub fn ca_pem_path(&self) -> Option<PathBuf> {
+        self.tls.as_ref().map(|_| self.dir.path().join("ca.pem"))
     }
 
     /// The temporary directory (config, log, mail).
@@ -315,6 +364,35 @@ impl ImapClient {
             })
             .unwrap_or(0)
     }
+}
+
+/// Writes `cert.pem` and `key.pem` (a server certificate for 127.0.0.1 and localhost) into `dir` and
+/// returns the DER certificate of the throwaway CA that issued it (also written as `ca.pem`).
+fn make_certificates(dir: &Path) -> Result<Vec<u8>, String> {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let err = |e: rcgen::Error| format!("test certificate: {e}");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "crm-platform test CA");
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(err)?).map_err(err)?;
+    let key = KeyPair::generate().map_err(err)?;
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .map_err(err)?
+        .signed_by(&key, &ca)
+        .map_err(err)?;
+    for (name, body) in [
+        ("cert.pem", cert.pem()),
+        ("key.pem", key.serialize_pem()),
+        ("ca.pem", ca.pem()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, body).map_err(|e| e.to_string())?;
+        set_mode(&path, 0o644)?;
+    }
+    Ok(ca.der().to_vec())
 }
 
 fn quote(s: &str) -> String {

@@ -64,11 +64,12 @@ pub enum AccountError {
     Db(#[from] DbError),
 }
 
-/// Validates, test-logs in (unless `verify` is false: tests, imports), seals the secret and creates the
-/// account.
+/// Validates, test-logs in (unless `verify` is false: tests, imports; trusting `extra_roots` besides the
+/// system's CAs), seals the secret and creates the account.
 pub async fn create_imap_account(
     pool: &PgPool,
     secrets: Option<&SecretBox>,
+    extra_roots: &[Vec<u8>],
     owner: UserId,
     input: NewImapAccount,
     verify: bool,
@@ -128,7 +129,7 @@ pub async fn create_imap_account(
             port: input.port,
             security: input.security,
             credentials,
-            extra_roots: Vec::new(),
+            extra_roots: extra_roots.to_vec(),
         };
         match imap::connect(&settings).await {
             Ok(mut session) => {

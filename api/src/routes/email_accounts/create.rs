@@ -85,6 +85,7 @@ pub async fn create(
     let account = create_imap_account(
         &state.pool,
         state.mail.secrets.as_ref(),
+        &state.mail.tls_extra_roots,
         user.id,
         input,
         true,
