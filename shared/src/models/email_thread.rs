@@ -2,6 +2,12 @@
 //! joins every thread holding one of its referenced ids, a message it references, or a message that
 //! references it, and those threads merge. So a parent that arrives after its children re-links them, and
 //! siblings whose common parent is missing still share a thread.
+//!
+//! A message that nothing links to a stored thread joins one by subject, as JWZ's subject grouping does,
+//! but only when its subject marks it as a reply or forward ("RE :", "TR:", "AW:"...) and the thread with
+//! that base subject had a message within [`SUBJECT_WINDOW_DAYS`] before it: clients that drop
+//! References still land in their conversation, while two unrelated "Rapport mensuel" months apart do
+//! not merge.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -31,11 +37,16 @@ pub struct EmailThread {
     pub updated_at: DateTime<Utc>,
 }
 
+/// How far back a reply without references may join a thread by subject.
+pub const SUBJECT_WINDOW_DAYS: i32 = 60;
+
 /// A freshly stored message to place in a thread, with its subject already normalised.
 #[derive(Debug, Clone)]
 pub struct ToLink {
     pub id: InteractionId,
     pub normalised_subject: String,
+    /// Its subject carried a reply/forward prefix (it may join a thread by subject).
+    pub reply_or_forward: bool,
 }
 
 #[derive(QueryableByName)]
@@ -89,6 +100,22 @@ fn link_one(conn: &mut PgConnection, account: EmailAccountId, m: &ToLink) -> Res
     .bind::<BigInt, _>(m.id.0)
     .bind::<Array<Text>, _>(&keys)
     .load(conn)?;
+    let related = if related.is_empty() && m.reply_or_forward && !m.normalised_subject.is_empty() {
+        diesel::sql_query(
+            "SELECT id FROM email_threads \
+             WHERE account_id = $1 AND lower(subject) = lower($2) \
+               AND last_message_at IS NOT NULL AND $3 IS NOT NULL \
+               AND last_message_at BETWEEN $3 - make_interval(days => $4) AND $3 + interval '1 day' \
+             ORDER BY last_message_at DESC, id DESC LIMIT 1",
+        )
+        .bind::<BigInt, _>(account.0)
+        .bind::<Text, _>(&m.normalised_subject)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(sent_at)
+        .bind::<diesel::sql_types::Integer, _>(SUBJECT_WINDOW_DAYS)
+        .load(conn)?
+    } else {
+        related
+    };
     let Some((target, others)) = related.split_first() else {
         let root = references.first().cloned().unwrap_or(message_id);
         let thread: EmailThreadId = diesel::insert_into(email_threads::table)

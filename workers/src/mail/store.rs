@@ -10,7 +10,7 @@ use shared::models::email_account::EmailAccountId;
 use shared::models::email_thread::{self, ToLink};
 use shared::models::interaction::{self, Direction, NewInteraction, SkippedReason};
 
-use super::parse::{ParsedEmail, normalise_subject};
+use super::parse::ParsedEmail;
 
 /// One message to store, with where it was found.
 #[derive(Debug, Clone)]
@@ -165,9 +165,11 @@ pub async fn store_batch(
                     .find(|r| r.message_id == *message_id)
                     .and_then(|r| r.subject.as_deref())
                     .unwrap_or_default();
+                let base = mail::subject::base_subject(subject);
                 ToLink {
                     id: *id,
-                    normalised_subject: normalise_subject(subject),
+                    normalised_subject: base.text,
+                    reply_or_forward: base.reply_or_forward,
                 }
             })
             .collect();
