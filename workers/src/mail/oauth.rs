@@ -92,6 +92,17 @@ fn provider(
 impl OAuthConfig {
     /// Reads and validates the OAuth variables; an error names the variable.
     pub fn from_env(env: &EnvSource) -> Result<Self, ConfigError> {
+        let mut config = Self::providers_from_env(env)?;
+        if config.google.is_some() || config.microsoft.is_some() {
+            env.required("OAUTH_REDIRECT_BASE")?;
+            config.redirect_base = Some(url_var(env, "OAUTH_REDIRECT_BASE", "")?);
+        }
+        Ok(config)
+    }
+
+    /// The providers only, as the workers need them (token refresh and API calls, no consent
+    /// redirect): `OAUTH_REDIRECT_BASE` is not required.
+    pub fn providers_from_env(env: &EnvSource) -> Result<Self, ConfigError> {
         let google = provider(
             env,
             "GOOGLE_OAUTH_CLIENT_ID",
@@ -121,16 +132,10 @@ impl OAuthConfig {
                 ("GRAPH_API_URL", "https://graph.microsoft.com/v1.0"),
             ],
         )?;
-        let redirect_base = if google.is_some() || microsoft.is_some() {
-            env.required("OAUTH_REDIRECT_BASE")?;
-            Some(url_var(env, "OAUTH_REDIRECT_BASE", "")?)
-        } else {
-            None
-        };
         Ok(Self {
             google,
             microsoft,
-            redirect_base,
+            redirect_base: None,
         })
     }
 

@@ -15,6 +15,7 @@ pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, 
     };
     let settings = SyncSettings {
         max_bytes: mail.max_bytes,
+        oauth: ctx.app.oauth.clone(),
         ..SyncSettings::default()
     };
     sync::sync_account(&deps, &settings, job.account_id, &ctx)
