@@ -346,6 +346,8 @@ async fn gmail_full_sync_over_pages_then_history() {
     let out = fx.sync(id).await.unwrap();
     assert_eq!(out.totals.inserted, 2, "{out:?}");
     assert_eq!(out.totals.duplicates, 1, "{out:?}");
+    // m2 is already stored under its Gmail id: not downloaded again.
+    assert_eq!(out.folders[0].new_uids, 2, "{out:?}");
     assert_eq!(fx.stored(id).len(), 8);
     assert_eq!(fx.cursor(id, "INBOX").0.as_deref(), Some("1012"));
     assert_eq!(fx.cursor(id, "SENT").0.as_deref(), Some("1012"));
@@ -390,6 +392,7 @@ async fn gmail_expired_history_falls_back_to_a_full_sync_without_duplicates() {
     assert!(out.folders[0].resynced, "{out:?}");
     assert_eq!(out.totals.inserted, 1, "{out:?}");
     assert_eq!(out.totals.duplicates, 2, "{out:?}");
+    assert_eq!(out.folders[0].new_uids, 1, "{out:?}");
     assert_eq!(fx.stored(id).len(), 3);
     assert_eq!(fx.cursor(id, "INBOX").0.as_deref(), Some("250"));
 }
@@ -488,20 +491,22 @@ async fn graph_delta_pages_delta_link_removed_and_gone() {
             .all(|r| r.direction == Direction::Inbound && r.folder == "INBOX")
     );
 
-    // The next sync starts from the deltaLink and gets only what changed.
+    // The next sync starts from the deltaLink and gets only what changed; a1 is reported again
+    // (its flags changed): counted as a duplicate, not downloaded.
     mount_delta(
         &fx,
         Some(("$deltatoken", "d1")),
         200,
-        delta_page(&fx, &[item("a4")], None, Some("d2")),
+        delta_page(&fx, &[item("a1"), item("a4")], None, Some("d2")),
     )
     .await;
     let out = fx.sync(id).await.unwrap();
     assert_eq!(
         (out.totals.inserted, out.totals.duplicates),
-        (1, 0),
+        (1, 1),
         "{out:?}"
     );
+    assert_eq!(out.folders[0].new_uids, 1, "{out:?}");
     assert_eq!(fx.stored(id).len(), 4);
     assert!(
         fx.cursor(id, "INBOX")
@@ -534,6 +539,7 @@ async fn graph_delta_pages_delta_link_removed_and_gone() {
         (1, 4),
         "{out:?}"
     );
+    assert_eq!(out.folders[0].new_uids, 1, "{out:?}");
     assert_eq!(fx.stored(id).len(), 5);
     assert!(
         fx.cursor(id, "INBOX")
@@ -762,4 +768,33 @@ async fn server_errors_are_transient() {
     let err = fx.sync(id).await.unwrap_err();
     assert!(err.is_transient(), "{err}");
     assert!(!fx.account_row(id).needs_reconsent);
+}
+
+#[tokio::test]
+async fn a_short_retry_after_is_waited_out() {
+    let fx = Fx::new().await;
+    let id = fx.account(
+        Provider::Outlook,
+        &["INBOX"],
+        "ok",
+        Some("M.r"),
+        Duration::hours(1),
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("{GRAPH}/mailFolders/inbox/messages/delta")))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&fx.mock)
+        .await;
+    mount_delta(
+        &fx,
+        None,
+        200,
+        delta_page(&fx, &[item("a1")], None, Some("d1")),
+    )
+    .await;
+    mount_value(&fx, "a1", "client@example.fr").await;
+    let out = fx.sync(id).await.unwrap();
+    assert_eq!(out.totals.inserted, 1, "{out:?}");
 }

@@ -17,7 +17,7 @@ use shared::models::email_account as accounts;
 use super::imap::FolderOutcome;
 use super::imap::folder::FolderLimits;
 use super::parse::{ParsedEmail, parse_headers_only, parse_message};
-use super::provider::{Answer, ApiClient, ProviderError};
+use super::provider::{Answer, ApiClient, ProviderError, drop_known};
 use super::store::{Fetched, Stored, Target, is_sent_folder, store_batch};
 use crate::jobs::maint::Progress;
 
@@ -307,6 +307,8 @@ impl Folder<'_, '_> {
         ids: Vec<String>,
         estimate: u64,
     ) -> Result<(), ProviderError> {
+        let (ids, known) = drop_known(self.pool, self.target.account_id, ids).await?;
+        self.outcome.stored.duplicates += known;
         let mut inbound = Vec::new();
         let mut sent = Vec::new();
         for id in ids {

@@ -1,6 +1,7 @@
 //! Microsoft Graph sync (Outlook, Microsoft 365): per folder, `me/mailFolders/{folder}/messages/delta`
 //! is followed through its `@odata.nextLink` pages to the `@odata.deltaLink`, which is stored and read
-//! from on the next sync; each new message's MIME comes from `me/messages/{id}/$value`. A stored link
+//! from on the next sync; each new message's MIME comes from `me/messages/{id}/$value` (ids already
+//! stored, which delta also reports when only their flags changed, are not downloaded again). A stored link
 //! the server forgot (410 Gone) resets the folder to a full read, deduplicated by Message-ID.
 //!
 //! `@removed` items (deleted or moved out of the folder in the mailbox) are counted but nothing is
@@ -18,7 +19,7 @@ use shared::models::email_account as accounts;
 use super::imap::FolderOutcome;
 use super::imap::folder::FolderLimits;
 use super::parse::{parse_headers_only, parse_message};
-use super::provider::{Answer, ApiClient, ProviderError};
+use super::provider::{Answer, ApiClient, ProviderError, drop_known};
 use super::store::{Fetched, Target, is_sent_folder, store_batch};
 use crate::jobs::maint::Progress;
 
@@ -195,13 +196,19 @@ async fn sync_folder(
                 });
             }
         };
-        let mut batch = Vec::new();
+        let mut ids = Vec::with_capacity(page.value.len());
         for item in page.value {
             if item.removed.is_some() {
                 outcome.removed += 1;
-                continue;
+            } else if !ids.contains(&item.id) {
+                ids.push(item.id);
             }
-            if let Some(fetched) = fetch(api, &item.id, limits.max_bytes).await? {
+        }
+        let (ids, known) = drop_known(pool, account, ids).await?;
+        outcome.stored.duplicates += known;
+        let mut batch = Vec::new();
+        for id in ids {
+            if let Some(fetched) = fetch(api, &id, limits.max_bytes).await? {
                 outcome.new_uids += 1;
                 batch.push(fetched);
             }

@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
-use shared::db::DbError;
+use shared::db::{DbError, PgPool, run_blocking};
+use shared::models::email_account::EmailAccountId;
+use shared::models::interaction;
 
 use super::tokens::AccountTokens;
 
@@ -223,4 +225,22 @@ fn retry_after(res: &reqwest::Response) -> Option<u64> {
         .trim()
         .parse()
         .ok()
+}
+
+/// Drops the ids the account already stored (listed again after a flag change or a resync: not
+/// downloaded twice). Returns the ids to fetch and how many were dropped.
+pub async fn drop_known(
+    pool: &PgPool,
+    account: EmailAccountId,
+    mut ids: Vec<String>,
+) -> Result<(Vec<String>, usize), ProviderError> {
+    let probe = ids.clone();
+    let known = run_blocking(pool, move |c| {
+        interaction::known_provider_ids(c, account, &probe)
+    })
+    .await?;
+    let before = ids.len();
+    ids.retain(|id| !known.contains(id));
+    let dropped = before - ids.len();
+    Ok((ids, dropped))
 }
