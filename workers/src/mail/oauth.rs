@@ -522,6 +522,20 @@ mod tests {
     }
 
     #[test]
+    fn workers_read_the_providers_without_a_redirect_base() {
+        let vars = [
+            ("MS_OAUTH_CLIENT_ID", "id"),
+            ("MS_OAUTH_CLIENT_SECRET", "s"),
+            ("GRAPH_API_URL", "http://127.0.0.1:9/graph/v1.0"),
+        ];
+        assert!(OAuthConfig::from_env(&env(&vars)).is_err());
+        let workers = OAuthConfig::providers_from_env(&env(&vars)).unwrap();
+        let ms = workers.provider(Provider::Outlook).unwrap();
+        assert_eq!(ms.api_url.as_str(), "http://127.0.0.1:9/graph/v1.0");
+        assert!(workers.google.is_none() && workers.redirect_base.is_none());
+    }
+
+    #[test]
     fn form_encoding_and_state() {
         assert_eq!(
             form(&[("a", "b c&d"), ("e", "é/")]),
