@@ -6,6 +6,8 @@
 //! host refused. Dedupe is checked by counting stored rows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
@@ -17,6 +19,7 @@ use reqwest::Url;
 use secrecy::SecretString;
 use serde_json::json;
 use shared::crypto::SecretBox;
+use shared::jobs::JobState;
 use shared::models::UserId;
 use shared::models::email_account::{
     self as accounts, EmailAccount, EmailAccountId, ImapAuth, NewEmailAccount, Provider,
@@ -797,4 +800,151 @@ async fn a_short_retry_after_is_waited_out() {
     mount_value(&fx, "a1", "client@example.fr").await;
     let out = fx.sync(id).await.unwrap();
     assert_eq!(out.totals.inserted, 1, "{out:?}");
+}
+
+#[tokio::test]
+async fn gmail_rate_limit_403_is_transient_and_a_plain_403_is_not() {
+    let fx = Fx::new().await;
+    let id = fx.account(
+        Provider::Gmail,
+        &["INBOX"],
+        "ok",
+        Some("1//r"),
+        Duration::hours(1),
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("{GMAIL}/profile")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {
+            "code": 403, "message": "User-rate limit exceeded.",
+            "errors": [{"domain": "usageLimits", "reason": "userRateLimitExceeded"}],
+        }})))
+        .up_to_n_times(1)
+        .mount(&fx.mock)
+        .await;
+    let err = fx.sync(id).await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    Mock::given(method("GET"))
+        .and(path(format!("{GMAIL}/profile")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {
+            "code": 403, "message": "Request had insufficient authentication scopes.",
+            "errors": [{"domain": "global", "reason": "insufficientPermissions"}],
+        }})))
+        .mount(&fx.mock)
+        .await;
+    let err = fx.sync(id).await.unwrap_err();
+    assert!(!err.is_transient(), "{err}");
+}
+
+/// The `workers` binary reads the OAuth providers from its environment (no `OAUTH_REDIRECT_BASE`):
+/// one Outlook account syncs, a revoked one is dead-lettered after a single attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workers_binary_syncs_outlook_and_stops_on_a_revoked_grant() {
+    let env = common::Env::new().await;
+    let mock = MockServer::start().await;
+    let secrets = SecretBox::from_key_bytes(&[7; 32]).unwrap();
+    let owner = create_user(
+        &mut env.db.conn(),
+        "o@crm.test",
+        "pw-pw-pw-pw",
+        Role::User,
+        None,
+    )
+    .unwrap()
+    .id;
+    let account = |address: &str, tokens: &str, expires: Duration| {
+        let new = NewEmailAccount {
+            owner_user_id: owner,
+            provider: Provider::Outlook,
+            address: address.into(),
+            imap_host: None,
+            imap_port: None,
+            imap_security: None,
+            imap_auth: ImapAuth::Xoauth2,
+            username: None,
+            secret_ciphertext: Some(secrets.encrypt(tokens.as_bytes())),
+            token_expires_at: Some(Utc::now() + expires),
+            folders: vec!["INBOX".into()],
+        };
+        accounts::create_account(&mut env.db.conn(), &new)
+            .unwrap()
+            .id
+    };
+    let good = account(
+        "good@mail.test",
+        r#"{"access_token":"good","refresh_token":"M.g"}"#,
+        Duration::hours(1),
+    );
+    let revoked = account(
+        "gone@mail.test",
+        r#"{"access_token":"x","refresh_token":"M.revoked"}"#,
+        Duration::hours(-1),
+    );
+    Mock::given(method("POST"))
+        .and(path("/ms/token"))
+        .and(body_string_contains("refresh_token=M.revoked"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_grant"})))
+        .expect(1)
+        .mount(&mock)
+        .await;
+    let link = format!(
+        "{}{GRAPH}/mailFolders/inbox/messages/delta?$deltatoken=d",
+        mock.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("{GRAPH}/mailFolders/inbox/messages/delta")))
+        .and(header("authorization", "Bearer good"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [item("w1")], "@odata.deltaLink": link,
+        })))
+        .mount(&mock)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{GRAPH}/messages/w1/$value")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(mime("w1", "c@example.fr"), "message/rfc822"),
+        )
+        .mount(&mock)
+        .await;
+
+    let key_b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let graph = format!("{}/graph/v1.0", mock.uri());
+    let token = format!("{}/ms/token", mock.uri());
+    let _worker = env.spawn_workers(&[
+        ("MAIL_ENCRYPTION_KEY", &key_b64),
+        ("MS_OAUTH_CLIENT_ID", "ms-client"),
+        ("MS_OAUTH_CLIENT_SECRET", "ms-secret"),
+        ("MS_TOKEN_URL", &token),
+        ("GRAPH_API_URL", &graph),
+    ]);
+    let enqueue = |id: EmailAccountId| {
+        let queue = env.queue.clone();
+        async move {
+            queue
+                .enqueue(
+                    &shared::jobs::payloads::mail::SyncAccount { account_id: id.0 },
+                    Default::default(),
+                )
+                .await
+                .unwrap()
+                .job_id
+        }
+    };
+    let ok = enqueue(good).await;
+    let dead = enqueue(revoked).await;
+    env.wait_state(&ok, JobState::Succeeded, std::time::Duration::from_secs(30))
+        .await;
+    let rec = env
+        .wait_state(&dead, JobState::Dead, std::time::Duration::from_secs(30))
+        .await;
+    assert_eq!(rec.attempts, 1, "no retry: {rec:?}");
+    assert_eq!(
+        interaction::list_for_account(&mut env.db.conn(), good)
+            .unwrap()
+            .len(),
+        1
+    );
+    let row = accounts::find_account(&mut env.db.conn(), revoked)
+        .unwrap()
+        .unwrap();
+    assert!(row.needs_reconsent);
 }

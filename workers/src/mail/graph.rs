@@ -88,12 +88,14 @@ pub async fn sync(
             continue;
         };
         let sent = folder_id == "sentitems" || is_sent_folder(folder);
+        let started = u8::try_from((i * 100 / n).min(99)).unwrap_or(99);
         sync_folder(
             api,
             pool,
             target,
             (folder, &folder_id, sent),
             limits,
+            (progress, started),
             &mut outcome,
         )
         .await?;
@@ -151,6 +153,7 @@ async fn sync_folder(
     target: &Target,
     (folder, folder_id, sent): (&str, &str, bool),
     limits: FolderLimits,
+    (progress, pct): (&dyn Progress, u8),
     outcome: &mut FolderOutcome,
 ) -> Result<(), ProviderError> {
     let account = target.account_id;
@@ -214,6 +217,13 @@ async fn sync_folder(
             }
         }
         outcome.stored += store_batch(pool, target, folder, sent, batch).await?;
+        // Delta pages carry no total: the percentage moves per folder, the message per page.
+        progress
+            .report(
+                pct,
+                &format!("Outlook: {} messages fetched", outcome.new_uids),
+            )
+            .await;
         match (page.next_link, page.delta_link) {
             (Some(next), _) => url = api.same_origin(&next)?,
             (None, Some(delta)) => {

@@ -29,9 +29,12 @@ pub enum ProviderError {
     /// Settings that cannot work: provider not configured, unreadable tokens, a link to a foreign host.
     #[error("configuration: {0}")]
     Config(String),
-    /// Network trouble, 5xx, 429 (transient).
+    /// Network trouble (transient).
     #[error("network: {0}")]
     Network(String),
+    /// Rate limited (429, or Gmail's 403 `userRateLimitExceeded`): transient.
+    #[error("rate limited on {0}")]
+    Throttled(&'static str),
     /// An answer not as documented (transient: providers have glitches).
     #[error("unexpected answer: {0}")]
     Protocol(String),
@@ -46,7 +49,7 @@ impl ProviderError {
     /// True when a later attempt may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Network(_) | Self::Protocol(_) => true,
+            Self::Network(_) | Self::Protocol(_) | Self::Throttled(_) => true,
             Self::Status { status, .. } => *status == 429 || *status >= 500,
             Self::Db(e) => e.is_transient(),
             Self::Reconsent(_) | Self::Unauthorized { .. } | Self::Config(_) => false,
@@ -192,7 +195,13 @@ impl<'a> ApiClient<'a> {
                 self.tokens.refresh().await?;
                 continue;
             }
-            if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            if status == StatusCode::FORBIDDEN {
+                if is_rate_limit(res).await {
+                    return Err(ProviderError::Throttled(what));
+                }
+                return Err(ProviderError::Unauthorized { status: 403, what });
+            }
+            if status == StatusCode::UNAUTHORIZED {
                 return Err(ProviderError::Unauthorized {
                     status: status.as_u16(),
                     what,
@@ -214,6 +223,16 @@ impl<'a> ApiClient<'a> {
             });
         }
     }
+}
+
+/// Gmail answers some rate limits with 403 and a reason (`rateLimitExceeded`, `userRateLimitExceeded`,
+/// `dailyLimitExceeded`) in its error body; those are worth retrying, unlike a real refusal.
+async fn is_rate_limit(res: reqwest::Response) -> bool {
+    let Ok(body) = res.bytes().await else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&body[..body.len().min(4_096)]).to_lowercase();
+    text.contains("ratelimitexceeded") || text.contains("dailylimitexceeded")
 }
 
 /// `Retry-After` in seconds (the delay form; an HTTP date is left to the job's backoff).
