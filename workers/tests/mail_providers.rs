@@ -444,6 +444,7 @@ async fn mount_delta(fx: &Fx, q: Option<(&str, &str)>, status: u16, body: serde_
         Some((k, v)) => m.and(query_param(k.to_owned(), v.to_owned())),
         None => m
             .and(query_param("$select", "id"))
+            .and(header("prefer", "odata.maxpagesize=100"))
             .and(query_param_is_missing("$skiptoken"))
             .and(query_param_is_missing("$deltatoken")),
     };

@@ -23,6 +23,9 @@ use super::provider::{Answer, ApiClient, ProviderError, drop_known};
 use super::store::{Fetched, Target, is_sent_folder, store_batch};
 use crate::jobs::maint::Progress;
 
+/// The `Prefer` header of Graph requests: larger delta pages than the default 10.
+pub const PREFER: &str = "odata.maxpagesize=100";
+
 /// Graph's well-known folder names, usable in place of a folder id.
 const WELL_KNOWN: &[&str] = &[
     "inbox",

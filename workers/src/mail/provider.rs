@@ -76,12 +76,25 @@ pub enum Answer<T> {
 pub struct ApiClient<'a> {
     pub tokens: AccountTokens<'a>,
     base: Url,
+    /// A `Prefer` header sent with every request (Graph's page size).
+    prefer: Option<&'static str>,
 }
 
 impl<'a> ApiClient<'a> {
     /// A client for the API at `base` (`GMAIL_API_URL`, `GRAPH_API_URL`).
     pub fn new(tokens: AccountTokens<'a>, base: Url) -> Self {
-        Self { tokens, base }
+        Self {
+            tokens,
+            base,
+            prefer: None,
+        }
+    }
+
+    /// Sends `Prefer: {prefer}` with every request.
+    #[must_use]
+    pub fn with_prefer(mut self, prefer: &'static str) -> Self {
+        self.prefer = Some(prefer);
+        self
     }
 
     /// `base` with `segments` appended (each percent-encoded as one path segment).
@@ -174,11 +187,11 @@ impl<'a> ApiClient<'a> {
         let mut waits = 0;
         loop {
             let token = self.tokens.access_token().await?;
-            let res = self
-                .tokens
-                .http()
-                .get(url.clone())
-                .bearer_auth(&token)
+            let mut req = self.tokens.http().get(url.clone()).bearer_auth(&token);
+            if let Some(prefer) = self.prefer {
+                req = req.header("prefer", prefer);
+            }
+            let res = req
                 .send()
                 .await
                 .map_err(|e| ProviderError::Network(format!("{what}: {}", e.without_url())))?;

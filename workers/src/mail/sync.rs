@@ -214,6 +214,10 @@ async fn run_api(
         .ok_or_else(|| SyncError::Secret("MAIL_ENCRYPTION_KEY is not set".into()))?;
     let tokens = AccountTokens::load(deps.pool, secrets, config, oauth::http_client(), account)?;
     let mut api = ApiClient::new(tokens, config.api_url.clone());
+    if account.provider == Provider::Outlook {
+        // Delta pages hold 10 messages by default.
+        api = api.with_prefer(graph::PREFER);
+    }
     let target = Target {
         account_id: account.id,
         address: account.address.to_lowercase(),
