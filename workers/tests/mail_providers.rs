@@ -123,6 +123,14 @@ impl Fx {
     }
 
     async fn sync(&self, id: EmailAccountId) -> Result<SyncOutcome, SyncError> {
+        self.sync_with(id, &self.settings()).await
+    }
+
+    async fn sync_with(
+        &self,
+        id: EmailAccountId,
+        settings: &SyncSettings,
+    ) -> Result<SyncOutcome, SyncError> {
         let queue = self.redis.queue().await;
         let deps = SyncDeps {
             pool: self.db.pool(),
@@ -131,7 +139,7 @@ impl Fx {
             secrets: Some(&self.secrets),
             analysis_queue: None,
         };
-        sync_account(&deps, &self.settings(), id.0, &NoProgress).await
+        sync_account(&deps, settings, id.0, &NoProgress).await
     }
 
     fn stored(&self, id: EmailAccountId) -> Vec<Interaction> {
@@ -948,4 +956,49 @@ async fn the_workers_binary_syncs_outlook_and_stops_on_a_revoked_grant() {
         .unwrap()
         .unwrap();
     assert!(row.needs_reconsent);
+}
+
+#[tokio::test]
+async fn graph_message_over_the_limit_keeps_its_headers_only_and_the_sync_goes_on() {
+    let fx = Fx::new().await;
+    let id = fx.account(
+        Provider::Outlook,
+        &["INBOX"],
+        "ok",
+        Some("M.r"),
+        Duration::hours(1),
+    );
+    mount_delta(
+        &fx,
+        None,
+        200,
+        delta_page(&fx, &[item("huge"), item("a1")], None, Some("d1")),
+    )
+    .await;
+    let huge = format!(
+        "{}{}",
+        mime("huge", "client@example.fr"),
+        "x".repeat(200_000)
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("{GRAPH}/messages/huge/$value")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "message/rfc822"))
+        .mount(&fx.mock)
+        .await;
+    mount_value(&fx, "a1", "client@example.fr").await;
+    let settings = SyncSettings {
+        max_bytes: 4_096,
+        ..fx.settings()
+    };
+    let out = fx.sync_with(id, &settings).await.unwrap();
+    assert_eq!((out.totals.inserted, out.totals.skipped), (2, 1), "{out:?}");
+    let rows = fx.stored(id);
+    let huge = rows
+        .iter()
+        .find(|r| r.message_id == "huge@provider.test")
+        .unwrap();
+    assert_eq!(huge.skipped_reason, Some(SkippedReason::Oversized));
+    assert!(huge.body_text.is_none());
+    assert!(huge.size_bytes > 200_000, "{}", huge.size_bytes);
+    assert_eq!(huge.subject.as_deref(), Some("Devis huge"));
 }
