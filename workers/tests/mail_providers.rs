@@ -1002,3 +1002,93 @@ async fn graph_message_over_the_limit_keeps_its_headers_only_and_the_sync_goes_o
     assert!(huge.size_bytes > 200_000, "{}", huge.size_bytes);
     assert_eq!(huge.subject.as_deref(), Some("Devis huge"));
 }
+
+#[tokio::test]
+async fn custom_folders_resolve_by_label_name_and_display_name() {
+    let fx = Fx::new().await;
+    let gmail = fx.account(
+        Provider::Gmail,
+        &["Clients", "Nope"],
+        "ok",
+        Some("1//r"),
+        Duration::hours(1),
+    );
+    fx.get(
+        &format!("{GMAIL}/labels"),
+        json!({"labels": [
+            {"id": "INBOX", "name": "INBOX", "type": "system"},
+            {"id": "Label_12", "name": "Clients", "type": "user"},
+        ]}),
+    )
+    .await;
+    fx.get(&format!("{GMAIL}/profile"), json!({"historyId": "9"}))
+        .await;
+    mount_gmail_list(&fx, "Label_12", None, &["m1"], None).await;
+    mount_gmail_message(&fx, "m1", &["Label_12"], "client@example.fr").await;
+    let out = fx.sync(gmail).await.unwrap();
+    assert_eq!(out.totals.inserted, 1, "{out:?}");
+    assert!(!out.folders[0].missing && out.folders[1].missing, "{out:?}");
+    assert_eq!(fx.stored(gmail)[0].folder, "Clients");
+    assert_eq!(fx.cursor(gmail, "Clients").0.as_deref(), Some("9"));
+
+    let outlook = fx.account_outlook_custom().await;
+    let out = fx.sync(outlook).await.unwrap();
+    assert_eq!(out.totals.inserted, 1, "{out:?}");
+    assert!(!out.folders[0].missing && out.folders[1].missing, "{out:?}");
+}
+
+impl Fx {
+    /// An Outlook account syncing the top-level folder "Dossiers clients" (found on the second page of
+    /// `mailFolders`) and a folder that does not exist.
+    async fn account_outlook_custom(&self) -> EmailAccountId {
+        let new = NewEmailAccount {
+            owner_user_id: self.owner,
+            provider: Provider::Outlook,
+            address: "custom@mail.test".into(),
+            imap_host: None,
+            imap_port: None,
+            imap_security: None,
+            imap_auth: ImapAuth::Xoauth2,
+            username: None,
+            secret_ciphertext: Some(self.secrets.encrypt(br#"{"access_token":"ok"}"#)),
+            token_expires_at: None,
+            folders: vec!["Dossiers clients".into(), "Absent".into()],
+        };
+        let id = accounts::create_account(&mut self.db.conn(), &new)
+            .unwrap()
+            .id;
+        let next = format!("{}{GRAPH}/mailFolders?$skiptoken=f2", self.mock.uri());
+        Mock::given(method("GET"))
+            .and(path(format!("{GRAPH}/mailFolders")))
+            .and(query_param_is_missing("$skiptoken"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "value": [{"id": "AAMk-inbox", "displayName": "Boîte de réception"}],
+                "@odata.nextLink": next,
+            })))
+            .mount(&self.mock)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("{GRAPH}/mailFolders")))
+            .and(query_param("$skiptoken", "f2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "value": [{"id": "AAMk-clients=", "displayName": "Dossiers clients"}],
+            })))
+            .mount(&self.mock)
+            .await;
+        let link = format!(
+            "{}{GRAPH}/mailFolders/AAMk-clients=/messages/delta?$deltatoken=c",
+            self.mock.uri()
+        );
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "{GRAPH}/mailFolders/AAMk-clients=/messages/delta"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "value": [item("c1")], "@odata.deltaLink": link,
+            })))
+            .mount(&self.mock)
+            .await;
+        mount_value(self, "c1", "client@example.fr").await;
+        id
+    }
+}
