@@ -81,10 +81,12 @@ impl<'a> AccountTokens<'a> {
         let grant = match oauth::refresh(&self.http, self.config, &refresh_token).await {
             Ok(grant) => grant,
             Err(e) if e.is_invalid_grant() => {
-                let reason =
-                    format!("the provider revoked access ({e}): connect the mailbox again");
-                self.mark_reconsent(&reason).await?;
-                return Err(ProviderError::Reconsent(reason));
+                // The provider's description is left out: it may quote account details, and this
+                // reason is logged and shown to the owner.
+                let reason = "the provider refused the refresh token (invalid_grant: revoked or \
+                              expired): connect the mailbox again";
+                self.mark_reconsent(reason).await?;
+                return Err(ProviderError::Reconsent(reason.into()));
             }
             Err(oauth::OAuthError::Refused { error, .. }) => {
                 // invalid_client, unauthorized_client...: our configuration, not the user's grant.
