@@ -365,7 +365,15 @@ async fn token_request(
         });
     }
     let t: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|e| OAuthError::Http(format!("unexpected token response: {e}")))?;
+        // serde_json's message may quote a value (a token): its position only.
+        .map_err(|e| {
+            OAuthError::Http(format!(
+                "unexpected token response ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
     let expires_at = t
         .expires_in
         .map(|s| Utc::now() + chrono::Duration::seconds(s.clamp(0, 86_400 * 365)));

@@ -134,9 +134,15 @@ impl<'a> ApiClient<'a> {
             .bytes()
             .await
             .map_err(|e| ProviderError::Network(format!("{what}: {}", e.without_url())))?;
-        serde_json::from_slice(&body)
-            .map(Answer::Ok)
-            .map_err(|e| ProviderError::Protocol(format!("{what}: {e}")))
+        // serde_json's message may quote the offending value (an address, a subject): position only.
+        serde_json::from_slice(&body).map(Answer::Ok).map_err(|e| {
+            ProviderError::Protocol(format!(
+                "{what}: not the documented JSON ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })
     }
 
     /// GETs a body, reading at most `cap` bytes of it.
