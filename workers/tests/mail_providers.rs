@@ -323,7 +323,8 @@ async fn gmail_full_sync_over_pages_then_history() {
             .and(path(format!("{GMAIL}/history")))
             .and(query_param("startHistoryId", start.to_owned()))
             .and(query_param("labelId", label.to_owned()))
-            .and(query_param("historyTypes", "messageAdded"));
+            .and(query_param("historyTypes", "messageAdded"))
+            .and(query_param("historyTypes", "labelAdded"));
         match token {
             Some(t) => m.and(query_param("pageToken", t.to_owned())),
             None => m.and(query_param_is_missing("pageToken")),
@@ -340,9 +341,14 @@ async fn gmail_full_sync_over_pages_then_history() {
         .await;
     history("1000", "INBOX", Some("h-2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "history": [{"id": "1002", "messagesAdded": [
-                {"message": {"id": "m5", "labelIds": ["INBOX"]}},
-                {"message": {"id": "m2", "labelIds": ["INBOX"]}}]}],
+            "history": [
+                {"id": "1002", "messagesAdded": [
+                    {"message": {"id": "m5", "labelIds": ["INBOX"]}},
+                    {"message": {"id": "m2", "labelIds": ["INBOX"]}}]},
+                // m6 moved back to the inbox counts; m7 only starred does not.
+                {"id": "1003", "labelsAdded": [
+                    {"message": {"id": "m6", "labelIds": ["INBOX", "IMPORTANT"]}, "labelIds": ["INBOX"]},
+                    {"message": {"id": "m7", "labelIds": ["INBOX", "STARRED"]}, "labelIds": ["STARRED"]}]}],
             "historyId": "1012",
         })))
         .mount(&fx.mock)
@@ -351,15 +357,25 @@ async fn gmail_full_sync_over_pages_then_history() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"historyId": "1012"})))
         .mount(&fx.mock)
         .await;
-    for m in ["m2", "m4", "m5"] {
+    for m in ["m2", "m4", "m5", "m6"] {
         mount_gmail_message(&fx, m, &["INBOX"], "client@example.fr").await;
     }
+    Mock::given(method("GET"))
+        .and(path(format!("{GMAIL}/messages/m7")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(gmail_raw(
+            "m7",
+            &["INBOX"],
+            "c@example.fr",
+        )))
+        .expect(0)
+        .mount(&fx.mock)
+        .await;
     let out = fx.sync(id).await.unwrap();
-    assert_eq!(out.totals.inserted, 2, "{out:?}");
+    assert_eq!(out.totals.inserted, 3, "{out:?}");
     assert_eq!(out.totals.duplicates, 1, "{out:?}");
     // m2 is already stored under its Gmail id: not downloaded again.
-    assert_eq!(out.folders[0].new_uids, 2, "{out:?}");
-    assert_eq!(fx.stored(id).len(), 8);
+    assert_eq!(out.folders[0].new_uids, 3, "{out:?}");
+    assert_eq!(fx.stored(id).len(), 9);
     assert_eq!(fx.cursor(id, "INBOX").0.as_deref(), Some("1012"));
     assert_eq!(fx.cursor(id, "SENT").0.as_deref(), Some("1012"));
     assert!(!out.folders[0].resynced);

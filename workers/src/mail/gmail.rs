@@ -1,6 +1,7 @@
 //! Gmail API sync (REST, `gmail/v1/users/me`): each configured folder is a label. A full sync lists the
 //! label's messages (`messages.list`, paginated) and fetches each one raw (`messages.get?format=raw`);
-//! later syncs read `history.list` from the stored `historyId` and fetch the added messages only.
+//! later syncs read `history.list` from the stored `historyId` and fetch the messages added to the
+//! label (new, or labelled later) only.
 //!
 //! The cursor stored after a full sync is the mailbox's `historyId` read from the profile *before* the
 //! listing started: whatever arrives during the listing is then replayed by the next history read, and
@@ -76,11 +77,21 @@ struct HistoryList {
 struct History {
     #[serde(default)]
     messages_added: Vec<MessageAdded>,
+    #[serde(default)]
+    labels_added: Vec<LabelAdded>,
 }
 
 #[derive(Deserialize)]
 struct MessageAdded {
     message: MessageRef,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LabelAdded {
+    message: MessageRef,
+    #[serde(default)]
+    label_ids: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -267,7 +278,9 @@ impl Folder<'_, '_> {
             url.query_pairs_mut()
                 .append_pair("startHistoryId", start)
                 .append_pair("labelId", self.label)
+                // A message that gets the label later (filed, moved back to the inbox) counts too.
                 .append_pair("historyTypes", "messageAdded")
+                .append_pair("historyTypes", "labelAdded")
                 .append_pair("maxResults", "500");
             if let Some(t) = &page_token {
                 url.query_pairs_mut().append_pair("pageToken", t);
@@ -281,12 +294,16 @@ impl Folder<'_, '_> {
                 Answer::Status(_) => return Ok(None),
             };
             let mut ids: Vec<String> = Vec::new();
-            for m in page
-                .history
-                .into_iter()
-                .flat_map(|h| h.messages_added)
-                .map(|a| a.message.id)
-            {
+            let label = self.label;
+            for m in page.history.into_iter().flat_map(|h| {
+                let added = h.messages_added.into_iter().map(|a| a.message.id);
+                let labelled = h
+                    .labels_added
+                    .into_iter()
+                    .filter(|l| l.label_ids.iter().any(|id| id == label))
+                    .map(|l| l.message.id);
+                added.chain(labelled)
+            }) {
                 if !ids.contains(&m) {
                     ids.push(m);
                 }
