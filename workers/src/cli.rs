@@ -254,6 +254,7 @@ fn schedules(env: &EnvSource) -> anyhow::Result<()> {
 
 async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     let config = WorkerConfig::from_env(env)?;
+    let oauth = crate::mail::oauth::OAuthConfig::providers_from_env(env)?;
     // Validate the cron table before anything starts (an invalid entry stops the boot, named).
     if config.scheduler.enabled {
         crm_schedules::ScheduleTable::load(env, config.scheduler.timezone)?;
@@ -277,6 +278,7 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     );
     let app = Arc::new(AppCtx {
         config,
+        oauth,
         db,
         queue,
         database_url,

@@ -330,3 +330,43 @@ pub fn save_imap_state(
         .execute(conn)?;
     Ok(())
 }
+
+/// Stores a Gmail folder's history cursor (`None` clears it, forcing a full sync next time).
+pub fn save_history_id(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    folder: &str,
+    history_id: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::insert_into(email_folder_state::table)
+        .values((
+            email_folder_state::account_id.eq(account),
+            email_folder_state::folder.eq(folder),
+            email_folder_state::history_id.eq(history_id),
+        ))
+        .on_conflict((email_folder_state::account_id, email_folder_state::folder))
+        .do_update()
+        .set(email_folder_state::history_id.eq(history_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores a Microsoft Graph folder's delta link (`None` clears it, forcing a full sync next time).
+pub fn save_delta_link(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    folder: &str,
+    delta_link: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::insert_into(email_folder_state::table)
+        .values((
+            email_folder_state::account_id.eq(account),
+            email_folder_state::folder.eq(folder),
+            email_folder_state::delta_link.eq(delta_link),
+        ))
+        .on_conflict((email_folder_state::account_id, email_folder_state::folder))
+        .do_update()
+        .set(email_folder_state::delta_link.eq(delta_link))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! Stored emails. One row per account and Message-ID: inserts use `ON CONFLICT DO NOTHING` on that key,
 //! so re-syncs, overlapping folders and retries never store a message twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -161,6 +161,23 @@ pub fn list_for_account(
         .order((interactions::sent_at.asc(), interactions::id.asc()))
         .select(Interaction::as_select())
         .load(conn)?)
+}
+
+/// Which of `provider_ids` (Gmail or Graph message ids) the account already stored.
+pub fn known_provider_ids(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    provider_ids: &[String],
+) -> Result<HashSet<String>, DbError> {
+    if provider_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<Option<String>> = interactions::table
+        .filter(interactions::account_id.eq(account))
+        .filter(interactions::provider_id.eq_any(provider_ids))
+        .select(interactions::provider_id)
+        .load(conn)?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// Number of messages stored for an account.

@@ -92,6 +92,17 @@ fn provider(
 impl OAuthConfig {
     /// Reads and validates the OAuth variables; an error names the variable.
     pub fn from_env(env: &EnvSource) -> Result<Self, ConfigError> {
+        let mut config = Self::providers_from_env(env)?;
+        if config.google.is_some() || config.microsoft.is_some() {
+            env.required("OAUTH_REDIRECT_BASE")?;
+            config.redirect_base = Some(url_var(env, "OAUTH_REDIRECT_BASE", "")?);
+        }
+        Ok(config)
+    }
+
+    /// The providers only, as the workers need them (token refresh and API calls, no consent
+    /// redirect): `OAUTH_REDIRECT_BASE` is not required.
+    pub fn providers_from_env(env: &EnvSource) -> Result<Self, ConfigError> {
         let google = provider(
             env,
             "GOOGLE_OAUTH_CLIENT_ID",
@@ -121,16 +132,10 @@ impl OAuthConfig {
                 ("GRAPH_API_URL", "https://graph.microsoft.com/v1.0"),
             ],
         )?;
-        let redirect_base = if google.is_some() || microsoft.is_some() {
-            env.required("OAUTH_REDIRECT_BASE")?;
-            Some(url_var(env, "OAUTH_REDIRECT_BASE", "")?)
-        } else {
-            None
-        };
         Ok(Self {
             google,
             microsoft,
-            redirect_base,
+            redirect_base: None,
         })
     }
 
@@ -360,7 +365,15 @@ async fn token_request(
         });
     }
     let t: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|e| OAuthError::Http(format!("unexpected token response: {e}")))?;
+        // serde_json's message may quote a value (a token): its position only.
+        .map_err(|e| {
+            OAuthError::Http(format!(
+                "unexpected token response ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
     let expires_at = t
         .expires_in
         .map(|s| Utc::now() + chrono::Duration::seconds(s.clamp(0, 86_400 * 365)));
@@ -514,6 +527,20 @@ mod tests {
         );
         assert!(format!("{ok:?}").contains("oauth2.googleapis.com"));
         assert!(!format!("{ok:?}").contains("\"s\""));
+    }
+
+    #[test]
+    fn workers_read_the_providers_without_a_redirect_base() {
+        let vars = [
+            ("MS_OAUTH_CLIENT_ID", "id"),
+            ("MS_OAUTH_CLIENT_SECRET", "s"),
+            ("GRAPH_API_URL", "http://127.0.0.1:9/graph/v1.0"),
+        ];
+        assert!(OAuthConfig::from_env(&env(&vars)).is_err());
+        let workers = OAuthConfig::providers_from_env(&env(&vars)).unwrap();
+        let ms = workers.provider(Provider::Outlook).unwrap();
+        assert_eq!(ms.api_url.as_str(), "http://127.0.0.1:9/graph/v1.0");
+        assert!(workers.google.is_none() && workers.redirect_base.is_none());
     }
 
     #[test]

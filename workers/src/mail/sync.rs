@@ -1,5 +1,5 @@
-//! Syncing one account end to end: load it, take its lock, decrypt its secret, connect, sync each
-//! folder, record the outcome on the account.
+//! Syncing one account end to end: load it, take its lock, decrypt its secret, sync each folder over
+//! IMAP, the Gmail API or Microsoft Graph, record the outcome on the account.
 
 use futures::future::BoxFuture;
 use redis::aio::ConnectionManager;
@@ -14,7 +14,11 @@ use shared::models::email_account::{
 use super::imap::folder::FolderLimits;
 use super::imap::{self, Credentials, FolderOutcome, ImapError, ImapSettings};
 use super::lock::{self, AccountLock};
+use super::oauth::{self, OAuthConfig};
+use super::provider::{ApiClient, ProviderError};
 use super::store::{Stored, Target};
+use super::tokens::AccountTokens;
+use super::{gmail, graph};
 use crate::jobs::maint::Progress;
 
 /// Settings of a sync run.
@@ -24,6 +28,8 @@ pub struct SyncSettings {
     pub batch_size: usize,
     /// Extra trusted TLS roots (DER), for servers with a private CA.
     pub extra_roots: Vec<Vec<u8>>,
+    /// OAuth clients and API URLs of Gmail and Outlook accounts (token refresh, REST calls).
+    pub oauth: OAuthConfig,
 }
 
 impl Default for SyncSettings {
@@ -32,6 +38,7 @@ impl Default for SyncSettings {
             max_bytes: 25 * 1_048_576,
             batch_size: 100,
             extra_roots: Vec::new(),
+            oauth: OAuthConfig::default(),
         }
     }
 }
@@ -57,6 +64,8 @@ pub enum SyncError {
     Secret(String),
     #[error(transparent)]
     Imap(#[from] ImapError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
     #[error("database: {0}")]
     Db(#[from] DbError),
     #[error("redis: {0}")]
@@ -68,6 +77,7 @@ impl SyncError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Imap(e) => e.is_transient(),
+            Self::Provider(e) => e.is_transient(),
             Self::Db(e) => e.is_transient(),
             Self::Redis(_) => true,
             Self::NotFound(_) | Self::Unsupported(_) | Self::Secret(_) => false,
@@ -151,6 +161,9 @@ async fn run_locked(
     progress: &dyn Progress,
     outcome: &mut SyncOutcome,
 ) -> Result<(), SyncError> {
+    if account.provider != Provider::Imap {
+        return run_api(deps, settings, account, progress, outcome).await;
+    }
     let imap_settings = imap_settings(account, deps.secrets, settings)?;
     progress.report(0, "connecting").await;
     let mut session = imap::connect(&imap_settings).await?;
@@ -177,6 +190,71 @@ async fn run_locked(
     }
     if let Err(e) = session.logout().await {
         tracing::debug!(account.id = account.id.0, error = %e, "IMAP logout failed");
+    }
+    progress.report(100, "done").await;
+    Ok(())
+}
+
+/// Syncs a Gmail or Outlook account through its REST API.
+async fn run_api(
+    deps: &SyncDeps<'_>,
+    settings: &SyncSettings,
+    account: &EmailAccount,
+    progress: &dyn Progress,
+    outcome: &mut SyncOutcome,
+) -> Result<(), SyncError> {
+    let config = settings.oauth.provider(account.provider).ok_or_else(|| {
+        ProviderError::Config(format!(
+            "{} OAuth is not configured in this worker",
+            account.provider
+        ))
+    })?;
+    let secrets = deps
+        .secrets
+        .ok_or_else(|| SyncError::Secret("MAIL_ENCRYPTION_KEY is not set".into()))?;
+    let tokens = AccountTokens::load(deps.pool, secrets, config, oauth::http_client(), account)?;
+    let mut api = ApiClient::new(tokens, config.api_url.clone());
+    if account.provider == Provider::Outlook {
+        // Delta pages hold 10 messages by default.
+        api = api.with_prefer(graph::PREFER);
+    }
+    let target = Target {
+        account_id: account.id,
+        address: account.address.to_lowercase(),
+        analysis_queue: deps.analysis_queue.cloned(),
+    };
+    let limits = FolderLimits {
+        max_bytes: settings.max_bytes,
+        batch_size: settings.batch_size,
+    };
+    progress.report(0, "connecting").await;
+    let folders = match account.provider {
+        Provider::Gmail => {
+            gmail::sync(
+                &mut api,
+                deps.pool,
+                &target,
+                &account.folders,
+                limits,
+                progress,
+            )
+            .await?
+        }
+        _ => {
+            graph::sync(
+                &mut api,
+                deps.pool,
+                &target,
+                &account.folders,
+                limits,
+                progress,
+            )
+            .await?
+        }
+    };
+    for f in folders {
+        outcome.totals += f.stored;
+        outcome.folders.push(f);
     }
     progress.report(100, "done").await;
     Ok(())

@@ -6,9 +6,13 @@ use shared::config::WorkerConfig;
 use shared::db::PgPool;
 use shared::jobs::{JobId, JobQueue};
 
+use crate::mail::oauth::OAuthConfig;
+
 /// Process-wide dependencies, shared by every job.
 pub struct AppCtx {
     pub config: WorkerConfig,
+    /// OAuth clients and API URLs, for refreshing tokens and syncing Gmail and Outlook accounts.
+    pub oauth: OAuthConfig,
     pub db: PgPool,
     pub queue: JobQueue,
     /// The URL jobs that shell out (pg_dump) connect with.

@@ -16,6 +16,7 @@ pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, 
     let settings = SyncSettings {
         max_bytes: mail.max_bytes,
         extra_roots: mail.tls_extra_roots.clone(),
+        oauth: ctx.app.oauth.clone(),
         ..SyncSettings::default()
     };
     sync::sync_account(&deps, &settings, job.account_id, &ctx)

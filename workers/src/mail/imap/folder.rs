@@ -19,9 +19,13 @@ pub struct FolderOutcome {
     pub folder: String,
     /// The folder does not exist on the server (skipped).
     pub missing: bool,
-    /// UIDVALIDITY changed since the last sync: the folder was read again from UID 1.
+    /// UIDVALIDITY changed since the last sync (Gmail: history expired, Graph: delta link gone): the
+    /// folder was read again from the start.
     pub resynced: bool,
+    /// Messages fetched (IMAP: new UIDs; Gmail, Graph: new or changed messages).
     pub new_uids: usize,
+    /// Graph `@removed` items seen (counted only: the CRM keeps its history).
+    pub removed: usize,
     pub stored: Stored,
 }
 

@@ -1,0 +1,1 @@
+DROP INDEX interactions_account_provider_idx;
