@@ -421,6 +421,16 @@ async fn one_sync_per_account_at_a_time() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_queued_for_an_account_deleted_meanwhile_ends_quietly() {
+    let f = Fixture::new();
+    let id = f.account(&["INBOX"]);
+    assert!(accounts::delete_account(&mut f.db.conn(), id).unwrap());
+    let out = f.sync(id).await;
+    assert_eq!(out.skipped, Some("deleted"));
+    assert!(out.folders.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_direction_and_threads_across_syncs() {
     let f = Fixture::new();
     let person = create_person(

@@ -56,8 +56,6 @@ pub struct SyncDeps<'a> {
 /// Why a sync failed. Messages hold no secret, address or content.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("email account {0} not found")]
-    NotFound(i64),
     #[error("provider {0} is not synced over this path yet")]
     Unsupported(Provider),
     #[error("account secret: {0}")]
@@ -80,7 +78,7 @@ impl SyncError {
             Self::Provider(e) => e.is_transient(),
             Self::Db(e) => e.is_transient(),
             Self::Redis(_) => true,
-            Self::NotFound(_) | Self::Unsupported(_) | Self::Secret(_) => false,
+            Self::Unsupported(_) | Self::Secret(_) => false,
         }
     }
 }
@@ -89,7 +87,7 @@ impl SyncError {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SyncOutcome {
     pub account_id: i64,
-    /// Why nothing was done: `inactive`, `needs_reconsent`, `already_running`.
+    /// Why nothing was done: `deleted`, `inactive`, `needs_reconsent`, `already_running`.
     pub skipped: Option<&'static str>,
     pub folders: Vec<FolderOutcome>,
     pub totals: Stored,
@@ -108,9 +106,12 @@ pub async fn sync_account(
         account_id,
         ..SyncOutcome::default()
     };
-    let account = run_blocking(deps.pool, move |c| accounts::find_account(c, id))
-        .await?
-        .ok_or(SyncError::NotFound(account_id))?;
+    let Some(account) = run_blocking(deps.pool, move |c| accounts::find_account(c, id)).await?
+    else {
+        // Deleted after the sync was queued (deleting an account stops its sync): nothing to do.
+        outcome.skipped = Some("deleted");
+        return Ok(outcome);
+    };
     if !account.active {
         outcome.skipped = Some("inactive");
         return Ok(outcome);
