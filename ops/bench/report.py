@@ -107,9 +107,21 @@ def rows(r):
     lu = sus["latency_under_load"]
     cb = c["best"]
     t = r["targets"]
+    http = p.get("api_http_load") or {}
+    under_http = (f"; serving HTTP load max {fmt(http.get('api_rss_max_mib'), 1, ' MiB')}"
+                  if http.get("api_rss_max_mib") is not None else "")
     api = (f"idle {fmt(rss['api_idle_mib'], 1, ' MiB')}, max {fmt(rss['api_load_max_mib'], 1, ' MiB')} during the "
-           f"worker load (the API served no requests), VmHWM {fmt(rss.get('api_hwm_mib'), 1, ' MiB')} (includes boot)"
+           f"worker load (no requests){under_http}, VmHWM {fmt(rss.get('api_hwm_mib'), 1, ' MiB')} (includes boot)"
            if rss["api_idle_mib"] is not None else f"pending: {rss['api_status']}")
+    if "job_status_polls" in http:
+        jp, hp = http["job_status_polls"], http["health_probes"]
+        api_http = (f"{fmt(jp['per_s'])} job-status polls/s from {http['users']} signed-in viewers: p50 / p99 "
+                    f"{fmt(jp['p50_us'])} / {fmt(jp['p99_us'])} us, non-2xx {jp['non_2xx']}; {fmt(hp['per_s'])} "
+                    f"liveness probes/s: p50 / p99 {fmt(hp['p50_us'])} / {fmt(hp['p99_us'])} us, non-2xx "
+                    f"{hp['non_2xx']}; api CPU {fmt(http.get('api_cpu_cores'), 2)} cores over "
+                    f"{fmt(http.get('window_s'), 1)} s")
+    else:
+        api_http = f"not measured: {http.get('error', 'no api_http_load in the results')}"
     return [
         ("Platform sustained jobs/s", f"{fmt(sus['jobs_per_s'])} over {sus['window_s']:.1f} s "
          f"(per-second min/median/max {fmt(sus['per_second_min'])}/{fmt(sus['per_second_median'])}/"
@@ -139,6 +151,7 @@ def rows(r):
          f"{fmt(rss['worker_load_max_mib'], 1, ' MiB')}, backlog peak {fmt(rss['worker_backlog_hwm_mib'], 1, ' MiB')}",
          ""),
         ("API RSS (`api` process)", api, ""),
+        ("API under HTTP load", api_http, ""),
         ("Celery worker RSS (all processes)", f"idle {fmt(cb.get('worker_rss_idle_mib'), 1, ' MiB')}, under load max "
          f"{fmt(cb['worker_rss_load_max_mib'], 1, ' MiB')}", ""),
         ("CPU during the sustained window", f"workers {sus['worker_cpu_cores']:.2f} cores, redis "
@@ -253,8 +266,13 @@ def markdown(r):
         "- Latency resolution is 1 ms (record timestamps are unix ms).",
         "- Latency under load is dominated by queueing: with the ready list kept near its cap, a job waits about "
         "cap / throughput before it starts; it describes this closed-loop load, not an SLA.",
-        "- The API's RSS is measured while it is up but idle; no HTTP load is driven through it yet.",
     ]
+    http = p.get("api_http_load") or {}
+    if http.get("method"):
+        lines.insert(lines.index("## Caveats") - 1,
+                     f"- API under HTTP load (after the commands phase, no worker load meanwhile): {http['method']}; "
+                     "latency is measured by the client from sending the request to reading the whole answer, "
+                     "over loopback; RSS sampled every 200 ms.")
     idle = p["idle_pickup"]
     if idle.get("outliers_ge_50ms"):
         lines.append(f"- Idle pickup outliers (>= 50 ms) in this run: {idle['outliers_ge_50ms']} ms. A value near "

@@ -9,6 +9,8 @@
 //!    whose `finished_at` falls in the `--duration` window, latency under load comes from those created in it;
 //! 3. Redis commands per job: `CONFIG RESETSTAT`, `--cmd-jobs` jobs until the worker's janitor has cleaned up
 //!    after them, `INFO commandstats`, minus the driver's own progress polls;
+//!    Then the API alone under HTTP load (`api_load`): signed-in viewers polling a job's status and
+//!    liveness probes, with the `api` process's RSS and CPU;
 //! 4. backlog: `--backlog` jobs enqueued with no worker, then a fresh worker drains them; every record is
 //!    checked afterwards (zero dead, retrying or missing records required).
 //!
@@ -19,9 +21,14 @@
     reason = "a measurement tool: a broken setup must stop the run loudly rather than produce figures"
 )]
 
+mod api_load;
+mod procfs;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+use procfs::{clock_ticks_per_sec, cpu_ticks, cpu_ticks_named, host_jiffies, mib, rss_kib};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -189,7 +196,7 @@ fn spawn_worker(args: &Args, ns: &str, log: &str) -> anyhow::Result<Proc> {
 }
 
 /// Starts the API when its binary exists; `Err(reason)` when it cannot be measured.
-fn spawn_api(args: &Args, ns: &str) -> Result<Proc, String> {
+fn spawn_api(args: &Args, ns: &str) -> Result<(Proc, u16), String> {
     let Some(bin) = &args.api_bin else {
         return Err("api binary not built or not measured in this run".into());
     };
@@ -215,7 +222,7 @@ fn spawn_api(args: &Args, ns: &str) -> Result<Proc, String> {
             return Err(api_exit_reason(args, status));
         }
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(p);
+            return Ok((p, port));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -236,74 +243,6 @@ fn api_exit_reason(args: &Args, status: std::process::ExitStatus) -> String {
         })
         .unwrap_or_default();
     format!("api exited at start ({status}): {last}")
-}
-
-/// `VmRSS` and `VmHWM` of a process in KiB.
-fn rss_kib(pid: u32) -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
-}
-
-/// utime + stime of a process in clock ticks.
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
-
-/// utime + stime, in clock ticks, of every process whose command name starts with `prefix` (Postgres'
-/// backends: the job history writer's inserts land there).
-fn cpu_ticks_named(prefix: &str) -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|c| c.trim_end().starts_with(prefix))
-        })
-        .filter_map(cpu_ticks)
-        .sum()
-}
-
-/// (busy, total) jiffies of the whole host from the first line of `/proc/stat`.
-fn host_jiffies() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let v: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    let total: u64 = v.iter().take(8).sum();
-    // idle + iowait
-    let idle = v.get(3)? + v.get(4).copied().unwrap_or(0);
-    Some((total - idle, total))
-}
-
-fn clock_ticks_per_sec() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-fn mib(kib: u64) -> f64 {
-    (kib as f64 / 1024.0 * 10.0).round() / 10.0
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -1049,7 +988,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let worker_idle = rss_kib(worker.pid()).map(|(r, _)| mib(r));
     let (api_idle, api_status) = match &api {
-        Ok(p) => (rss_kib(p.pid()).map(|(r, _)| mib(r)), "running".to_owned()),
+        Ok((p, _)) => (rss_kib(p.pid()).map(|(r, _)| mib(r)), "running".to_owned()),
         Err(reason) => (None, reason.clone()),
     };
     eprintln!(
@@ -1068,7 +1007,7 @@ async fn main() -> anyhow::Result<()> {
         "bench: sustained load ({} s warm-up + {} s)",
         args.warmup, args.duration
     );
-    let api_pid = api.as_ref().ok().map(Proc::pid);
+    let api_pid = api.as_ref().ok().map(|(p, _)| p.pid());
     let sus = sustained(&q, &args, worker.pid(), api_pid).await?;
     eprintln!(
         "bench: sustained {:.0} jobs/s; latency under load {}",
@@ -1083,9 +1022,33 @@ async fn main() -> anyhow::Result<()> {
         "bench: {:.2} commands per job",
         cmds["commands_per_job"].as_f64().unwrap_or(0.0)
     );
-    let api_after = api.as_ref().ok().and_then(|p| rss_kib(p.pid()));
+    let api_http = match &api {
+        Ok((p, port)) => {
+            eprintln!("bench: API under HTTP load (10 s)");
+            let job = q
+                .enqueue(&Noop { tag: None }, EnqueueOptions::default())
+                .await?
+                .job_id;
+            let target = api_load::ApiTarget {
+                pid: p.pid(),
+                port: *port,
+            };
+            match api_load::run(&target, &args.database_url, &job, Duration::from_secs(10)).await {
+                Ok(v) => {
+                    eprintln!("bench: API under load {v}");
+                    v
+                }
+                Err(e) => {
+                    eprintln!("bench: API load phase failed: {e:#}");
+                    json!({ "error": format!("{e:#}") })
+                }
+            }
+        }
+        Err(reason) => json!({ "error": reason }),
+    };
+    let api_after = api.as_ref().ok().and_then(|(p, _)| rss_kib(p.pid()));
     worker.stop(Duration::from_secs(10));
-    if let Ok(p) = api {
+    if let Ok((p, _)) = api {
         p.stop(Duration::from_secs(10));
     }
     cleanup(&q).await;
@@ -1107,6 +1070,7 @@ async fn main() -> anyhow::Result<()> {
     out.insert("sustained".into(), sus);
     out.insert("redis_commands".into(), cmds);
     out.insert("backlog".into(), bl);
+    out.insert("api_http_load".into(), api_http);
     out.insert(
         "rss".into(),
         json!({
