@@ -12,6 +12,15 @@
 local now = tonumber(ARGV[5])
 local out = {}
 local pushed = 0
+-- The envelopes and the ids to push are written with one variadic HSET and RPUSH per chunk.
+local data, ready = {}, {}
+local function flush()
+  if #ready > 0 then
+    redis.call('HSET', KEYS[1], unpack(data))
+    redis.call('RPUSH', KEYS[2], unpack(ready))
+    data, ready = {}, {}
+  end
+end
 for i = 9, #ARGV, 7 do
   local id, envelope, name = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local max_attempts, run_at = ARGV[i + 3], tonumber(ARGV[i + 4])
@@ -31,23 +40,27 @@ for i = 9, #ARGV, 7 do
   else
     local delayed = run_at > now
     if not delayed then run_at = now end
-    redis.call('HSET', KEYS[1], id, envelope)
     redis.call('HSET', ARGV[1] .. ':' .. id, 'attempts', 0, 'max_attempts', max_attempts, 'status', 'Pending')
     local rec = ARGV[2] .. id
     redis.call('HSET', rec, 'job', name, 'queue', ARGV[4], 'state', delayed and 'scheduled' or 'waiting',
       'attempts', 0, 'max_attempts', max_attempts, 'payload', payload, 'created_at', now, 'run_at', run_at,
       'task_id', id, 'idempotency_key', idem)
     if delayed then
+      redis.call('HSET', KEYS[1], id, envelope)
       redis.call('ZADD', KEYS[3], run_at, ARGV[4] .. '|' .. id)
       redis.call('ZADD', KEYS[4], run_at, id)
     else
-      redis.call('RPUSH', KEYS[2], id)
+      data[#data + 1] = id
+      data[#data + 1] = envelope
+      ready[#ready + 1] = id
       pushed = pushed + 1
+      if #ready >= 500 then flush() end
     end
     table.insert(out, id)
     table.insert(out, 0)
   end
 end
+flush()
 if pushed > 0 then
   redis.call('PUBLISH', ARGV[7], pushed)
 end

@@ -7,6 +7,7 @@
 -- worker's task is recovered late.
 -- `next_attempt_at` is left as it is: readers show it only while the job is retrying.
 local out = {}
+local running_ids = {}
 for i = 1, #KEYS / 2 do
   local rec, running = KEYS[2 * i - 1], KEYS[2 * i]
   local task, job = ARGV[2 * i + 1], ARGV[2 * i + 2]
@@ -21,9 +22,18 @@ for i = 1, #KEYS / 2 do
   else
     local attempt = (tonumber(attempts) or 0) + 1
     redis.call('HSET', rec, 'state', 'running', 'started_at', ARGV[1], 'worker', ARGV[2], 'attempts', attempt)
-    redis.call('SADD', running, job)
+    local ids = running_ids[running]
+    if not ids then
+      ids = {}
+      running_ids[running] = ids
+    end
+    ids[#ids + 1] = job
     out[#out + 1] = attempt
     out[#out + 1] = tonumber(created) or 0
   end
+end
+-- One SADD per queue's running set (a batch holds at most a few hundred jobs).
+for running, ids in pairs(running_ids) do
+  redis.call('SADD', running, unpack(ids))
 end
 return out

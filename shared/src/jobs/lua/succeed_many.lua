@@ -8,6 +8,7 @@
 local ttl = tonumber(ARGV[2])
 local out = {}
 local per_minute = {}
+local running_ids = {}
 for i = 1, #KEYS / 4 do
   local rec, errors, running, stats = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
   local task, job, result, attempt = ARGV[4 * i - 1], ARGV[4 * i], ARGV[4 * i + 1], tonumber(ARGV[4 * i + 2])
@@ -17,10 +18,18 @@ for i = 1, #KEYS / 4 do
     redis.call('HSET', rec, 'state', 'succeeded', 'finished_at', ARGV[1], 'result', result)
     redis.call('EXPIRE', rec, ttl)
     if attempt > 1 then redis.call('EXPIRE', errors, ttl) end
-    redis.call('SREM', running, job)
+    local ids = running_ids[running]
+    if not ids then
+      ids = {}
+      running_ids[running] = ids
+    end
+    ids[#ids + 1] = job
     per_minute[stats] = (per_minute[stats] or 0) + 1
     out[i] = 1
   end
+end
+for running, ids in pairs(running_ids) do
+  redis.call('SREM', running, unpack(ids))
 end
 for stats, n in pairs(per_minute) do
   redis.call('HINCRBY', stats, 'succeeded', n)
