@@ -3,6 +3,8 @@
 //! references it, and those threads merge. So a parent that arrives after its children re-links them, and
 //! siblings whose common parent is missing still share a thread.
 
+use std::collections::{BTreeSet, HashMap};
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text};
@@ -59,30 +61,65 @@ pub fn link_messages(
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('email_threads', $1))")
             .bind::<BigInt, _>(account.0)
             .execute(conn)?;
+        // One read of the batch's ids and one refresh per thread touched, instead of one of each per
+        // message: threading was most of the time of a large sync, in round trips.
+        let ids: Vec<InteractionId> = messages.iter().map(|m| m.id).collect();
+        let facts: HashMap<InteractionId, Facts> = interactions::table
+            .filter(interactions::id.eq_any(&ids))
+            .select((
+                interactions::id,
+                interactions::message_id,
+                interactions::message_references,
+                interactions::sent_at,
+            ))
+            .load::<(
+                InteractionId,
+                String,
+                Vec<Option<String>>,
+                Option<DateTime<Utc>>,
+            )>(conn)?
+            .into_iter()
+            .map(|(id, message_id, references, sent_at)| (id, (message_id, references, sent_at)))
+            .collect();
+        let mut touched = BTreeSet::new();
         for m in messages {
-            link_one(conn, account, m)?;
+            let facts = facts.get(&m.id).ok_or(diesel::result::Error::NotFound)?;
+            link_one(conn, account, m, facts, &mut touched)?;
+        }
+        for thread in touched {
+            refresh(conn, thread)?;
         }
         Ok(messages.len())
     })
 }
 
-fn link_one(conn: &mut PgConnection, account: EmailAccountId, m: &ToLink) -> Result<(), DbError> {
-    let (message_id, references, sent_at): (String, Vec<Option<String>>, Option<DateTime<Utc>>) =
-        interactions::table
-            .find(m.id)
-            .select((
-                interactions::message_id,
-                interactions::message_references,
-                interactions::sent_at,
-            ))
-            .first(conn)?;
-    let references: Vec<String> = references.into_iter().flatten().collect();
+/// Message-ID, References and date of a stored message.
+type Facts = (String, Vec<Option<String>>, Option<DateTime<Utc>>);
+
+/// Links one message; threads it grew are added to `touched` (their counts are refreshed at the end).
+fn link_one(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    m: &ToLink,
+    (message_id, references, sent_at): &Facts,
+    touched: &mut BTreeSet<EmailThreadId>,
+) -> Result<(), DbError> {
+    let (message_id, sent_at) = (message_id.clone(), *sent_at);
+    let references: Vec<String> = references.iter().flatten().cloned().collect();
     let mut keys = references.clone();
     keys.push(message_id.clone());
+    // Two probes, each on its own index, rather than one `message_id = ANY($3) OR message_references && $3`:
+    // without fresh statistics (a new database, a first large sync) the planner answers the OR with a
+    // scan of the account's rows, which made every link cost time linear in the messages already stored.
+    // The GIN probe runs alone (materialised) for the same reason; Message-IDs are rare across accounts.
     let related: Vec<Row> = diesel::sql_query(
-        "SELECT DISTINCT thread_id AS id FROM interactions \
+        "WITH referencing AS MATERIALIZED ( \
+            SELECT id, account_id, thread_id FROM interactions WHERE message_references && $3) \
+         SELECT thread_id AS id FROM interactions \
+         WHERE account_id = $1 AND message_id = ANY($3) AND thread_id IS NOT NULL AND id <> $2 \
+         UNION \
+         SELECT thread_id FROM referencing \
          WHERE account_id = $1 AND thread_id IS NOT NULL AND id <> $2 \
-           AND (message_id = ANY($3) OR message_references && $3) \
          ORDER BY 1",
     )
     .bind::<BigInt, _>(account.0)
@@ -120,8 +157,12 @@ fn link_one(conn: &mut PgConnection, account: EmailAccountId, m: &ToLink) -> Res
     if !others.is_empty() {
         diesel::delete(email_threads::table.filter(email_threads::id.eq_any(&others)))
             .execute(conn)?;
+        for gone in &others {
+            touched.remove(&EmailThreadId(*gone));
+        }
     }
-    refresh(conn, target)
+    touched.insert(target);
+    Ok(())
 }
 
 /// Recomputes a thread's count, latest date and root (the first reference of the message with the
