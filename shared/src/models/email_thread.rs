@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Text};
 
 use super::email_account::EmailAccountId;
 use super::interaction::InteractionId;
@@ -40,15 +40,14 @@ pub struct ToLink {
     pub normalised_subject: String,
 }
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
 /// Places freshly stored messages of `account` in threads, merging threads they connect. Runs in one
 /// transaction holding a per-account advisory lock, so concurrent writers of one account take turns.
 /// Returns the number of messages linked.
+///
+/// A message joins the threads of every stored message sharing one of its keys (its Message-ID and
+/// References); the lowest thread id absorbs the others. Threading was most of the time of a large sync,
+/// in round trips: the batch's facts and the threads already stored that it touches are read in two
+/// queries, the batch's own messages are followed in memory, and each grown thread is refreshed once.
 pub fn link_messages(
     conn: &mut PgConnection,
     account: EmailAccountId,
@@ -61,10 +60,8 @@ pub fn link_messages(
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('email_threads', $1))")
             .bind::<BigInt, _>(account.0)
             .execute(conn)?;
-        // One read of the batch's ids and one refresh per thread touched, instead of one of each per
-        // message: threading was most of the time of a large sync, in round trips.
         let ids: Vec<InteractionId> = messages.iter().map(|m| m.id).collect();
-        let facts: HashMap<InteractionId, Facts> = interactions::table
+        let mut facts: HashMap<InteractionId, Facts> = interactions::table
             .filter(interactions::id.eq_any(&ids))
             .select((
                 interactions::id,
@@ -79,61 +76,149 @@ pub fn link_messages(
                 Option<DateTime<Utc>>,
             )>(conn)?
             .into_iter()
-            .map(|(id, message_id, references, sent_at)| (id, (message_id, references, sent_at)))
+            .map(|(id, message_id, references, sent_at)| {
+                let references: Vec<String> = references.into_iter().flatten().collect();
+                let mut keys = references.clone();
+                keys.push(message_id.clone());
+                (
+                    id,
+                    Facts {
+                        message_id,
+                        references,
+                        keys,
+                        sent_at,
+                    },
+                )
+            })
             .collect();
-        let mut touched = BTreeSet::new();
-        for m in messages {
-            let facts = facts.get(&m.id).ok_or(diesel::result::Error::NotFound)?;
-            link_one(conn, account, m, facts, &mut touched)?;
+        let mut batch = Batch::default();
+        let mut stored = stored_threads(conn, account, messages, &facts)?;
+        for (i, m) in messages.iter().enumerate() {
+            let facts = facts.remove(&m.id).ok_or(diesel::result::Error::NotFound)?;
+            let found = stored.remove(&i).unwrap_or_default();
+            link_one(conn, account, m, facts, found, &mut batch)?;
         }
-        for thread in touched {
+        for thread in batch.touched {
             refresh(conn, thread)?;
         }
         Ok(messages.len())
     })
 }
 
-/// Message-ID, References and date of a stored message.
-type Facts = (String, Vec<Option<String>>, Option<DateTime<Utc>>);
+/// What linking needs of a stored message.
+struct Facts {
+    message_id: String,
+    references: Vec<String>,
+    /// References and Message-ID: what relates it to other messages.
+    keys: Vec<String>,
+    sent_at: Option<DateTime<Utc>>,
+}
 
-/// Links one message; threads it grew are added to `touched` (their counts are refreshed at the end).
+/// What linking a batch follows in memory from one message to the next.
+#[derive(Default)]
+struct Batch {
+    /// Thread of each key of the batch's messages linked so far.
+    by_key: HashMap<String, EmailThreadId>,
+    /// Threads merged away during the batch, to the thread that absorbed them.
+    merged: HashMap<EmailThreadId, EmailThreadId>,
+    /// Threads grown by the batch: their counts are refreshed at the end.
+    touched: BTreeSet<EmailThreadId>,
+}
+
+impl Batch {
+    fn resolve(&self, mut thread: EmailThreadId) -> EmailThreadId {
+        while let Some(next) = self.merged.get(&thread) {
+            thread = *next;
+        }
+        thread
+    }
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = Integer)]
+    idx: i32,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Threads of the messages stored before this batch that share a key with each batch message (by index
+/// in `messages`). One query: the keys probe the (account, Message-ID) key and the References GIN index.
+/// `OFFSET 0` keeps the account filter out of the GIN probe: without statistics (a new database, a first
+/// large sync) the planner would otherwise AND it with a scan of all the account's rows, per key.
+fn stored_threads(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    messages: &[ToLink],
+    facts: &HashMap<InteractionId, Facts>,
+) -> Result<HashMap<usize, Vec<EmailThreadId>>, DbError> {
+    let (mut keys, mut idx, mut own) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, m) in messages.iter().enumerate() {
+        let Some(f) = facts.get(&m.id) else { continue };
+        let i = i32::try_from(i).map_err(|_| diesel::result::Error::NotFound)?;
+        for k in &f.keys {
+            keys.push(k.as_str());
+            idx.push(i);
+            own.push(m.id.0);
+        }
+    }
+    let hits: Vec<Hit> = diesel::sql_query(
+        "WITH k AS MATERIALIZED (SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[]) AS k(key, idx, own)) \
+         SELECT k.idx, x.thread_id AS id FROM k \
+         JOIN interactions x ON x.account_id = $1 AND x.message_id = k.key \
+         WHERE x.thread_id IS NOT NULL AND x.id <> k.own \
+         UNION \
+         SELECT k.idx, x.thread_id FROM k CROSS JOIN LATERAL ( \
+            SELECT id, account_id, thread_id FROM interactions \
+            WHERE message_references @> ARRAY[k.key] OFFSET 0) x \
+         WHERE x.account_id = $1 AND x.thread_id IS NOT NULL AND x.id <> k.own",
+    )
+    .bind::<BigInt, _>(account.0)
+    .bind::<Array<Text>, _>(&keys)
+    .bind::<Array<Integer>, _>(&idx)
+    .bind::<Array<BigInt>, _>(&own)
+    .load(conn)?;
+    let mut out: HashMap<usize, Vec<EmailThreadId>> = HashMap::new();
+    for h in hits {
+        let i = usize::try_from(h.idx).map_err(|_| diesel::result::Error::NotFound)?;
+        out.entry(i).or_default().push(EmailThreadId(h.id));
+    }
+    Ok(out)
+}
+
+/// Links one message, given the threads stored before the batch that share one of its keys.
 fn link_one(
     conn: &mut PgConnection,
     account: EmailAccountId,
     m: &ToLink,
-    (message_id, references, sent_at): &Facts,
-    touched: &mut BTreeSet<EmailThreadId>,
+    facts: Facts,
+    found: Vec<EmailThreadId>,
+    batch: &mut Batch,
 ) -> Result<(), DbError> {
-    let (message_id, sent_at) = (message_id.clone(), *sent_at);
-    let references: Vec<String> = references.iter().flatten().cloned().collect();
-    let mut keys = references.clone();
-    keys.push(message_id.clone());
-    // Two probes, each on its own index, rather than one `message_id = ANY($3) OR message_references && $3`:
-    // without fresh statistics (a new database, a first large sync) the planner answers the OR with a
-    // scan of the account's rows, which made every link cost time linear in the messages already stored.
-    // The GIN probe runs alone (materialised) for the same reason; Message-IDs are rare across accounts.
-    let related: Vec<Row> = diesel::sql_query(
-        "WITH referencing AS MATERIALIZED ( \
-            SELECT id, account_id, thread_id FROM interactions WHERE message_references && $3) \
-         SELECT thread_id AS id FROM interactions \
-         WHERE account_id = $1 AND message_id = ANY($3) AND thread_id IS NOT NULL AND id <> $2 \
-         UNION \
-         SELECT thread_id FROM referencing \
-         WHERE account_id = $1 AND thread_id IS NOT NULL AND id <> $2 \
-         ORDER BY 1",
-    )
-    .bind::<BigInt, _>(account.0)
-    .bind::<BigInt, _>(m.id.0)
-    .bind::<Array<Text>, _>(&keys)
-    .load(conn)?;
-    let Some((target, others)) = related.split_first() else {
-        let root = references.first().cloned().unwrap_or(message_id);
+    // Threads seen at the start of the batch may have merged since; the batch's own messages count too.
+    let related: BTreeSet<EmailThreadId> = found
+        .into_iter()
+        .chain(
+            facts
+                .keys
+                .iter()
+                .filter_map(|k| batch.by_key.get(k).copied()),
+        )
+        .map(|t| batch.resolve(t))
+        .collect();
+    let mut related = related.into_iter();
+    let Some(target) = related.next() else {
+        let root = facts
+            .references
+            .first()
+            .cloned()
+            .unwrap_or_else(|| facts.message_id.clone());
         let thread: EmailThreadId = diesel::insert_into(email_threads::table)
             .values((
                 email_threads::account_id.eq(account),
                 email_threads::root_message_id.eq(root),
                 email_threads::subject.eq(&m.normalised_subject),
-                email_threads::last_message_at.eq(sent_at),
+                email_threads::last_message_at.eq(facts.sent_at),
                 email_threads::message_count.eq(1),
             ))
             .returning(email_threads::id)
@@ -141,10 +226,12 @@ fn link_one(
         diesel::update(interactions::table.find(m.id))
             .set(interactions::thread_id.eq(thread))
             .execute(conn)?;
+        for k in facts.keys {
+            batch.by_key.insert(k, thread);
+        }
         return Ok(());
     };
-    let target = EmailThreadId(target.id);
-    let others: Vec<i64> = others.iter().map(|r| r.id).collect();
+    let others: Vec<EmailThreadId> = related.collect();
     diesel::update(
         interactions::table.filter(
             interactions::id
@@ -158,10 +245,14 @@ fn link_one(
         diesel::delete(email_threads::table.filter(email_threads::id.eq_any(&others)))
             .execute(conn)?;
         for gone in &others {
-            touched.remove(&EmailThreadId(*gone));
+            batch.touched.remove(gone);
+            batch.merged.insert(*gone, target);
         }
     }
-    touched.insert(target);
+    batch.touched.insert(target);
+    for k in facts.keys {
+        batch.by_key.insert(k, target);
+    }
     Ok(())
 }
 
