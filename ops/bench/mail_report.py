@@ -135,7 +135,8 @@ def markdown(r):
         "- Postgres commits each batch durably (with the server's fsync settings above), as mbsync's default "
         "flushes each message; `FSync no` is the fastest mbsync can go and does not survive a crash as well.",
         "- mbsync only copies bytes into files; the platform also parses every message, matches people, "
-        "deduplicates, threads (a few statements per message, the bulk of its time) and enqueues analyses.",
+        "deduplicates, threads (one query per batch, then one or two statements per message) and enqueues "
+        "analyses.",
     ]
     return "\n".join(lines) + "\n"
 
