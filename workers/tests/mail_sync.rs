@@ -420,6 +420,53 @@ async fn one_sync_per_account_at_a_time() {
     assert_eq!(f.stored(id).len(), 50);
 }
 
+/// Two threads that a later message of the same batch connects merge into one, whether that message
+/// is linked in the batch that holds the others (followed in memory) or in a batch of its own (found in
+/// the database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_joining_two_threads_merges_them_in_one_batch_or_across_batches() {
+    let f = Fixture::new();
+    let mut imap = f.imap();
+    for (id, refs) in [
+        ("m1@ex.fr", "<p1@ex.fr>"),
+        ("m2@ex.fr", "<p2@ex.fr>"),
+        ("p1@ex.fr", "<p2@ex.fr>"),
+    ] {
+        let raw = format!(
+            "Message-ID: <{id}>\r\nReferences: {refs}\r\nFrom: a@ex.fr\r\nTo: alice@crm.test\r\n\
+Subject: Re: Fonds\r\nDate: Thu, 5 Mar 2026 10:00:00 +0100\r\n\r\nTexte.\r\n"
+        );
+        imap.append("INBOX", None, raw.as_bytes());
+    }
+    for batch_size in [100, 1] {
+        let id = f.account_at(
+            &format!("alice+{batch_size}@crm.test"),
+            "alice",
+            PASSWORD,
+            ImapAuth::Login,
+            &["INBOX"],
+        );
+        let settings = SyncSettings {
+            batch_size,
+            ..SyncSettings::default()
+        };
+        f.sync_with(id, &settings).await.unwrap();
+        let stored = f.stored(id);
+        assert_eq!(stored.len(), 3, "batch size {batch_size}");
+        assert!(
+            stored
+                .iter()
+                .all(|m| m.thread_id.is_some() && m.thread_id == stored[0].thread_id),
+            "batch size {batch_size}: {:?}",
+            stored.iter().map(|m| m.thread_id).collect::<Vec<_>>()
+        );
+        let threads =
+            shared::models::email_thread::list_for_account(&mut f.db.conn(), id, 10).unwrap();
+        assert_eq!(threads.len(), 1, "batch size {batch_size}");
+        assert_eq!(threads[0].message_count, 3, "batch size {batch_size}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_queued_for_an_account_deleted_meanwhile_ends_quietly() {
     let f = Fixture::new();

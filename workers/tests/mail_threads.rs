@@ -157,3 +157,35 @@ async fn replies_without_references_join_the_recent_thread_of_their_subject() {
         .unwrap();
     assert_eq!(thread.message_count, 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_stored_in_the_same_batch_as_its_original_joins_it_by_subject() {
+    let db = TestDb::new();
+    let sales = account(&db, "sales@crm.test");
+    store(
+        &db,
+        sales,
+        vec![
+            mail(
+                "first",
+                "Souscription fonds Horizon",
+                "Mon, 2 Nov 2026 09:00:00 +0100",
+            ),
+            mail(
+                "reply",
+                "Réf. : Souscription fonds Horizon",
+                "Mon, 2 Nov 2026 15:00:00 +0100",
+            ),
+            mail("unrelated", "Invitation", "Mon, 2 Nov 2026 16:00:00 +0100"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        thread_of(&db, sales, "reply"),
+        thread_of(&db, sales, "first")
+    );
+    assert_ne!(
+        thread_of(&db, sales, "unrelated"),
+        thread_of(&db, sales, "first")
+    );
+}

@@ -9,9 +9,11 @@
 //! References still land in their conversation, while two unrelated "Rapport mensuel" months apart do
 //! not merge.
 
+use std::collections::{BTreeSet, HashMap};
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Text};
 
 use super::email_account::EmailAccountId;
 use super::interaction::InteractionId;
@@ -49,15 +51,14 @@ pub struct ToLink {
     pub reply_or_forward: bool,
 }
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
 /// Places freshly stored messages of `account` in threads, merging threads they connect. Runs in one
 /// transaction holding a per-account advisory lock, so concurrent writers of one account take turns.
 /// Returns the number of messages linked.
+///
+/// A message joins the threads of every stored message sharing one of its keys (its Message-ID and
+/// References); the lowest thread id absorbs the others. Threading was most of the time of a large sync,
+/// in round trips: the batch's facts and the threads already stored that it touches are read in two
+/// queries, the batch's own messages are followed in memory, and each grown thread is refreshed once.
 pub fn link_messages(
     conn: &mut PgConnection,
     account: EmailAccountId,
@@ -70,60 +71,170 @@ pub fn link_messages(
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('email_threads', $1))")
             .bind::<BigInt, _>(account.0)
             .execute(conn)?;
-        for m in messages {
-            link_one(conn, account, m)?;
+        let ids: Vec<InteractionId> = messages.iter().map(|m| m.id).collect();
+        let mut facts: HashMap<InteractionId, Facts> = interactions::table
+            .filter(interactions::id.eq_any(&ids))
+            .select((
+                interactions::id,
+                interactions::message_id,
+                interactions::message_references,
+                interactions::sent_at,
+            ))
+            .load::<(
+                InteractionId,
+                String,
+                Vec<Option<String>>,
+                Option<DateTime<Utc>>,
+            )>(conn)?
+            .into_iter()
+            .map(|(id, message_id, references, sent_at)| {
+                let references: Vec<String> = references.into_iter().flatten().collect();
+                let mut keys = references.clone();
+                keys.push(message_id.clone());
+                (
+                    id,
+                    Facts {
+                        message_id,
+                        references,
+                        keys,
+                        sent_at,
+                    },
+                )
+            })
+            .collect();
+        let mut batch = Batch::default();
+        let mut stored = stored_threads(conn, account, messages, &facts)?;
+        for (i, m) in messages.iter().enumerate() {
+            let facts = facts.remove(&m.id).ok_or(diesel::result::Error::NotFound)?;
+            let found = stored.remove(&i).unwrap_or_default();
+            link_one(conn, account, m, facts, found, &mut batch)?;
+        }
+        for thread in batch.touched {
+            refresh(conn, thread)?;
         }
         Ok(messages.len())
     })
 }
 
-fn link_one(conn: &mut PgConnection, account: EmailAccountId, m: &ToLink) -> Result<(), DbError> {
-    let (message_id, references, sent_at): (String, Vec<Option<String>>, Option<DateTime<Utc>>) =
-        interactions::table
-            .find(m.id)
-            .select((
-                interactions::message_id,
-                interactions::message_references,
-                interactions::sent_at,
-            ))
-            .first(conn)?;
-    let references: Vec<String> = references.into_iter().flatten().collect();
-    let mut keys = references.clone();
-    keys.push(message_id.clone());
-    let related: Vec<Row> = diesel::sql_query(
-        "SELECT DISTINCT thread_id AS id FROM interactions \
-         WHERE account_id = $1 AND thread_id IS NOT NULL AND id <> $2 \
-           AND (message_id = ANY($3) OR message_references && $3) \
-         ORDER BY 1",
+/// What linking needs of a stored message.
+struct Facts {
+    message_id: String,
+    references: Vec<String>,
+    /// References and Message-ID: what relates it to other messages.
+    keys: Vec<String>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+/// What linking a batch follows in memory from one message to the next.
+#[derive(Default)]
+struct Batch {
+    /// Thread of each key of the batch's messages linked so far.
+    by_key: HashMap<String, EmailThreadId>,
+    /// Threads merged away during the batch, to the thread that absorbed them.
+    merged: HashMap<EmailThreadId, EmailThreadId>,
+    /// Threads grown by the batch: their counts are refreshed at the end.
+    touched: BTreeSet<EmailThreadId>,
+}
+
+impl Batch {
+    fn resolve(&self, mut thread: EmailThreadId) -> EmailThreadId {
+        while let Some(next) = self.merged.get(&thread) {
+            thread = *next;
+        }
+        thread
+    }
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = Integer)]
+    idx: i32,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Threads of the messages stored before this batch that share a key with each batch message (by index
+/// in `messages`). One query: the keys probe the (account, Message-ID) key and the References GIN index.
+/// `OFFSET 0` keeps the account filter out of the GIN probe: without statistics (a new database, a first
+/// large sync) the planner would otherwise AND it with a scan of all the account's rows, per key.
+fn stored_threads(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    messages: &[ToLink],
+    facts: &HashMap<InteractionId, Facts>,
+) -> Result<HashMap<usize, Vec<EmailThreadId>>, DbError> {
+    let (mut keys, mut idx, mut own) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, m) in messages.iter().enumerate() {
+        let Some(f) = facts.get(&m.id) else { continue };
+        let i = i32::try_from(i).map_err(|_| diesel::result::Error::NotFound)?;
+        for k in &f.keys {
+            keys.push(k.as_str());
+            idx.push(i);
+            own.push(m.id.0);
+        }
+    }
+    let hits: Vec<Hit> = diesel::sql_query(
+        "WITH k AS MATERIALIZED (SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[]) AS k(key, idx, own)) \
+         SELECT k.idx, x.thread_id AS id FROM k \
+         JOIN interactions x ON x.account_id = $1 AND x.message_id = k.key \
+         WHERE x.thread_id IS NOT NULL AND x.id <> k.own \
+         UNION \
+         SELECT k.idx, x.thread_id FROM k CROSS JOIN LATERAL ( \
+            SELECT id, account_id, thread_id FROM interactions \
+            WHERE message_references @> ARRAY[k.key] OFFSET 0) x \
+         WHERE x.account_id = $1 AND x.thread_id IS NOT NULL AND x.id <> k.own",
     )
     .bind::<BigInt, _>(account.0)
-    .bind::<BigInt, _>(m.id.0)
     .bind::<Array<Text>, _>(&keys)
+    .bind::<Array<Integer>, _>(&idx)
+    .bind::<Array<BigInt>, _>(&own)
     .load(conn)?;
-    let related = if related.is_empty() && m.reply_or_forward && !m.normalised_subject.is_empty() {
-        diesel::sql_query(
-            "SELECT id FROM email_threads \
-             WHERE account_id = $1 AND lower(subject) = lower($2) \
-               AND last_message_at IS NOT NULL AND $3 IS NOT NULL \
-               AND last_message_at BETWEEN $3 - make_interval(days => $4) AND $3 + interval '1 day' \
-             ORDER BY last_message_at DESC, id DESC LIMIT 1",
+    let mut out: HashMap<usize, Vec<EmailThreadId>> = HashMap::new();
+    for h in hits {
+        let i = usize::try_from(h.idx).map_err(|_| diesel::result::Error::NotFound)?;
+        out.entry(i).or_default().push(EmailThreadId(h.id));
+    }
+    Ok(out)
+}
+
+/// Links one message, given the threads stored before the batch that share one of its keys.
+fn link_one(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    m: &ToLink,
+    facts: Facts,
+    found: Vec<EmailThreadId>,
+    batch: &mut Batch,
+) -> Result<(), DbError> {
+    // Threads seen at the start of the batch may have merged since; the batch's own messages count too.
+    let related: BTreeSet<EmailThreadId> = found
+        .into_iter()
+        .chain(
+            facts
+                .keys
+                .iter()
+                .filter_map(|k| batch.by_key.get(k).copied()),
         )
-        .bind::<BigInt, _>(account.0)
-        .bind::<Text, _>(&m.normalised_subject)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(sent_at)
-        .bind::<diesel::sql_types::Integer, _>(SUBJECT_WINDOW_DAYS)
-        .load(conn)?
-    } else {
-        related
-    };
-    let Some((target, others)) = related.split_first() else {
-        let root = references.first().cloned().unwrap_or(message_id);
+        .map(|t| batch.resolve(t))
+        .collect();
+    let mut related = related.into_iter();
+    let mut target = related.next();
+    if target.is_none() && m.reply_or_forward && !m.normalised_subject.is_empty() {
+        target = thread_by_subject(conn, account, &m.normalised_subject, facts.sent_at)?
+            .map(|t| batch.resolve(t));
+    }
+    let Some(target) = target else {
+        let root = facts
+            .references
+            .first()
+            .cloned()
+            .unwrap_or_else(|| facts.message_id.clone());
         let thread: EmailThreadId = diesel::insert_into(email_threads::table)
             .values((
                 email_threads::account_id.eq(account),
                 email_threads::root_message_id.eq(root),
                 email_threads::subject.eq(&m.normalised_subject),
-                email_threads::last_message_at.eq(sent_at),
+                email_threads::last_message_at.eq(facts.sent_at),
                 email_threads::message_count.eq(1),
             ))
             .returning(email_threads::id)
@@ -131,10 +242,12 @@ fn link_one(conn: &mut PgConnection, account: EmailAccountId, m: &ToLink) -> Res
         diesel::update(interactions::table.find(m.id))
             .set(interactions::thread_id.eq(thread))
             .execute(conn)?;
+        for k in facts.keys {
+            batch.by_key.insert(k, thread);
+        }
         return Ok(());
     };
-    let target = EmailThreadId(target.id);
-    let others: Vec<i64> = others.iter().map(|r| r.id).collect();
+    let others: Vec<EmailThreadId> = related.collect();
     diesel::update(
         interactions::table.filter(
             interactions::id
@@ -147,8 +260,47 @@ fn link_one(conn: &mut PgConnection, account: EmailAccountId, m: &ToLink) -> Res
     if !others.is_empty() {
         diesel::delete(email_threads::table.filter(email_threads::id.eq_any(&others)))
             .execute(conn)?;
+        for gone in &others {
+            batch.touched.remove(gone);
+            batch.merged.insert(*gone, target);
+        }
     }
-    refresh(conn, target)
+    batch.touched.insert(target);
+    for k in facts.keys {
+        batch.by_key.insert(k, target);
+    }
+    Ok(())
+}
+
+/// The thread of `account` with this base subject whose last message is the latest within
+/// [`SUBJECT_WINDOW_DAYS`] before `sent_at` (a day after it tolerates clock skew). None without a date.
+fn thread_by_subject(
+    conn: &mut PgConnection,
+    account: EmailAccountId,
+    subject: &str,
+    sent_at: Option<DateTime<Utc>>,
+) -> Result<Option<EmailThreadId>, DbError> {
+    let Some(sent_at) = sent_at else {
+        return Ok(None);
+    };
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT id FROM email_threads \
+         WHERE account_id = $1 AND lower(subject) = lower($2) AND last_message_at IS NOT NULL \
+           AND last_message_at BETWEEN $3 - make_interval(days => $4) AND $3 + interval '1 day' \
+         ORDER BY last_message_at DESC, id DESC LIMIT 1",
+    )
+    .bind::<BigInt, _>(account.0)
+    .bind::<Text, _>(subject)
+    .bind::<diesel::sql_types::Timestamptz, _>(sent_at)
+    .bind::<Integer, _>(SUBJECT_WINDOW_DAYS)
+    .get_result(conn)
+    .optional()?;
+    Ok(found.map(|f| EmailThreadId(f.id)))
 }
 
 /// Recomputes a thread's count, latest date and root (the first reference of the message with the

@@ -128,37 +128,39 @@ pub async fn sync_folder(
     let sent = is_sent_folder(folder);
     let total = sizes.len().max(1);
     let mut done = 0;
-    for chunk in sizes.chunks(limits.batch_size.max(1)) {
-        let mut batch = Vec::with_capacity(chunk.len());
-        let (big, small): (Vec<_>, Vec<_>) = chunk
-            .iter()
-            .partition(|(_, size)| u64::from(*size) > limits.max_bytes);
-        if !small.is_empty() {
-            fetch_into(
-                session,
-                &small,
-                "(UID RFC822.SIZE BODY.PEEK[])",
-                limits,
-                &mut batch,
-            )
-            .await?;
-        }
-        if !big.is_empty() {
-            fetch_into(
-                session,
-                &big,
-                "(UID RFC822.SIZE BODY.PEEK[HEADER])",
-                limits,
-                &mut batch,
-            )
-            .await?;
-        }
-        outcome.stored += store_batch(pool, target, folder, sent, batch).await?;
-        if let Some((max_uid, _)) = chunk.last() {
+    // Batch N is stored while batch N+1 is fetched and parsed, so the IMAP server, the parser and Postgres
+    // work at the same time (storing, threading above all, is the slower half). The folder state still
+    // advances only past stored batches; if the fetch fails, the batch being stored may still commit, and
+    // the next sync fetches it again and inserts nothing twice.
+    let mut pending: Option<Pending<'_>> = None;
+    let chunks = sizes.chunks(limits.batch_size.max(1)).map(Some);
+    for chunk in chunks.chain([None]) {
+        let fetch = async {
+            match chunk {
+                Some(c) => fetch_chunk(session, c, limits).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let store = async {
+            match pending.take() {
+                Some((batch, stored)) => store_batch(pool, target, folder, sent, batch)
+                    .await
+                    .map(|counts| Some((counts, stored)))
+                    .map_err(ImapError::from),
+                None => Ok(None),
+            }
+        };
+        let (fetched, stored) = futures::try_join!(fetch, store)?;
+        pending = fetched.zip(chunk);
+        let Some((counts, stored)) = stored else {
+            continue;
+        };
+        outcome.stored += counts;
+        if let Some((max_uid, _)) = stored.last() {
             last_uid = last_uid.max(i64::from(*max_uid));
         }
         save(last_uid).await?;
-        done += chunk.len();
+        done += stored.len();
         let pct = u8::try_from(done * 100 / total).unwrap_or(100);
         progress
             .report(
@@ -182,6 +184,42 @@ fn folder_tag(folder: &str) -> &str {
     } else {
         "(custom)"
     }
+}
+
+/// A fetched batch waiting to be stored, with the (UID, size) pairs it was fetched for.
+type Pending<'a> = (Vec<Fetched>, &'a [(u32, u32)]);
+
+/// Fetches and parses one batch: whole bodies, or only headers above the size limit.
+async fn fetch_chunk(
+    session: &mut ImapSession,
+    chunk: &[(u32, u32)],
+    limits: FolderLimits,
+) -> Result<Vec<Fetched>, ImapError> {
+    let mut batch = Vec::with_capacity(chunk.len());
+    let (big, small): (Vec<_>, Vec<_>) = chunk
+        .iter()
+        .partition(|(_, size)| u64::from(*size) > limits.max_bytes);
+    if !small.is_empty() {
+        fetch_into(
+            session,
+            &small,
+            "(UID RFC822.SIZE BODY.PEEK[])",
+            limits,
+            &mut batch,
+        )
+        .await?;
+    }
+    if !big.is_empty() {
+        fetch_into(
+            session,
+            &big,
+            "(UID RFC822.SIZE BODY.PEEK[HEADER])",
+            limits,
+            &mut batch,
+        )
+        .await?;
+    }
+    Ok(batch)
 }
 
 async fn fetch_into(

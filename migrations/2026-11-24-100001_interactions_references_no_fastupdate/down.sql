@@ -1,0 +1,1 @@
+ALTER INDEX interactions_references_idx RESET (fastupdate);
