@@ -481,6 +481,19 @@ fn concurrent_migration_runs_apply_each_migration_once() {
 }
 
 /// Every migration's name (`version_name`), oldest first, as embedded in the binary.
+#[test]
+fn migration_versions_are_unique() {
+    // Diesel keys migrations by the version before the first `_`: two folders with one version (two
+    // branches adding a migration the same day) would leave one of them never applied.
+    let names = migration_names();
+    let mut versions: Vec<&str> = names
+        .iter()
+        .map(|n| n.split('_').next().unwrap_or(n))
+        .collect();
+    versions.dedup();
+    assert_eq!(versions.len(), names.len(), "{names:?}");
+}
+
 fn migration_names() -> Vec<String> {
     use diesel::migration::MigrationSource;
     let mut names: Vec<String> =
