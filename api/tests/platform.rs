@@ -212,7 +212,7 @@ async fn schedules_list_next_and_last_fire_times() {
 
     let req = TestRequest::get()
         .uri("/api/v1/schedules")
-        .insert_header(("Authorization", viewer))
+        .insert_header(("Authorization", viewer.clone()))
         .to_request();
     let (status, _, list) = parts(call_service(&svc, req).await).await;
     assert_eq!(status, StatusCode::OK);
@@ -248,6 +248,55 @@ async fn schedules_list_next_and_last_fire_times() {
     assert_eq!(heartbeat["enabled"], false);
     assert!(heartbeat["next_fire_at"].is_null());
     assert!(heartbeat["last_fired_at"].is_null());
+
+    // The scheduler's tick cursor is not a fire: an entry whose cursor moved but which never enqueued
+    // shows no last fire. A failed fire is not a fire either.
+    let _: () = conn
+        .hset(
+            keys.scheduler_last(),
+            "maint.backup_verify",
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .await
+        .unwrap();
+    let failed = crm_schedules::TickResult {
+        job_id: None,
+        error: Some("redis unavailable".into()),
+        ..result.clone()
+    };
+    let _: () = conn
+        .hset(
+            keys.scheduler_result(),
+            "mail.cleanup",
+            serde_json::to_string(&failed).unwrap(),
+        )
+        .await
+        .unwrap();
+    // An operator disabled mail.sync_all from the dashboard: the API shows what the scheduler does.
+    crm_schedules::set_enabled(&app.state.queue, "mail.sync_all", false)
+        .await
+        .unwrap();
+    let req = TestRequest::get()
+        .uri("/api/v1/schedules")
+        .insert_header(("Authorization", viewer))
+        .to_request();
+    let (_, _, list) = parts(call_service(&svc, req).await).await;
+    let by_name = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert!(by_name("maint.backup_verify")["last_fired_at"].is_null());
+    assert!(by_name("maint.backup_verify")["last_result"].is_null());
+    let cleanup = by_name("mail.cleanup");
+    assert!(cleanup["last_fired_at"].is_null());
+    assert_eq!(cleanup["last_result"]["error"], "redis unavailable");
+    let sync_all = by_name("mail.sync_all");
+    assert_eq!(sync_all["enabled"], false);
+    assert!(sync_all["next_fire_at"].is_null());
 }
 
 #[actix_web::test]

@@ -1,13 +1,11 @@
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use crm_schedules::TickResult;
-use redis::AsyncCommands;
 use serde::Serialize;
 
 use crate::dashboard::{DashUser, cron_words};
 use crate::error::ApiError;
+use crate::routes::schedules::state::entry_states;
 use crate::state::AppState;
 
 /// A schedule entry as the schedules view shows it.
@@ -28,35 +26,21 @@ pub struct ScheduleRow {
 
 /// `GET /api/v1/dashboard/schedules`.
 pub async fn list(state: web::Data<AppState>, _user: DashUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.redis();
-    let last: HashMap<String, i64> = conn.hgetall(state.keys().scheduler_last()).await?;
-    let results: HashMap<String, String> = conn.hgetall(state.keys().scheduler_result()).await?;
-    let overrides = crm_schedules::enabled_overrides(&state.queue).await?;
-    let table = &state.schedules;
-    let tz = table.timezone;
-    let now = Utc::now();
-    let rows: Vec<ScheduleRow> = table
-        .entries
-        .iter()
-        .map(|entry| {
-            // An operator's enable/disable (Redis) wins over the table, as in the scheduler.
-            let enabled = overrides.get(&entry.name).copied().unwrap_or(entry.enabled);
-            ScheduleRow {
-                name: entry.name.clone(),
-                expression: entry.expression.clone(),
-                description: cron_words::describe(&entry.expression),
-                job: entry.job.clone(),
-                payload: entry.payload.clone(),
-                enabled,
-                timezone: tz.name().to_owned(),
-                next_fire_at: enabled.then(|| entry.next_after(now, tz)).flatten(),
-                last_fired_at: last
-                    .get(&entry.name)
-                    .and_then(|ms| Utc.timestamp_millis_opt(*ms).single()),
-                last_result: results
-                    .get(&entry.name)
-                    .and_then(|json| serde_json::from_str(json).ok()),
-            }
+    let tz = state.schedules.timezone;
+    let rows: Vec<ScheduleRow> = entry_states(&state)
+        .await?
+        .into_iter()
+        .map(|s| ScheduleRow {
+            name: s.entry.name.clone(),
+            expression: s.entry.expression.clone(),
+            description: cron_words::describe(&s.entry.expression),
+            job: s.entry.job.clone(),
+            payload: s.entry.payload.clone(),
+            enabled: s.enabled,
+            timezone: tz.name().to_owned(),
+            next_fire_at: s.next_fire_at,
+            last_fired_at: s.last_fired_at,
+            last_result: s.last_result,
         })
         .collect();
     Ok(HttpResponse::Ok().json(rows))

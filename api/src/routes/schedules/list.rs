@@ -1,11 +1,9 @@
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use crm_schedules::TickResult;
-use redis::AsyncCommands;
 use serde::Serialize;
 
+use super::state::entry_states;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -26,7 +24,8 @@ pub struct ScheduleView {
     pub next_fire_at: Option<DateTime<Utc>>,
     /// The same instant in `timezone` (RFC 3339 with offset).
     pub next_fire_local: Option<String>,
-    /// The last tick the scheduler fired (UTC).
+    /// When the entry last enqueued its job, on schedule or run by hand (UTC); absent before the first
+    /// fire and after a failed one (see `last_result`).
     pub last_fired_at: Option<DateTime<Utc>>,
     /// The result of the last fire, scheduled or manual.
     pub last_result: Option<TickResult>,
@@ -44,33 +43,21 @@ pub struct ScheduleView {
     )
 )]
 pub async fn list(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.redis();
-    let last: HashMap<String, i64> = conn.hgetall(state.keys().scheduler_last()).await?;
-    let results: HashMap<String, String> = conn.hgetall(state.keys().scheduler_result()).await?;
-    let table = &state.schedules;
-    let tz = table.timezone;
-    let now = Utc::now();
-    let views: Vec<ScheduleView> = table
-        .entries
-        .iter()
-        .map(|entry| {
-            let next = entry.enabled.then(|| entry.next_after(now, tz)).flatten();
-            ScheduleView {
-                name: entry.name.clone(),
-                expression: entry.expression.clone(),
-                job: entry.job.clone(),
-                payload: entry.payload.clone(),
-                enabled: entry.enabled,
-                timezone: tz.name().to_owned(),
-                next_fire_at: next,
-                next_fire_local: next.map(|t| t.with_timezone(&tz).to_rfc3339()),
-                last_fired_at: last
-                    .get(&entry.name)
-                    .and_then(|ms| Utc.timestamp_millis_opt(*ms).single()),
-                last_result: results
-                    .get(&entry.name)
-                    .and_then(|json| serde_json::from_str(json).ok()),
-            }
+    let tz = state.schedules.timezone;
+    let views: Vec<ScheduleView> = entry_states(&state)
+        .await?
+        .into_iter()
+        .map(|s| ScheduleView {
+            name: s.entry.name.clone(),
+            expression: s.entry.expression.clone(),
+            job: s.entry.job.clone(),
+            payload: s.entry.payload.clone(),
+            enabled: s.enabled,
+            timezone: tz.name().to_owned(),
+            next_fire_at: s.next_fire_at,
+            next_fire_local: s.next_fire_at.map(|t| t.with_timezone(&tz).to_rfc3339()),
+            last_fired_at: s.last_fired_at,
+            last_result: s.last_result,
         })
         .collect();
     Ok(HttpResponse::Ok().json(views))
