@@ -7,6 +7,10 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
 use common::{TestApp, error_of, parts};
+use shared::models::UserId;
+use shared::models::email_account::{
+    self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
+};
 use shared::models::interaction::{self, Direction, InteractionId, NewInteraction};
 use shared::models::interaction_analysis::{self as analyses, CacheStatus, NewInteractionAnalysis};
 use shared::models::user::Role;
@@ -14,9 +18,33 @@ use shared::models::user::Role;
 const BODY: &str = "Bonjour,\n\nPourriez-vous m'envoyer un devis pour 40 licences ?\n\nCordialement,\n\
                     Jean Dupont\nDirecteur commercial\nACME SAS\nTél. : 01 42 00 00 00\n";
 
+/// A mailbox of `owner`.
+fn mailbox(app: &TestApp, owner: UserId) -> EmailAccountId {
+    let new = NewEmailAccount {
+        owner_user_id: owner,
+        provider: Provider::Imap,
+        address: format!("sales-{}@crm.test", owner.0),
+        imap_host: Some("127.0.0.1".into()),
+        imap_port: Some(143),
+        imap_security: Some(ImapSecurity::None),
+        imap_auth: ImapAuth::Login,
+        username: None,
+        secret_ciphertext: None,
+        token_expires_at: None,
+        folders: vec!["INBOX".into()],
+    };
+    accounts::create_account(&mut app.db.conn(), &new)
+        .unwrap()
+        .id
+}
+
 fn stored_email(app: &TestApp, message_id: &str) -> i64 {
+    stored_email_in(app, message_id, None)
+}
+
+fn stored_email_in(app: &TestApp, message_id: &str, account: Option<EmailAccountId>) -> i64 {
     let row = NewInteraction {
-        account_id: None,
+        account_id: account,
         folder: "INBOX".into(),
         uid: None,
         provider_id: None,
@@ -85,8 +113,8 @@ fn post(bearer: Option<&str>, body: serde_json::Value) -> TestRequest {
 async fn a_stored_analysis_is_returned_404_when_none_401_without_token() {
     let app = TestApp::new().await;
     let svc = service!(app);
-    let (_, viewer) = app.bearer(Role::Viewer).await;
-    let id = stored_email(&app, "<a@acme.fr>");
+    let (owner, viewer) = app.bearer(Role::Viewer).await;
+    let id = stored_email_in(&app, "<a@acme.fr>", Some(mailbox(&app, owner)));
     let uri = format!("/api/v1/interactions/{id}/analysis");
 
     let (status, _, body) = parts(call_service(&svc, get(&uri, None).to_request()).await).await;
@@ -122,6 +150,31 @@ async fn a_stored_analysis_is_returned_404_when_none_401_without_token() {
     assert_eq!(body["analyzer_version"], "rules-test");
     assert_eq!(body["signature"]["name"], "Jean Dupont");
     assert_eq!(body["cache"], "disabled");
+
+    // Another user (even a manager) does not see it, nor an email that belongs to no mailbox; an admin
+    // sees both.
+    let (_, manager) = app.bearer(Role::Manager).await;
+    let (_, admin) = app.bearer(Role::Admin).await;
+    let orphan = stored_email(&app, "<b@acme.fr>");
+    analyses::upsert(
+        &mut app.db.conn(),
+        &analysis(orphan, "rules", "other", false, 2, CacheStatus::Disabled),
+    )
+    .unwrap();
+    let orphan_uri = format!("/api/v1/interactions/{orphan}/analysis");
+    for (who, uri, expected) in [
+        (&manager, &uri, StatusCode::NOT_FOUND),
+        (&viewer, &orphan_uri, StatusCode::NOT_FOUND),
+        (&admin, &uri, StatusCode::OK),
+        (&admin, &orphan_uri, StatusCode::OK),
+    ] {
+        let (status, _, body) =
+            parts(call_service(&svc, get(uri, Some(who)).to_request()).await).await;
+        assert_eq!(status, expected, "{uri}: {body}");
+        if status == StatusCode::NOT_FOUND {
+            assert!(body.get("intent_label").is_none(), "{body}");
+        }
+    }
 }
 
 #[actix_web::test]

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::on_constraint;
 
-use super::PersonId;
 use super::email_account::EmailAccountId;
 use super::email_thread::EmailThreadId;
 use super::sql::lower_nullable;
 use super::text_list::TextList;
+use super::{PersonId, UserId};
 use crate::db::DbError;
 use crate::schema::{interactions, people};
 
@@ -138,6 +138,21 @@ pub fn match_people(
 }
 
 /// Finds a message by account and Message-ID.
+/// The owner of the mailbox an email was stored from: `None` when the email is unknown, `Some(None)` when
+/// it belongs to no account.
+pub fn mailbox_owner(
+    conn: &mut PgConnection,
+    id: InteractionId,
+) -> Result<Option<Option<UserId>>, DbError> {
+    use crate::schema::email_accounts;
+    Ok(interactions::table
+        .left_join(email_accounts::table)
+        .filter(interactions::id.eq(id))
+        .select(email_accounts::owner_user_id.nullable())
+        .first::<Option<UserId>>(conn)
+        .optional()?)
+}
+
 pub fn find_by_message_id(
     conn: &mut PgConnection,
     account: EmailAccountId,

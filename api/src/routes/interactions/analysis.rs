@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use shared::db::run_blocking;
-use shared::models::interaction::InteractionId;
+use shared::models::interaction::{self, InteractionId};
 use shared::models::interaction_analysis as analyses;
 use shared::models::user::Role;
 
@@ -9,7 +9,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The stored analysis of an email (`intel.analyze_email`): intent, confidence, signature, entities,
-/// keywords, analyser version and source.
+/// keywords, analyser version and source. Only the owner of the mailbox the email came from, or an admin,
+/// sees it; for anyone else the email does not exist (404), as with email accounts.
 #[utoipa::path(
     get,
     path = "/api/v1/interactions/{id}/analysis",
@@ -20,7 +21,7 @@ use crate::state::AppState;
         (status = 200, description = "The analysis", body = Object),
         (status = 400, description = "Malformed id", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
-        (status = 404, description = "Unknown email, or not analysed yet", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown email, another user's email, or not analysed yet", body = crate::error::ErrorBody),
     )
 )]
 pub async fn show(
@@ -32,7 +33,13 @@ pub async fn show(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid_field("id", "the interaction id must be an integer"))?;
+    let (caller, admin) = (user.id, user.role.at_least(Role::Admin));
     let found = run_blocking(&state.pool, move |conn| {
+        let owner = interaction::mailbox_owner(conn, InteractionId(id))?;
+        let visible = admin || matches!(owner, Some(Some(o)) if o == caller);
+        if !visible {
+            return Ok(None);
+        }
         analyses::find(conn, InteractionId(id))
     })
     .await?
