@@ -101,6 +101,12 @@ def others(sus):
                - sus["driver_cpu_cores"] - (sus.get("postgres_cpu_cores") or 0.0))
 
 
+def shared_host(r):
+    """True when processes other than the benchmark's used a noticeable share of the host."""
+    o = others(r["platform"]["sustained"])
+    return o is None or o > 0.3
+
+
 def rows(r):
     p, c = r["platform"], r["celery"]
     sus, idle, cmds, bl, rss = p["sustained"], p["idle_pickup"], p["redis_commands"], p["backlog"], p["rss"]
@@ -193,7 +199,8 @@ def markdown(r):
         f"- Redis {m['redis_version']}: {m['redis_setup']}; loopback only",
         f"- {m['rustc']}; Celery {c['celery_version']} on Python {c['python']}",
         f"- load average before / after the run: {m['load_avg_before']} / {m['load_avg_after']} "
-        "(the 2 cores are shared with other work on this host)",
+        + ("(the 2 cores were shared with other work on this host)" if shared_host(r) else
+           "(no other significant work on the host during the sustained window)"),
         f"- measurement time: {r['run_elapsed_s']} s",
         "",
         "## Results",
@@ -258,10 +265,12 @@ def markdown(r):
         "",
         "## Caveats",
         "",
-        "- The host's 2 cores are shared with other work (builds and test suites of other contributors): the "
-        "CPU row of the table shows how much of the machine the benchmark's own processes got. Absolute figures "
-        "are therefore lower than on an idle machine, and Celery (measured after the platform) may have met a "
-        "different background load; rerun on a quiet host for reference figures.",
+        ("- The host's 2 cores were shared with other work (builds and test suites of other contributors): the "
+         "CPU row of the table shows how much of the machine the benchmark's own processes got. Absolute figures "
+         "are therefore lower than on an idle machine, and Celery (measured after the platform) may have met a "
+         "different background load; rerun on a quiet host for reference figures." if shared_host(r) else
+         "- Other processes used little of the host during the sustained window (CPU row), but Celery is "
+         "measured after the platform and its background load is not recorded; the load averages bracket both."),
         "- The Celery task does one extra Redis command (the counting `INCR`) that the platform's no-op does "
         "not need, and it runs single-threaded producers in Python; the platform's producers are async Rust.",
         "- Latency resolution is 1 ms (record timestamps are unix ms).",
