@@ -20,6 +20,7 @@ use super::imap::folder::FolderLimits;
 use super::parse::{ParsedEmail, parse_headers_only, parse_message};
 use super::provider::{Answer, ApiClient, ProviderError, drop_known};
 use super::store::{Fetched, Stored, Target, is_sent_folder, store_batch};
+use super::sync::FolderProgress;
 use crate::jobs::maint::Progress;
 
 /// Messages asked for per `messages.list` page.
@@ -135,7 +136,6 @@ pub async fn sync(
 ) -> Result<Vec<FolderOutcome>, ProviderError> {
     let mut labels: Option<Vec<Label>> = None;
     let mut outcomes = Vec::with_capacity(folders.len());
-    let n = folders.len().max(1);
     for (i, folder) in folders.iter().enumerate() {
         let mut outcome = FolderOutcome {
             folder: folder.clone(),
@@ -146,8 +146,7 @@ pub async fn sync(
             outcomes.push(outcome);
             continue;
         };
-        let base = i * 100 / n;
-        let span = 100 / n;
+        let scaled = FolderProgress::new(progress, i, folders.len());
         let mut sync = Folder {
             api: &mut *api,
             pool,
@@ -155,8 +154,7 @@ pub async fn sync(
             folder,
             label: &label,
             limits,
-            progress,
-            pct: (base, span),
+            progress: &scaled,
             outcome: &mut outcome,
         };
         sync.run().await?;
@@ -200,8 +198,8 @@ struct Folder<'s, 'a> {
     folder: &'s str,
     label: &'s str,
     limits: FolderLimits,
+    /// This folder's share of the run's progress.
     progress: &'s dyn Progress,
-    pct: (usize, usize),
     outcome: &'s mut FolderOutcome,
 }
 
@@ -350,13 +348,11 @@ impl Folder<'_, '_> {
             stored += store_batch(self.pool, self.target, self.folder, is_sent, batch).await?;
         }
         self.outcome.stored += stored;
-        let (base, span) = self.pct;
         let done = self.outcome.new_uids as u64;
         // Without an estimate (history pages), the folder shows as half done until it ends.
-        let share = (done.min(estimate) * 100)
+        let pct = (done.min(estimate) * 100)
             .checked_div(estimate)
-            .map_or(50, |p| usize::try_from(p).unwrap_or(100));
-        let pct = u8::try_from((base + span * share / 100).min(99)).unwrap_or(99);
+            .map_or(50, |p| u8::try_from(p).unwrap_or(100));
         self.progress
             .report(pct, &format!("Gmail: {done} messages fetched"))
             .await;

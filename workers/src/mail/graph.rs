@@ -21,6 +21,7 @@ use super::imap::folder::FolderLimits;
 use super::parse::{parse_headers_only, parse_message};
 use super::provider::{Answer, ApiClient, ProviderError, drop_known};
 use super::store::{Fetched, Target, is_sent_folder, store_batch};
+use super::sync::FolderProgress;
 use crate::jobs::maint::Progress;
 
 /// The `Prefer` header of Graph requests: larger delta pages than the default 10.
@@ -91,14 +92,14 @@ pub async fn sync(
             continue;
         };
         let sent = folder_id == "sentitems" || is_sent_folder(folder);
-        let started = u8::try_from((i * 100 / n).min(99)).unwrap_or(99);
+        let scaled = FolderProgress::new(progress, i, n);
         sync_folder(
             api,
             pool,
             target,
             (folder, &folder_id, sent),
             limits,
-            (progress, started),
+            &scaled,
             &mut outcome,
         )
         .await?;
@@ -156,7 +157,7 @@ async fn sync_folder(
     target: &Target,
     (folder, folder_id, sent): (&str, &str, bool),
     limits: FolderLimits,
-    (progress, pct): (&dyn Progress, u8),
+    progress: &dyn Progress,
     outcome: &mut FolderOutcome,
 ) -> Result<(), ProviderError> {
     let account = target.account_id;
@@ -223,7 +224,7 @@ async fn sync_folder(
         // Delta pages carry no total: the percentage moves per folder, the message per page.
         progress
             .report(
-                pct,
+                0,
                 &format!("Outlook: {} messages fetched", outcome.new_uids),
             )
             .await;

@@ -168,22 +168,10 @@ async fn run_locked(
     let imap_settings = imap_settings(account, deps.secrets, settings)?;
     progress.report(0, "connecting").await;
     let mut session = imap::connect(&imap_settings).await?;
-    let target = Target {
-        account_id: account.id,
-        address: account.address.to_lowercase(),
-        analysis_queue: deps.analysis_queue.cloned(),
-    };
-    let limits = FolderLimits {
-        max_bytes: settings.max_bytes,
-        batch_size: settings.batch_size,
-    };
-    let n = account.folders.len().max(1);
+    let (target, limits) = storing(deps, settings, account);
+    let n = account.folders.len();
     for (i, folder) in account.folders.iter().enumerate() {
-        let scaled = Scaled {
-            inner: progress,
-            base: i * 100 / n,
-            span: 100 / n,
-        };
+        let scaled = FolderProgress::new(progress, i, n);
         let done =
             imap::sync_folder(&mut session, deps.pool, &target, folder, limits, &scaled).await?;
         outcome.totals += done.stored;
@@ -194,6 +182,24 @@ async fn run_locked(
     }
     progress.report(100, "done").await;
     Ok(())
+}
+
+/// Where an account's messages are stored and the per-message limits, for every provider.
+fn storing(
+    deps: &SyncDeps<'_>,
+    settings: &SyncSettings,
+    account: &EmailAccount,
+) -> (Target, FolderLimits) {
+    let target = Target {
+        account_id: account.id,
+        address: account.address.to_lowercase(),
+        analysis_queue: deps.analysis_queue.cloned(),
+    };
+    let limits = FolderLimits {
+        max_bytes: settings.max_bytes,
+        batch_size: settings.batch_size,
+    };
+    (target, limits)
 }
 
 /// Syncs a Gmail or Outlook account through its REST API.
@@ -219,15 +225,7 @@ async fn run_api(
         // Delta pages hold 10 messages by default.
         api = api.with_prefer(graph::PREFER);
     }
-    let target = Target {
-        account_id: account.id,
-        address: account.address.to_lowercase(),
-        analysis_queue: deps.analysis_queue.cloned(),
-    };
-    let limits = FolderLimits {
-        max_bytes: settings.max_bytes,
-        batch_size: settings.batch_size,
-    };
+    let (target, limits) = storing(deps, settings, account);
     progress.report(0, "connecting").await;
     let folders = match account.provider {
         Provider::Gmail => {
@@ -318,14 +316,27 @@ fn access_token(secret: &SecretString) -> SecretString {
         .map_or_else(|| SecretString::from(raw.to_owned()), SecretString::from)
 }
 
-/// Maps a folder's 0..=100 progress into its share of the whole run.
-struct Scaled<'a> {
+/// Maps a folder's 0..=100 progress into its share of the whole run (capped at 99: the run reports 100
+/// itself when everything is stored). Used by the IMAP, Gmail and Graph folder loops.
+pub(crate) struct FolderProgress<'a> {
     inner: &'a dyn Progress,
     base: usize,
     span: usize,
 }
 
-impl Progress for Scaled<'_> {
+impl<'a> FolderProgress<'a> {
+    /// The share of folder `index` out of `count`.
+    pub(crate) fn new(inner: &'a dyn Progress, index: usize, count: usize) -> Self {
+        let count = count.max(1);
+        Self {
+            inner,
+            base: index * 100 / count,
+            span: 100 / count,
+        }
+    }
+}
+
+impl Progress for FolderProgress<'_> {
     fn report<'a>(&'a self, percent: u8, message: &'a str) -> BoxFuture<'a, ()> {
         let pct = self.base + self.span * usize::from(percent) / 100;
         self.inner
