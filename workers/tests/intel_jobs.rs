@@ -13,43 +13,14 @@ use crm_workers::mail::store::{Fetched, Target, store_batch};
 use diesel::prelude::*;
 use shared::jobs::payloads::intel::Reanalyze;
 use shared::jobs::{JobState, Queue};
-use shared::models::email_account::{
-    self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
-};
+use shared::models::email_account::EmailAccountId;
 use shared::models::interaction::{self, Direction, InteractionId, NewInteraction};
 use shared::models::interaction_analysis::{self as analyses, CacheStatus};
-use shared::models::user::{Role, create_user};
 use shared::schema::{interaction_analyses, interactions};
 use shared::test_utils::{TestDb, TestRedis};
 
 const BODY: &str = "Bonjour,\n\nPourriez-vous m'envoyer un devis pour 40 licences ?\n\nCordialement,\n\
                     Jean Dupont\nDirecteur commercial\nACME SAS\nTél. : 01 42 00 00 00\n";
-
-fn account(db: &TestDb, address: &str) -> EmailAccountId {
-    let owner = create_user(
-        &mut db.conn(),
-        &format!("owner-{address}"),
-        "pw-pw-pw-pw",
-        Role::User,
-        None,
-    )
-    .unwrap()
-    .id;
-    let new = NewEmailAccount {
-        owner_user_id: owner,
-        provider: Provider::Imap,
-        address: address.into(),
-        imap_host: Some("127.0.0.1".into()),
-        imap_port: Some(143),
-        imap_security: Some(ImapSecurity::None),
-        imap_auth: ImapAuth::Login,
-        username: Some("u".into()),
-        secret_ciphertext: None,
-        token_expires_at: None,
-        folders: vec!["INBOX".into()],
-    };
-    accounts::create_account(&mut db.conn(), &new).unwrap().id
-}
 
 fn email(account: Option<EmailAccountId>, message_id: &str, body: Option<&str>) -> NewInteraction {
     NewInteraction {
@@ -162,7 +133,7 @@ async fn the_sync_store_enqueues_one_analysis_per_new_inbound_email() {
     let db = TestDb::new();
     let redis = TestRedis::new();
     let queue = redis.queue().await;
-    let account_id = account(&db, "sales@crm.test");
+    let account_id = common::imap_account(&db, "sales@crm.test");
     let target = Target {
         account_id,
         address: "sales@crm.test".into(),
@@ -215,8 +186,8 @@ async fn the_sync_store_enqueues_one_analysis_per_new_inbound_email() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reanalyze_enqueues_the_selection_and_the_workers_analyse_it() {
     let env = common::Env::new().await;
-    let a = account(&env.db, "a@crm.test");
-    let b = account(&env.db, "b@crm.test");
+    let a = common::imap_account(&env.db, "a@crm.test");
+    let b = common::imap_account(&env.db, "b@crm.test");
     let a_ids: Vec<i64> = (0..3)
         .map(|i| insert(&env.db, email(Some(a), &format!("<a{i}@x>"), Some(BODY))))
         .collect();
@@ -286,7 +257,7 @@ async fn an_import_enqueues_the_analysis_of_its_inbound_emails() {
     let db = TestDb::new();
     let redis = TestRedis::new();
     let queue = redis.queue().await;
-    let account_id = account(&db, "sales@crm.test");
+    let account_id = common::imap_account(&db, "sales@crm.test");
     let dir = tempfile::tempdir().unwrap();
     let mbox = dir.path().join("in.mbox");
     let mut content = Vec::new();

@@ -3,41 +3,14 @@
 //! reply in another mailbox starts its own thread.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use crm_workers::mail::parse::parse_message;
 use crm_workers::mail::store::{Fetched, Target, store_batch};
-use shared::models::email_account::{
-    self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
-};
+use shared::models::email_account::EmailAccountId;
 use shared::models::email_thread::EmailThreadId;
 use shared::models::interaction;
-use shared::models::user::{Role, create_user};
 use shared::test_utils::TestDb;
-
-fn account(db: &TestDb, address: &str) -> EmailAccountId {
-    let owner = create_user(
-        &mut db.conn(),
-        &format!("owner-{address}"),
-        "pw-pw-pw-pw",
-        Role::User,
-        None,
-    )
-    .unwrap()
-    .id;
-    let new = NewEmailAccount {
-        owner_user_id: owner,
-        provider: Provider::Imap,
-        address: address.into(),
-        imap_host: Some("127.0.0.1".into()),
-        imap_port: Some(143),
-        imap_security: Some(ImapSecurity::None),
-        imap_auth: ImapAuth::Login,
-        username: Some("u".into()),
-        secret_ciphertext: None,
-        token_expires_at: None,
-        folders: vec!["INBOX".into()],
-    };
-    accounts::create_account(&mut db.conn(), &new).unwrap().id
-}
 
 /// A message without In-Reply-To or References.
 fn mail(id: &str, subject: &str, date: &str) -> Fetched {
@@ -74,8 +47,8 @@ fn thread_of(db: &TestDb, account: EmailAccountId, id: &str) -> EmailThreadId {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_without_references_join_the_recent_thread_of_their_subject() {
     let db = TestDb::new();
-    let sales = account(&db, "sales@crm.test");
-    let other = account(&db, "other@crm.test");
+    let sales = common::imap_account(&db, "sales@crm.test");
+    let other = common::imap_account(&db, "other@crm.test");
 
     store(
         &db,
@@ -161,7 +134,7 @@ async fn replies_without_references_join_the_recent_thread_of_their_subject() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_stored_in_the_same_batch_as_its_original_joins_it_by_subject() {
     let db = TestDb::new();
-    let sales = account(&db, "sales@crm.test");
+    let sales = common::imap_account(&db, "sales@crm.test");
     store(
         &db,
         sales,

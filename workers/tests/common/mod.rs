@@ -168,3 +168,34 @@ where
     }
     false
 }
+
+/// An IMAP account (no secret, never connected) owned by a new user: for tests that store mail directly.
+pub fn imap_account(db: &TestDb, address: &str) -> shared::models::email_account::EmailAccountId {
+    use shared::models::email_account::{
+        ImapAuth, ImapSecurity, NewEmailAccount, Provider, create_account,
+    };
+    use shared::models::user::{Role, create_user};
+    let owner = create_user(
+        &mut db.conn(),
+        &format!("owner-{address}"),
+        "pw-pw-pw-pw",
+        Role::User,
+        None,
+    )
+    .unwrap()
+    .id;
+    let new = NewEmailAccount {
+        owner_user_id: owner,
+        provider: Provider::Imap,
+        address: address.into(),
+        imap_host: Some("127.0.0.1".into()),
+        imap_port: Some(143),
+        imap_security: Some(ImapSecurity::None),
+        imap_auth: ImapAuth::Login,
+        username: Some("u".into()),
+        secret_ciphertext: None,
+        token_expires_at: None,
+        folders: vec!["INBOX".into()],
+    };
+    create_account(&mut db.conn(), &new).unwrap().id
+}
