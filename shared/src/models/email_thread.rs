@@ -17,6 +17,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Text};
 
 use super::email_account::EmailAccountId;
 use super::interaction::InteractionId;
+use super::sql::lower;
 use crate::db::DbError;
 use crate::schema::{email_threads, interactions};
 
@@ -273,7 +274,8 @@ fn link_one(
 }
 
 /// The thread of `account` with this base subject whose last message is the latest within
-/// [`SUBJECT_WINDOW_DAYS`] before `sent_at` (a day after it tolerates clock skew). None without a date.
+/// [`SUBJECT_WINDOW_DAYS`] (of 24 h) before `sent_at` (a day after it tolerates clock skew). None without
+/// a date.
 fn thread_by_subject(
     conn: &mut PgConnection,
     account: EmailAccountId,
@@ -283,24 +285,21 @@ fn thread_by_subject(
     let Some(sent_at) = sent_at else {
         return Ok(None);
     };
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let found: Option<Found> = diesel::sql_query(
-        "SELECT id FROM email_threads \
-         WHERE account_id = $1 AND lower(subject) = lower($2) AND last_message_at IS NOT NULL \
-           AND last_message_at BETWEEN $3 - make_interval(days => $4) AND $3 + interval '1 day' \
-         ORDER BY last_message_at DESC, id DESC LIMIT 1",
-    )
-    .bind::<BigInt, _>(account.0)
-    .bind::<Text, _>(subject)
-    .bind::<diesel::sql_types::Timestamptz, _>(sent_at)
-    .bind::<Integer, _>(SUBJECT_WINDOW_DAYS)
-    .get_result(conn)
-    .optional()?;
-    Ok(found.map(|f| EmailThreadId(f.id)))
+    let window = chrono::Duration::days(i64::from(SUBJECT_WINDOW_DAYS));
+    Ok(email_threads::table
+        .filter(email_threads::account_id.eq(account))
+        .filter(lower(email_threads::subject).eq(lower(subject)))
+        .filter(
+            email_threads::last_message_at
+                .between(sent_at - window, sent_at + chrono::Duration::days(1)),
+        )
+        .order((
+            email_threads::last_message_at.desc(),
+            email_threads::id.desc(),
+        ))
+        .select(email_threads::id)
+        .first(conn)
+        .optional()?)
 }
 
 /// Recomputes a thread's count, latest date and root (the first reference of the message with the
