@@ -35,6 +35,11 @@ impl AuthUser {
             )))
         }
     }
+
+    /// The mailbox rule: a mailbox (and the mail stored from it) is visible to its owner and to admins.
+    pub fn sees_mailbox_of(&self, owner: UserId) -> bool {
+        self.id == owner || self.role.at_least(Role::Admin)
+    }
 }
 
 /// Counts a request of user `id` against the per-user limit (the limit goes into the request's extensions

@@ -15,7 +15,6 @@ use crm_workers::mail::accounts::AccountError;
 use serde::Serialize;
 use shared::db::run_blocking;
 use shared::models::email_account::{self as accounts, EmailAccount, EmailAccountId};
-use shared::models::user::Role;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -91,7 +90,7 @@ pub(crate) async fn visible_account(
     })
     .await?;
     match account {
-        Some(a) if a.owner_user_id == user.id || user.role.at_least(Role::Admin) => Ok(a),
+        Some(a) if user.sees_mailbox_of(a.owner_user_id) => Ok(a),
         _ => Err(ApiError::not_found(format!("email account {id} not found"))),
     }
 }

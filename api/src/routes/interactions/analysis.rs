@@ -33,10 +33,13 @@ pub async fn show(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid_field("id", "the interaction id must be an integer"))?;
-    let (caller, admin) = (user.id, user.role.at_least(Role::Admin));
     let found = run_blocking(&state.pool, move |conn| {
-        let owner = interaction::mailbox_owner(conn, InteractionId(id))?;
-        let visible = admin || matches!(owner, Some(Some(o)) if o == caller);
+        let visible = match interaction::mailbox_owner(conn, InteractionId(id))? {
+            Some(Some(owner)) => user.sees_mailbox_of(owner),
+            // An email of no mailbox: admins only.
+            Some(None) => user.role.at_least(Role::Admin),
+            None => false,
+        };
         if !visible {
             return Ok(None);
         }
