@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use shared::jobs::JobId;
 use shared::models::user::{Role, create_user};
 
+use crate::pct;
 use crate::procfs::{clock_ticks_per_sec, cpu_ticks, mib, rss_kib};
 
 /// Signed-in users (the login limit allows 5 per minute from one address).
@@ -37,20 +38,13 @@ impl Samples {
     fn summary(&self, window: Duration) -> Value {
         let mut v = self.latencies_us.clone();
         v.sort_unstable();
-        let pct = |p: f64| -> Option<u64> {
-            if v.is_empty() {
-                return None;
-            }
-            let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
-            Some(v[rank.clamp(1, v.len()) - 1])
-        };
         json!({
             "requests": v.len(),
             "per_s": v.len() as f64 / window.as_secs_f64(),
             "non_2xx": self.non_2xx,
             "transport_errors": self.errors,
-            "p50_us": pct(50.0),
-            "p99_us": pct(99.0),
+            "p50_us": pct(&v, 50.0),
+            "p99_us": pct(&v, 99.0),
             "max_us": v.last(),
         })
     }

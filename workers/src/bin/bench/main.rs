@@ -246,7 +246,7 @@ fn api_exit_reason(args: &Args, status: std::process::ExitStatus) -> String {
 }
 
 /// Nearest-rank percentile of sorted values.
-fn pct(sorted: &[i64], p: f64) -> Option<i64> {
+fn pct<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
     if sorted.is_empty() {
         return None;
     }
