@@ -6,6 +6,7 @@ use crm_api::Settings;
 use shared::config::EnvSource;
 
 fn main() -> ExitCode {
+    shared::db::init_tls();
     let settings = match Settings::from_env(&EnvSource::process()) {
         Ok(s) => s,
         Err(e) => {

@@ -151,7 +151,7 @@ def rows(r):
           f"({fmt(bl['succeeded_jobs_per_s_until_stop'])} jobs/s)")
          + f"; Redis busy {fmt(bl.get('redis_cpu_cores_while_draining'), 2)} cores meanwhile"
          + f"; enqueue_bulk took {bl['enqueue_s']:.2f} s; states {bl['states']}, dead {bl['dead']}, "
-         f"retrying {bl['retrying']}",
+         f"retrying {bl['retrying']}, tasks left in apalis' storage {bl.get('leftover_tasks', 0)}",
          f"drained with zero errors: {yes(t['backlog_zero_errors']['met'])}"),
         ("Worker RSS (`workers` process)", f"idle {fmt(rss['worker_idle_mib'], 1, ' MiB')}, under load max "
          f"{fmt(rss['worker_load_max_mib'], 1, ' MiB')}, backlog peak {fmt(rss['worker_backlog_hwm_mib'], 1, ' MiB')}",
@@ -218,8 +218,9 @@ def markdown(r):
         f"{cmds['jobs']:,} jobs ({cmds['elapsed_s']:.2f} s) with the worker running. Commands executed inside "
         "Lua scripts are counted too (Redis counts them per command), as are the worker's background commands "
         f"(idle background rate: {cmds['idle_background_commands_per_s']:.1f} commands/s); the driver's own "
-        f"{cmds['observer_commands_subtracted']} progress polls (LLEN, HGET, SCARD) are subtracted. The count runs "
-        "until the worker's janitor has removed apalis' copies of the finished tasks, so that cleanup is included.",
+        f"{cmds['observer_commands_subtracted']} progress polls (LLEN, HGET, HLEN) are subtracted. The count runs "
+        "until apalis' data hash is empty again (the worker removes each finished task's copies when it records "
+        "the outcome), so that cleanup is included.",
         "",
         "| command | per job |",
         "| --- | --- |",
@@ -254,7 +255,7 @@ def markdown(r):
         "- Backlog: jobs enqueued with `enqueue_bulk` while no worker runs, then one fresh `workers` process "
         "is spawned; the time runs from the spawn (process start included) until the last "
         "job record says `succeeded` (the last `finished_at`); every record is read back: all must be "
-        "`succeeded`, none dead or retrying.",
+        "`succeeded`, none dead or retrying, and apalis' data hash must be empty (every task forgotten).",
         "- RSS: `VmRSS` of the spawned processes from `/proc/<pid>/status` (idle after registration; under "
         "load sampled each second of the sustained window; backlog peak is `VmHWM`).",
         "- Celery: a no-op task that does one `INCR` of a counter (results ignored, no result backend), "

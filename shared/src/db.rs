@@ -100,6 +100,14 @@ impl DbError {
     }
 }
 
+/// Initialises the system OpenSSL, which libpq uses for TLS to Postgres, without its exit-time clean-up.
+/// Call it first thing in `main`, before any connection. Otherwise a process that exits while a pool thread
+/// is still opening a connection can crash inside OpenSSL's `atexit` handler: a `workers` process stopped by
+/// SIGTERM a second after it started ended with SIGSEGV, freed OpenSSL state under a running TLS handshake.
+pub fn init_tls() {
+    openssl_sys::init();
+}
+
 /// Builds the pool: checkouts wait at most 5 s and every connection is tested before it is handed out.
 /// Opens one connection eagerly so a wrong URL fails here, at boot.
 pub fn build_pool(url: &str, size: u32) -> Result<PgPool, DbError> {

@@ -157,7 +157,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_redis(port: u16, dir: &std::path::Path) {
+/// Starts a throwaway Redis on `port`; with `aof`, every write is fsynced to `dir` and survives a restart.
+fn start_redis(port: u16, dir: &std::path::Path, aof: bool) {
     let status = Command::new("redis-server")
         .args([
             "--port",
@@ -167,7 +168,9 @@ fn start_redis(port: u16, dir: &std::path::Path) {
             "--save",
             "",
             "--appendonly",
-            "no",
+            if aof { "yes" } else { "no" },
+            "--appendfsync",
+            "always",
         ])
         .args(["--daemonize", "yes", "--dir", &dir.display().to_string()])
         .args(["--pidfile", &dir.join("redis.pid").display().to_string()])
@@ -198,7 +201,7 @@ async fn processing_resumes_after_a_redis_restart_without_process_restart() {
     let port = free_port();
     let dir = std::env::temp_dir().join(format!("crm-redis-restart-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
-    start_redis(port, &dir);
+    start_redis(port, &dir, false);
     let env =
         common::Env::with_redis(TestRedis::with_url(format!("redis://127.0.0.1:{port}"))).await;
     let mut w = env.spawn_workers(&[]);
@@ -214,7 +217,7 @@ async fn processing_resumes_after_a_redis_restart_without_process_restart() {
     // Restart without persistence: Redis forgets the queue, the worker registrations, everything.
     stop_redis(port);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    start_redis(port, &dir);
+    start_redis(port, &dir, false);
     let restarted = Instant::now();
     let mut resumed = None;
     while restarted.elapsed() < Duration::from_secs(15) {
@@ -241,4 +244,48 @@ async fn processing_resumes_after_a_redis_restart_without_process_restart() {
     );
     assert!(w.is_running(), "the worker process must not have exited");
     stop_redis(port);
+}
+
+/// A job that finishes while Redis is down for longer than the executor's bookkeeping retries (about 9 s)
+/// is handed back to its queue once Redis returns, runs again and succeeds; nothing stays in apalis' storage.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_finishing_during_a_long_redis_outage_runs_again_once_redis_is_back() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("crm-redis-outage-{port}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    start_redis(port, &dir, true);
+    let env =
+        common::Env::with_redis(TestRedis::with_url(format!("redis://127.0.0.1:{port}"))).await;
+    let mut w = env.spawn_workers(&[]);
+    let id = env
+        .queue
+        .enqueue(&sleeps(1, 1_500).remove(0), EnqueueOptions::default())
+        .await
+        .unwrap()
+        .job_id;
+    env.wait_state(&id, JobState::Running, Duration::from_secs(10))
+        .await;
+
+    // Down while the job runs, and for longer than the bookkeeping retries after it finished.
+    stop_redis(port);
+    tokio::time::sleep(Duration::from_secs(13)).await;
+    start_redis(port, &dir, true);
+
+    // The test's own connection reconnects too: the first reads after the restart may fail.
+    let succeeded = common::eventually(Duration::from_secs(30), || async {
+        matches!(env.queue.get(&id).await, Ok(Some(r)) if r.state == JobState::Succeeded)
+    })
+    .await;
+    assert!(succeeded, "job not run again after the outage");
+    let rec = env.record(&id).await;
+    assert_eq!(
+        rec.attempts, 2,
+        "the attempt whose outcome was lost counts: {rec:?}"
+    );
+    env.wait_no_apalis_leftovers(shared::jobs::Queue::Diag, Duration::from_secs(10))
+        .await;
+    assert!(w.is_running(), "the worker process must not have exited");
+    stop_redis(port);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -86,6 +86,9 @@ async fn stale_and_orphaned_tasks_are_skipped_without_running_the_job() {
     );
     let running: Vec<String> = conn.smembers(keys.running(Queue::Diag)).await.unwrap();
     assert!(running.is_empty(), "{running:?}");
+    // Skipped tasks are forgotten too; only the stale job's own (newer) task id is not in apalis' storage.
+    env.wait_no_apalis_leftovers(Queue::Diag, Duration::from_secs(5))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -136,6 +139,9 @@ async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
     let (total, dead) = env.queue.dead(0, 10).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(dead[0].id, id);
+    // Every failed attempt's task (and the buried last one) left apalis' storage.
+    env.wait_no_apalis_leftovers(Queue::Diag, Duration::from_secs(5))
+        .await;
 
     assert_eq!(
         env.queue.requeue(&id).await.unwrap(),
@@ -151,6 +157,8 @@ async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
         })
         .await;
     assert!(rec.finished_at.is_some());
+    env.wait_no_apalis_leftovers(Queue::Diag, Duration::from_secs(5))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -230,4 +238,76 @@ async fn delayed_job_waits_for_its_time_and_reports_progress() {
     let progress = rec.progress.unwrap();
     assert_eq!(progress.percent, 100);
     assert_eq!(progress.message.as_deref(), Some("step 3 of 3"));
+}
+
+/// apalis' orphan recovery requeues the in-flight tasks of a worker it presumes dead. Should that worker
+/// still finish such a task, forgetting it must not delete the data and meta the requeued copy needs.
+#[tokio::test(flavor = "multi_thread")]
+async fn forgetting_a_task_already_recovered_as_orphan_keeps_its_data() {
+    let env = common::Env::new().await;
+    let job = Fail {
+        succeed_on_attempt: Some(1),
+        permanent: false,
+        backoff_ms: None,
+        succeed_after: None,
+    };
+    let recovered = env
+        .queue
+        .enqueue(&job, EnqueueOptions::default())
+        .await
+        .unwrap()
+        .job_id;
+    let held = env
+        .queue
+        .enqueue(&job, EnqueueOptions::default())
+        .await
+        .unwrap()
+        .job_id;
+    let keys = env.queue.keys().clone();
+    let mut conn = env.queue.connection();
+    let task_of = |id| {
+        let mut conn = conn.clone();
+        let key = keys.job(&id);
+        async move { conn.hget::<_, _, String>(key, "task_id").await.unwrap() }
+    };
+    let (t_recovered, t_held) = (task_of(recovered).await, task_of(held).await);
+    // Worker "w1" fetched both; `held` is still in its in-flight set, `recovered` was already put back on
+    // the queue by orphan recovery (it left the set and is in the ready list).
+    let inflight = keys.apalis_inflight(Queue::Diag, "w1");
+    let _: () = conn
+        .lrem(keys.active(Queue::Diag), 1, &t_held)
+        .await
+        .unwrap();
+    let _: () = conn.sadd(&inflight, &t_held).await.unwrap();
+
+    let meta = |t: &str| format!("{}:{t}", keys.meta_prefix(Queue::Diag));
+    let mut call = shared::jobs::scripts::FORGET_MANY.prepare_invoke();
+    for t in [&t_recovered, &t_held] {
+        call.key(&inflight).key(keys.data(Queue::Diag)).key(meta(t));
+        call.arg(t);
+    }
+    let n: i64 = call.invoke_async(&mut conn).await.unwrap();
+    assert_eq!(n, 2);
+
+    let in_set: bool = conn.exists(&inflight).await.unwrap();
+    assert!(!in_set, "the held task leaves the in-flight set");
+    let data: Vec<Option<String>> = redis::cmd("HMGET")
+        .arg(keys.data(Queue::Diag))
+        .arg(&t_recovered)
+        .arg(&t_held)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(data[0].is_some(), "the recovered task keeps its data");
+    assert!(data[1].is_none(), "the held task's data is gone");
+    let metas: (bool, bool) = (
+        conn.exists(meta(&t_recovered)).await.unwrap(),
+        conn.exists(meta(&t_held)).await.unwrap(),
+    );
+    assert_eq!(metas, (true, false));
+
+    // The requeued copy still runs.
+    let _w = env.spawn_workers(&[]);
+    env.wait_state(&recovered, JobState::Succeeded, Duration::from_secs(20))
+        .await;
 }

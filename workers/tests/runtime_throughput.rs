@@ -115,6 +115,12 @@ async fn backlog_of_20000_ready_jobs_drains_without_errors() {
     wait_all_succeeded(&env, &ids, Duration::from_secs(120)).await;
     let (dead, _) = env.queue.dead(0, 1).await.unwrap();
     assert_eq!(dead, 0);
+    // A success and the removal of the task's copies in apalis' storage are one script call.
+    assert_eq!(
+        env.apalis_leftovers(Queue::Diag).await,
+        (0, 0, 0),
+        "apalis storage after the drain (data, meta, in flight)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

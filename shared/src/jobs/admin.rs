@@ -204,9 +204,11 @@ impl JobQueue {
             .key(self.keys().active(queue))
             .key(self.keys().delayed())
             .key(self.keys().delayed_in(queue))
+            .key(self.keys().data(queue))
             .arg(now_ms())
             .arg(queue.as_str())
             .arg(self.record_ttl_secs())
+            .arg(self.keys().meta_prefix(queue))
             .invoke_async(&mut conn)
             .await?;
         Ok(ActionOutcome::from_script(n))
@@ -229,8 +231,10 @@ impl JobQueue {
             .key(self.keys().delayed_in(queue))
             .key(self.keys().dead())
             .key(self.keys().dead_in(queue))
+            .key(self.keys().data(queue))
             .arg(queue.as_str())
             .arg(id.to_string())
+            .arg(self.keys().meta_prefix(queue))
             .invoke_async(&mut conn)
             .await?;
         Ok(ActionOutcome::from_script(n))

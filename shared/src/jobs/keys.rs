@@ -40,12 +40,6 @@ impl Keys {
     pub fn meta_prefix(&self, queue: Queue) -> String {
         format!("{}:meta", self.apalis_queue(queue))
     }
-    pub fn apalis_done(&self, queue: Queue) -> String {
-        format!("{}:done", self.apalis_queue(queue))
-    }
-    pub fn apalis_dead(&self, queue: Queue) -> String {
-        format!("{}:dead", self.apalis_queue(queue))
-    }
     pub fn apalis_scheduled(&self, queue: Queue) -> String {
         format!("{}:scheduled", self.apalis_queue(queue))
     }

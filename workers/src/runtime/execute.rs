@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 use apalis_core::error::{AbortError, BoxDynError};
 use chrono::Utc;
 use futures::FutureExt;
-use shared::jobs::{AttemptError, JobEnvelope, JobSpec, catalogue, now_ms, scripts};
+use shared::jobs::{AttemptError, JobEnvelope, JobSpec, Queue, catalogue, now_ms, scripts};
 use tracing::Instrument;
 use ulid::Ulid;
 
 use chrono::TimeZone;
 use shared::models::job_history::JobHistory;
 
-use super::bookkeeping::Bookkeeping;
+use super::bookkeeping::{Bookkeeping, TaskKeys};
 use super::history::HistorySink;
 use super::{AppCtx, JobCtx, JobError, Registry};
 
@@ -39,7 +39,7 @@ pub struct Executor {
 enum Failure {
     /// Handled by us (retry scheduled or dead-lettered): apalis must not retry.
     Abort(String),
-    /// Bookkeeping impossible (Redis away): apalis keeps the task and redelivers it.
+    /// Bookkeeping impossible (Redis away): the task is handed back to its queue once Redis answers.
     Redeliver(String),
 }
 
@@ -58,16 +58,30 @@ enum Verdict {
 }
 
 impl Executor {
-    /// Entry point called by apalis for each task.
-    pub async fn run(&self, env: JobEnvelope) -> Result<serde_json::Value, BoxDynError> {
+    /// Entry point called by apalis for each task; `task` locates it in apalis' storage (apalis runs with
+    /// `persist_results(false)`: every ending forgets the task here, or hands it back to the queue when
+    /// Redis cannot be written).
+    pub async fn run(
+        &self,
+        env: JobEnvelope,
+        queue: Queue,
+        task: TaskKeys,
+    ) -> Result<serde_json::Value, BoxDynError> {
         use std::sync::atomic::Ordering;
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-        let out = self.run_traced(env).await;
+        let out = self.run_traced(env, &task).await;
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
-        out
+        if let Err(Failure::Redeliver(_)) = &out {
+            self.book.hand_back_later(queue, task);
+        }
+        out.map_err(Failure::into_box)
     }
 
-    async fn run_traced(&self, env: JobEnvelope) -> Result<serde_json::Value, BoxDynError> {
+    async fn run_traced(
+        &self,
+        env: JobEnvelope,
+        task: &TaskKeys,
+    ) -> Result<serde_json::Value, Failure> {
         let span = tracing::info_span!(
             "job",
             job.id = %env.job_id,
@@ -75,16 +89,18 @@ impl Executor {
             request_id = env.request_id.as_deref().unwrap_or("-"),
             attempt = tracing::field::Empty,
         );
-        self.run_inner(env)
-            .instrument(span)
-            .await
-            .map_err(Failure::into_box)
+        self.run_inner(env, task).instrument(span).await
     }
 
-    async fn run_inner(&self, env: JobEnvelope) -> Result<serde_json::Value, Failure> {
+    async fn run_inner(
+        &self,
+        env: JobEnvelope,
+        task: &TaskKeys,
+    ) -> Result<serde_json::Value, Failure> {
         let Some(spec) = catalogue::find(&env.job) else {
             // Cannot happen through the enqueue API; a task written by hand or by a newer release.
             tracing::error!("unknown job name in task; dropping it");
+            self.forget(task).await?;
             return Err(Failure::Abort("unknown job".into()));
         };
         let started_at = Utc::now();
@@ -92,14 +108,16 @@ impl Executor {
             Ok((n, created)) if n > 0 => (n as u32, created),
             Ok((-1, _)) => {
                 tracing::warn!("job record missing (expired or deleted); skipping task");
+                self.forget(task).await?;
                 return Ok(serde_json::Value::Null);
             }
             Ok(_) => {
                 tracing::info!("stale task for a job that moved on; skipping");
+                self.forget(task).await?;
                 return Ok(serde_json::Value::Null);
             }
             Err(e) => {
-                // Redis unavailable: let apalis keep the task (it stays in flight and is recovered).
+                // Redis unavailable: the task is handed back once it answers again.
                 tracing::warn!(error = %e, "could not mark job as started");
                 return Err(Failure::Redeliver(e.to_string()));
             }
@@ -114,7 +132,7 @@ impl Executor {
             Verdict::Succeeded(result) => {
                 self.bookkeep("succeed", || async {
                     self.book
-                        .succeed(&env, spec.queue, attempt, &result)
+                        .succeed(&env, spec.queue, attempt, &result, task)
                         .await
                         .map(drop)
                 })
@@ -148,6 +166,7 @@ impl Executor {
                     metrics::counter!("jobs_retried_total", "job" => spec.name).increment(1);
                     tracing::info!(retry_in_ms = delay.as_millis() as u64, error = %text, "job failed; retry scheduled");
                 }
+                self.forget(task).await?;
                 Err(Failure::Abort(text))
             }
         }
@@ -178,8 +197,13 @@ impl Executor {
         }
     }
 
-    /// Runs a bookkeeping script, retrying through short Redis outages. If Redis stays away, the error goes
-    /// to apalis as a plain failure, so apalis redelivers the same task later and nothing is lost.
+    /// Forgets the task of an attempt that ended without success (see `bookkeeping::TaskKeys`).
+    async fn forget(&self, task: &TaskKeys) -> Result<(), Failure> {
+        self.bookkeep("forget", || self.book.forget(task)).await
+    }
+
+    /// Runs a bookkeeping script, retrying through short Redis outages. If Redis stays away, the attempt
+    /// ends as `Redeliver`: the same task goes back to its queue once Redis answers, and nothing is lost.
     async fn bookkeep<F, Fut>(&self, what: &str, f: F) -> Result<(), Failure>
     where
         F: Fn() -> Fut,

@@ -1,5 +1,5 @@
-//! Background loops of a worker process: delayed-task promotion, clean-up of apalis' finished-task copies,
-//! the process registry (live workers for health and the dashboard) and queue gauges.
+//! Background loops of a worker process: delayed-task promotion, the process registry (live workers for
+//! health and the dashboard) and queue gauges.
 
 use std::time::Duration;
 
@@ -38,34 +38,6 @@ pub async fn promote_loop(queue: JobQueue, stop: CancellationToken) {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(PROMOTE_EVERY) => {}
-        }
-    }
-}
-
-/// Removes apalis' copies of finished tasks (our job records keep the history).
-pub async fn janitor_loop(queue: JobQueue, stop: CancellationToken) {
-    let keys = queue.keys().clone();
-    let mut conn = queue.connection();
-    loop {
-        for q in Queue::ALL {
-            for set in [keys.apalis_done(q), keys.apalis_dead(q)] {
-                loop {
-                    let n: Result<usize, _> = scripts::JANITOR
-                        .key(&set)
-                        .key(keys.data(q))
-                        .arg(keys.meta_prefix(q))
-                        .arg(1_000)
-                        .invoke_async(&mut conn)
-                        .await;
-                    if !matches!(n, Ok(1_000)) {
-                        break;
-                    }
-                }
-            }
-        }
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
         }
     }
 }

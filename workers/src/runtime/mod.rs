@@ -92,10 +92,6 @@ pub async fn run(
             app.queue.clone(),
             background.clone(),
         )),
-        tokio::spawn(housekeeping::janitor_loop(
-            app.queue.clone(),
-            background.clone(),
-        )),
         tokio::spawn(housekeeping::gauges_loop(
             app.queue.clone(),
             background.clone(),

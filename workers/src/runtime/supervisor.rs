@@ -17,6 +17,7 @@ use shared::jobs::{JobEnvelope, Queue, now_ms};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::bookkeeping::TaskKeys;
 use super::{Executor, WakeHub};
 
 /// Names of this process's live apalis workers, so shutdown can release their in-flight tasks.
@@ -122,6 +123,11 @@ impl QueueWorker {
             .heartbeat_interval(cfg.heartbeat)
             .missed_heartbeats(cfg.missed_heartbeats)
             .emit_events(false)
+            // apalis' own ack (its `handle_results` script: SREM, SADD to a done set, HSET of its meta per task,
+            // and a janitor deleting those copies later) is replaced by our success/forget scripts, which
+            // remove the task from the in-flight set, data hash and meta hash in the call that records the
+            // outcome. It also turns off apalis' hidden retry loop (the executor never relied on it).
+            .persist_results(false)
             // apalis-redis' lease acquisition runs `LREM active 1 <task>` per fetched task, a scan of the whole
             // ready list that finds nothing (fetch already took the task off it): a backlog of N jobs costs
             // O(N^2). Leases add nothing here: orphans are recovered from worker heartbeats and in-flight sets.
@@ -134,12 +140,15 @@ impl QueueWorker {
         let backend = storage.poll_with_strategy(strategy);
         let exec = self.exec.clone();
         let mut paused = self.paused.clone();
+        let queue = self.queue;
+        let worker_name = name.to_owned();
         let worker = WorkerBuilder::new(name)
             .backend(backend)
             .concurrency(self.concurrency)
             .build(move |env: JobEnvelope| {
                 let exec = exec.clone();
-                async move { exec.run(env).await }
+                let task = TaskKeys::new(&exec.app.queue, queue, &worker_name, &env.task_id);
+                async move { exec.run(env, queue, task).await }
             });
         let signal = async move {
             tokio::select! {

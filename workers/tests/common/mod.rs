@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use shared::jobs::{JobId, JobQueue, JobRecord, JobState};
+use shared::jobs::{JobId, JobQueue, JobRecord, JobState, Queue};
 use shared::test_utils::{TestDb, TestRedis};
 
 /// A database, a Redis namespace and the env for worker processes using them.
@@ -97,6 +97,46 @@ impl Env {
     pub async fn wait_state(&self, id: &JobId, state: JobState, timeout: Duration) -> JobRecord {
         self.wait_job(id, timeout, |r| r.state == state).await
     }
+
+    /// What apalis' storage of `queue` still holds: task ids in the data hash, meta hashes, and task ids in
+    /// workers' in-flight sets. All three are 0 once every task has ended (the worker forgets each task when
+    /// it records the outcome).
+    pub async fn apalis_leftovers(&self, queue: Queue) -> (usize, usize, usize) {
+        use redis::AsyncCommands;
+        let keys = self.queue.keys();
+        let mut conn = self.queue.connection();
+        let data: usize = conn.hlen(keys.data(queue)).await.unwrap();
+        let metas: Vec<String> = scan(&mut conn, &format!("{}:*", keys.meta_prefix(queue))).await;
+        let mut inflight = 0;
+        for set in scan(&mut conn, &keys.apalis_inflight(queue, "*")).await {
+            inflight += conn.scard::<_, usize>(&set).await.unwrap();
+        }
+        (data, metas.len(), inflight)
+    }
+
+    /// Waits until apalis' storage of `queue` is empty, or panics with what is left.
+    pub async fn wait_no_apalis_leftovers(&self, queue: Queue, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = self.apalis_leftovers(queue).await;
+            if left == (0, 0, 0) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "apalis storage not emptied (data, meta, in flight): {left:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn scan(conn: &mut redis::aio::ConnectionManager, pattern: &str) -> Vec<String> {
+    use futures::StreamExt;
+    use redis::AsyncCommands;
+    let iter: redis::AsyncIter<'_, String> = conn.scan_match(pattern).await.unwrap();
+    let keys: Vec<redis::RedisResult<String>> = iter.collect().await;
+    keys.into_iter().map(|k| k.unwrap()).collect()
 }
 
 /// A running worker process; killed on drop.

@@ -7,8 +7,8 @@
 //! 2. sustained: in-process producers call `enqueue_bulk` while the ready list is shorter than `--max-waiting`
 //!    and one `workers` process consumes; afterwards every job record is read: completions are the records
 //!    whose `finished_at` falls in the `--duration` window, latency under load comes from those created in it;
-//! 3. Redis commands per job: `CONFIG RESETSTAT`, `--cmd-jobs` jobs until the worker's janitor has cleaned up
-//!    after them, `INFO commandstats`, minus the driver's own progress polls;
+//! 3. Redis commands per job: `CONFIG RESETSTAT`, `--cmd-jobs` jobs until apalis' copies of the finished tasks
+//!    are gone (the worker forgets each task when it records the outcome), `INFO commandstats`, minus the driver's own progress polls;
 //!    Then the API alone under HTTP load (`api_load`): signed-in viewers polling a job's status and
 //!    liveness probes, with the `api` process's RSS and CPU;
 //! 4. backlog: `--backlog` jobs enqueued with no worker, then a fresh worker drains them; every record is
@@ -266,22 +266,23 @@ fn latency_summary(mut v: Vec<i64>) -> Value {
     })
 }
 
-async fn scard(conn: &mut ConnectionManager, key: &str) -> anyhow::Result<u64> {
-    Ok(redis::cmd("SCARD").arg(key).query_async(conn).await?)
+async fn hlen(conn: &mut ConnectionManager, key: &str) -> anyhow::Result<u64> {
+    Ok(redis::cmd("HLEN").arg(key).query_async(conn).await?)
 }
 
 async fn zcard(conn: &mut ConnectionManager, key: &str) -> anyhow::Result<u64> {
     Ok(redis::cmd("ZCARD").arg(key).query_async(conn).await?)
 }
 
-/// Jobs that went wrong so far: our dead letters, our delayed set (retries) and apalis' dead set.
+/// Jobs that went wrong so far: our dead letters, our delayed set (retries), and tasks still in apalis' data
+/// hash (every finished task must have been forgotten).
 async fn error_counts(q: &JobQueue) -> anyhow::Result<(u64, u64, u64)> {
     let mut conn = q.connection();
     let keys = q.keys();
     Ok((
         zcard(&mut conn, &keys.dead()).await?,
         zcard(&mut conn, &keys.delayed()).await?,
-        scard(&mut conn, &keys.apalis_dead(Queue::Diag)).await?,
+        hlen(&mut conn, &keys.data(Queue::Diag)).await?,
     ))
 }
 
@@ -615,7 +616,7 @@ async fn sustained(
             lat.push(s - c);
         }
     }
-    let (dead, retrying, apalis_dead) = error_counts(q).await?;
+    let (dead, retrying, leftover_tasks) = error_counts(q).await?;
     let mut sorted = per_sec.clone();
     sorted.sort_unstable();
     let rss_max = rss_worker.iter().copied().max().unwrap_or(0);
@@ -633,7 +634,7 @@ async fn sustained(
         "all_succeeded": rec.count("succeeded") == ids.len() as u64,
         "dead": dead,
         "retrying": retrying,
-        "apalis_dead": apalis_dead,
+        "leftover_tasks": leftover_tasks,
         "latency_under_load": latency_summary(lat),
         "worker_cpu_cores": (cpu1.saturating_sub(cpu0)) as f64 / ticks / elapsed,
         "redis_cpu_cores": (rcpu1 - rcpu0) / elapsed,
@@ -673,25 +674,26 @@ fn commandstats(raw: &str) -> BTreeMap<String, u64> {
 
 async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
     let mut conn = q.connection();
-    let done_key = q.keys().apalis_done(Queue::Diag);
+    let data_key = q.keys().data(Queue::Diag);
     let active = q.keys().active(Queue::Diag);
-    // The worker's janitor empties apalis' done set every 5 s: start with it empty, end when it is empty again,
+    // The worker removes a task's copies in apalis' storage when it records the outcome: start with the data
+    // hash empty and end when it is empty again, so that this cleanup is part of the count.
     // so that the per-job cleanup is part of the count.
-    let janitor_wait = |mut conn: ConnectionManager, key: String| async move {
+    let leftover_wait = |mut conn: ConnectionManager, key: String| async move {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut polls = 0u64;
         loop {
             polls += 1;
-            if scard(&mut conn, &key).await? == 0 {
+            if hlen(&mut conn, &key).await? == 0 {
                 return Ok::<u64, anyhow::Error>(polls);
             }
             if Instant::now() > deadline {
-                bail!("apalis done set not emptied by the janitor within 20 s");
+                bail!("apalis data hash not emptied within 20 s");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
-    janitor_wait(conn.clone(), done_key.clone()).await?;
+    leftover_wait(conn.clone(), data_key.clone()).await?;
 
     // Background rate of an idle worker process (heartbeats, fallback polls, housekeeping).
     let _: () = redis::cmd("CONFIG")
@@ -766,7 +768,7 @@ async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
     let jobs_done = t0.elapsed();
     // Jobs fetched together with the last one finish within milliseconds (no-ops).
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let own_scard = janitor_wait(conn.clone(), done_key.clone()).await?;
+    let own_hlen = leftover_wait(conn.clone(), data_key.clone()).await?;
     let elapsed = t0.elapsed();
     let raw: String = redis::cmd("INFO")
         .arg("commandstats")
@@ -777,7 +779,7 @@ async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
     let mut stats = commandstats(&raw);
     // Remove this driver's own observation commands; the enqueue calls stay (they are the platform's path).
     stats.remove("config|resetstat");
-    for (cmd, own) in [("llen", own_llen), ("hget", own_hget), ("scard", own_scard)] {
+    for (cmd, own) in [("llen", own_llen), ("hget", own_hget), ("hlen", own_hlen)] {
         if let Some(s) = stats.get_mut(cmd) {
             *s = s.saturating_sub(own);
         }
@@ -808,7 +810,7 @@ async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
         "commands_per_job": total as f64 / n as f64,
         "script_calls_per_job": scripts as f64 / n as f64,
         "per_job_by_command": breakdown,
-        "observer_commands_subtracted": own_llen + own_hget + own_scard,
+        "observer_commands_subtracted": own_llen + own_hget + own_hlen,
         "idle_background_commands_per_s": idle_total as f64 / idle_window.as_secs_f64(),
         "note": "INFO commandstats counts commands run inside Lua scripts as well as the EVALSHA calls themselves",
     }))
@@ -892,7 +894,7 @@ async fn backlog(args: &Args, run: &str) -> anyhow::Result<Value> {
     let span_s = first_start
         .zip(last_finish)
         .map(|(s, f)| (f - s) as f64 / 1000.0);
-    let (dead, retrying, apalis_dead) = error_counts(&q).await?;
+    let (dead, retrying, leftover_tasks) = error_counts(&q).await?;
     worker.stop(Duration::from_secs(10));
     cleanup(&q).await;
     Ok(json!({
@@ -912,10 +914,10 @@ async fn backlog(args: &Args, run: &str) -> anyhow::Result<Value> {
         "succeeded": succeeded,
         "dead": dead,
         "retrying": retrying,
-        "apalis_dead": apalis_dead,
-        "errors": dead + retrying + apalis_dead + rec.count("missing"),
+        "leftover_tasks": leftover_tasks,
+        "errors": dead + retrying + leftover_tasks + rec.count("missing"),
         "drained": !timed_out && succeeded == n,
-        "zero_errors": dead == 0 && retrying == 0 && apalis_dead == 0 && rec.count("missing") == 0,
+        "zero_errors": dead == 0 && retrying == 0 && leftover_tasks == 0 && rec.count("missing") == 0,
         "worker_rss_peak_sampled_mib": mib(rss_peak),
         "worker_rss_hwm_mib": mib(hwm),
     }))
