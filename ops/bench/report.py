@@ -162,7 +162,8 @@ def rows(r):
          f"{fmt(cb['worker_rss_load_max_mib'], 1, ' MiB')}", ""),
         ("CPU during the sustained window", f"workers {sus['worker_cpu_cores']:.2f} cores, redis "
          f"{sus['redis_cpu_cores']:.2f}, bench driver and producers {fmt(sus.get('driver_cpu_cores'), 2)}, postgres "
-         f"(job history) {fmt(sus.get('postgres_cpu_cores'), 2)}; whole host busy "
+         f"(job history, {fmt(p.get('job_history_rows_written'))} rows written in the idle and sustained phases) "
+         f"{fmt(sus.get('postgres_cpu_cores'), 2)}; whole host busy "
          f"{fmt(sus.get('host_busy_cores'), 2)} of {fmt(sus.get('host_cores_total'), 1)} cores, so other processes "
          f"on the host used {fmt(others(sus), 2)} cores", ""),
     ]
@@ -222,11 +223,16 @@ def markdown(r):
         "until apalis' data hash is empty again (the worker removes each finished task's copies when it records "
         "the outcome), so that cleanup is included.",
         "",
-        "| command | per job |",
-        "| --- | --- |",
+        "The time column is Redis' own `usec` per command from the same statistics, divided by the jobs: a "
+        "script's entry (evalsha) includes the commands it ran, which are also listed on their own, so "
+        "evalsha minus the commands run inside scripts is the cost of Lua itself.",
+        "",
+        "| command | per job | Redis time per job (us) |",
+        "| --- | --- | --- |",
     ]
+    usec = cmds.get("usec_per_job_by_command", {})
     for k, v in cmds["per_job_by_command"].items():
-        lines.append(f"| {k} | {v} |")
+        lines.append(f"| {k} | {v} | {usec.get(k, '')} |")
     lines += [
         "",
         "### Celery configurations screened",

@@ -505,3 +505,60 @@ fn migration_names() -> Vec<String> {
     names.sort();
     names
 }
+
+#[test]
+fn job_history_batches_insert_update_and_keep_the_last_row_of_a_job() {
+    use chrono::{Duration, Utc};
+    use shared::models::job_history::{self, JobHistory};
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    // Postgres keeps microseconds.
+    let t0 = chrono::DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap()
+        - Duration::minutes(5);
+    let row = |id: &str, state: &str, attempts: i32, error: Option<&str>| JobHistory {
+        job_id: id.into(),
+        job: "diag.noop".into(),
+        queue: "diag".into(),
+        state: state.into(),
+        attempts,
+        created_at: t0,
+        started_at: (state == "succeeded").then_some(t0 + Duration::seconds(1)),
+        finished_at: t0 + Duration::seconds(i64::from(attempts) * 10),
+        duration_ms: (state == "succeeded").then_some(12),
+        last_error: error.map(str::to_owned),
+        request_id: None,
+    };
+    let first = vec![
+        row("a", "dead", 3, Some("boom 'quoted' \"text\", {braces}")),
+        row("b", "succeeded", 1, None),
+    ];
+    assert_eq!(
+        job_history::upsert_batch_async_commit(&mut conn, &first).unwrap(),
+        2
+    );
+    assert_eq!(
+        job_history::find(&mut conn, "a").unwrap().unwrap(),
+        first[0]
+    );
+    assert_eq!(
+        job_history::find(&mut conn, "b").unwrap().unwrap(),
+        first[1]
+    );
+
+    // "a" was requeued and finished twice within one batch: the last row wins, nothing fails.
+    let again = vec![
+        row("a", "dead", 1, Some("first retry")),
+        row("c", "succeeded", 2, None),
+        row("a", "succeeded", 2, None),
+    ];
+    assert_eq!(job_history::upsert_batch(&mut conn, &again).unwrap(), 2);
+    assert_eq!(
+        job_history::find(&mut conn, "a").unwrap().unwrap(),
+        again[2]
+    );
+    assert_eq!(
+        job_history::find(&mut conn, "c").unwrap().unwrap(),
+        again[1]
+    );
+    assert_eq!(job_history::upsert_batch(&mut conn, &[]).unwrap(), 0);
+}

@@ -657,17 +657,23 @@ async fn sustained(
 // ---------------------------------------------------------------------------------------------------------
 // Phase 3: Redis commands per job
 
+/// Calls per command from `INFO commandstats`.
 fn commandstats(raw: &str) -> BTreeMap<String, u64> {
+    commandstats_field(raw, "calls=")
+}
+
+/// One numeric field (`calls=`, `usec=`) per command from `INFO commandstats`.
+fn commandstats_field(raw: &str, field: &str) -> BTreeMap<String, u64> {
     raw.lines()
         .filter_map(|l| l.strip_prefix("cmdstat_"))
         .filter_map(|l| {
             let (name, rest) = l.split_once(':')?;
-            let calls = rest
+            let value = rest
                 .split(',')
-                .find_map(|kv| kv.strip_prefix("calls="))?
+                .find_map(|kv| kv.strip_prefix(field))?
                 .parse()
                 .ok()?;
-            Some((name.to_owned(), calls))
+            Some((name.to_owned(), value))
         })
         .collect()
 }
@@ -777,6 +783,19 @@ async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
     let rec = read_records(q, &ids).await?;
 
     let mut stats = commandstats(&raw);
+    // Time Redis spent per job, by command. A script's own entry (evalsha) includes the commands it ran,
+    // which are also listed on their own; the difference is the cost of running Lua itself.
+    let usec = commandstats_field(&raw, "usec=");
+    let per_job_usec = |v: u64| (v as f64 / n as f64 * 100.0).round() / 100.0;
+    let script_usec: u64 = ["evalsha", "eval"]
+        .iter()
+        .filter_map(|k| usec.get(*k))
+        .sum();
+    let usec_by_cmd: serde_json::Map<String, Value> = usec
+        .iter()
+        .filter(|(k, v)| **v > 0 && k.as_str() != "config|resetstat" && k.as_str() != "info")
+        .map(|(k, v)| (k.clone(), json!(per_job_usec(*v))))
+        .collect();
     // Remove this driver's own observation commands; the enqueue calls stay (they are the platform's path).
     stats.remove("config|resetstat");
     for (cmd, own) in [("llen", own_llen), ("hget", own_hget), ("hlen", own_hlen)] {
@@ -810,6 +829,8 @@ async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
         "commands_per_job": total as f64 / n as f64,
         "script_calls_per_job": scripts as f64 / n as f64,
         "per_job_by_command": breakdown,
+        "usec_per_job_by_command": usec_by_cmd,
+        "script_usec_per_job": per_job_usec(script_usec),
         "observer_commands_subtracted": own_llen + own_hget + own_hlen,
         "idle_background_commands_per_s": idle_total as f64 / idle_window.as_secs_f64(),
         "note": "INFO commandstats counts commands run inside Lua scripts as well as the EVALSHA calls themselves",
@@ -963,9 +984,31 @@ async fn cleanup(q: &JobQueue) {
     }
 }
 
+/// Rows in `job_history`, after applying pending migrations when `migrate`.
+fn history_rows(url: &str, migrate: bool) -> anyhow::Result<u64> {
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::PgConnection::establish(url).context("bench database")?;
+    if migrate {
+        shared::db::run_migrations(&mut conn)?;
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let c: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM job_history").get_result(&mut conn)?;
+    Ok(u64::try_from(c.n).unwrap_or(0))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    shared::db::init_tls();
     let args = Args::parse();
+    // The workers write every finished job to `job_history` and the API signs viewers in against `users`:
+    // bring the bench database's schema up to date, or those writes would fail and cost nothing.
+    let db_url = args.database_url.clone();
+    let history_before = tokio::task::spawn_blocking(move || history_rows(&db_url, true)).await??;
     let run = format!("bench-{}", ulid::Ulid::new().to_string().to_lowercase());
     let started = Instant::now();
     let mut out = serde_json::Map::new();
@@ -1017,6 +1060,14 @@ async fn main() -> anyhow::Result<()> {
         sus["latency_under_load"]
     );
     let worker_after_load = rss_kib(worker.pid());
+    // The history writer flushes at least every 200 ms.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let db_url = args.database_url.clone();
+    let history_after = tokio::task::spawn_blocking(move || history_rows(&db_url, false)).await??;
+    let history_written = history_after.saturating_sub(history_before);
+    eprintln!(
+        "bench: job history rows written so far (idle + sustained phases): {history_written}"
+    );
 
     eprintln!("bench: Redis commands per job ({} jobs)", args.cmd_jobs);
     let cmds = commands_per_job(&q, &args).await?;
@@ -1070,6 +1121,7 @@ async fn main() -> anyhow::Result<()> {
 
     out.insert("idle_pickup".into(), idle);
     out.insert("sustained".into(), sus);
+    out.insert("job_history_rows_written".into(), json!(history_written));
     out.insert("redis_commands".into(), cmds);
     out.insert("backlog".into(), bl);
     out.insert("api_http_load".into(), api_http);
