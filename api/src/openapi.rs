@@ -12,8 +12,9 @@ use crate::routes;
         description = "Authenticate, start and inspect background jobs, schedules and health.\n\n\
                        Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`. Every response carries \
                        `X-Request-Id` (the caller's, when given). Authenticated and login responses carry \
-                       `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the \
-                       one-minute window resets); a 429 adds `Retry-After`."
+                       `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (limits count the \
+                       last 60 seconds; the reset is the seconds until the current minute ends, or, on a 429, \
+                       until a request would be accepted again, which `Retry-After` repeats)."
     ),
     paths(
         routes::health::live::live,

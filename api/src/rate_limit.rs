@@ -1,5 +1,10 @@
-//! Fixed-window rate limits counted in Redis (`INCR` + `EXPIRE` on `Keys::rate_limit(bucket, window)`), so
-//! every API replica shares the same counters.
+//! Sliding-window rate limits counted in Redis, so every API replica shares the same counters.
+//!
+//! Each fixed window (one minute) has its own counter (`INCR` + `EXPIRE` on `Keys::rate_limit(bucket,
+//! window)`). A request is judged on the requests of the last 60 seconds, estimated as this window's count
+//! plus the previous window's count weighted by the share of it still inside those 60 seconds. A plain
+//! fixed window would let a client make twice the limit in a second across a window boundary (ten login
+//! attempts instead of five).
 
 use actix_web::HttpResponseBuilder;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
@@ -16,7 +21,8 @@ pub struct RateLimit {
     pub limit: u32,
     /// Requests left in the window (0 once the limit is reached).
     pub remaining: u32,
-    /// Seconds until the window resets.
+    /// When exceeded, seconds until a request would be accepted again; otherwise seconds until the current
+    /// window ends.
     pub reset_secs: u32,
     /// True when this request went over the limit.
     pub exceeded: bool,
@@ -74,33 +80,57 @@ impl RateLimit {
     }
 }
 
-/// Counts one request in `bucket` and says whether it is within `limit` per window.
+/// Counts one request in `bucket` and says whether it is within `limit` per sliding minute.
 pub async fn hit(
     conn: &mut ConnectionManager,
     keys: &Keys,
     bucket: &str,
     limit: u32,
 ) -> Result<RateLimit, redis::RedisError> {
-    let now = chrono::Utc::now().timestamp();
-    let window = now - now.rem_euclid(WINDOW_SECS);
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let window_ms = WINDOW_SECS * 1000;
+    let window = now_ms.div_euclid(window_ms) * WINDOW_SECS;
     let key = keys.rate_limit(bucket, window);
-    // The key outlives its window by a little, so a slow clock on another replica still finds it.
-    let (count,): (u64,) = redis::pipe()
+    let previous = keys.rate_limit(bucket, window - WINDOW_SECS);
+    // The key outlives its window by a window, so the next window still sees it as the previous one.
+    let (count, prev): (u64, Option<u64>) = redis::pipe()
         .incr(&key, 1u64)
         .expire(&key, WINDOW_SECS * 2)
         .ignore()
+        .get(&previous)
         .query_async(conn)
         .await?;
-    let reset_secs = u32::try_from(window + WINDOW_SECS - now)
-        .unwrap_or(1)
-        .max(1);
-    let limit64 = u64::from(limit);
-    Ok(RateLimit {
+    Ok(judge(
         limit,
-        remaining: u32::try_from(limit64.saturating_sub(count)).unwrap_or(0),
-        reset_secs,
-        exceeded: count > limit64,
-    })
+        prev.unwrap_or(0),
+        count,
+        now_ms - window * 1000,
+    ))
+}
+
+/// The verdict for a request, given the previous window's count, this window's count (this request
+/// included) and the milliseconds elapsed in this window.
+fn judge(limit: u32, prev: u64, count: u64, elapsed_ms: i64) -> RateLimit {
+    let w = (WINDOW_SECS * 1000) as f64;
+    let e = (elapsed_ms as f64).clamp(0.0, w);
+    let (l, p, c) = (f64::from(limit), prev as f64, count as f64);
+    let used = p * (w - e) / w + c;
+    let exceeded = used > l;
+    let wait_ms = if !exceeded {
+        w - e
+    } else if c + 1.0 <= l {
+        // Later in this window, once enough of the previous window has slid out.
+        w - w * (l - c - 1.0) / p - e
+    } else {
+        // In the next window, where this window's count is the one sliding out.
+        (w - e) + (w - w * (l - 1.0) / c).max(0.0)
+    };
+    RateLimit {
+        limit,
+        remaining: (l - used).floor().max(0.0) as u32,
+        reset_secs: ((wait_ms / 1000.0).ceil() as u32).max(1),
+        exceeded,
+    }
 }
 
 /// A bucket name that does not reveal what it is about (an email address, an IP address): a SHA-256 of it.
@@ -127,6 +157,35 @@ mod tests {
         assert!(rl(3, false).tightest(rl(0, true)).exceeded);
         assert_eq!(rl(3, false).tightest(rl(1, false)).remaining, 1);
         assert_eq!(rl(1, false).tightest(rl(4, false)).remaining, 1);
+    }
+
+    #[test]
+    fn a_window_boundary_does_not_reset_the_count() {
+        // Five requests late in the previous window: a sixth just after the boundary is refused...
+        let r = judge(5, 5, 1, 1_000);
+        assert!(r.exceeded, "{r:?}");
+        assert_eq!(r.remaining, 0);
+        // ...and accepted once enough of the previous window has slid out (5 x 10/60 + 1 <= 5 long before).
+        assert!((1..=60).contains(&r.reset_secs), "{r:?}");
+        // (the next request is this window's second).
+        assert!(!judge(5, 5, 2, 1_000 + i64::from(r.reset_secs) * 1_000).exceeded);
+        assert!(judge(5, 5, 2, i64::from(r.reset_secs) * 1_000 - 1_000).exceeded);
+        // Half a window later the previous five weigh 2.5.
+        let r = judge(5, 5, 2, 30_000);
+        assert!(!r.exceeded);
+        assert_eq!(r.remaining, 0);
+    }
+
+    #[test]
+    fn over_the_limit_within_a_window_waits_for_the_next_one() {
+        let r = judge(5, 0, 6, 10_000);
+        assert!(r.exceeded);
+        // 50 s to the end of this window, then 6 x (60 - t)/60 + 1 <= 5 once t >= 20 s.
+        assert_eq!(r.reset_secs, 70);
+        assert!(!judge(5, 6, 1, 20_000).exceeded);
+        assert!(judge(5, 6, 1, 19_000).exceeded);
+        let ok = judge(1000, 0, 1, 59_500);
+        assert_eq!((ok.exceeded, ok.remaining, ok.reset_secs), (false, 999, 1));
     }
 
     #[test]
