@@ -69,7 +69,7 @@ struct Args {
     #[arg(long, default_value_t = 500)]
     max_waiting: u64,
     /// `WORKER_CONCURRENCY` of the diag queue.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 500)]
     concurrency: usize,
     /// Jobs of the idle-pickup phase.
     #[arg(long, default_value_t = 150)]
