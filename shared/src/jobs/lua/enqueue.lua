@@ -39,16 +39,17 @@ for i = 9, #ARGV, 7 do
     table.insert(out, 1)
   else
     local delayed = run_at > now
-    if not delayed then run_at = now end
-    redis.call('HSET', ARGV[1] .. ':' .. id, 'attempts', 0, 'max_attempts', max_attempts, 'status', 'Pending')
+    -- Values go to Redis as the strings they came as: a Lua number would be formatted with sprintf.
+    local run_at_text = delayed and ARGV[i + 4] or ARGV[5]
+    redis.call('HSET', ARGV[1] .. ':' .. id, 'attempts', '0', 'max_attempts', max_attempts, 'status', 'Pending')
     local rec = ARGV[2] .. id
     redis.call('HSET', rec, 'job', name, 'queue', ARGV[4], 'state', delayed and 'scheduled' or 'waiting',
-      'attempts', 0, 'max_attempts', max_attempts, 'payload', payload, 'created_at', now, 'run_at', run_at,
-      'task_id', id, 'idempotency_key', idem)
+      'attempts', '0', 'max_attempts', max_attempts, 'payload', payload, 'created_at', ARGV[5],
+      'run_at', run_at_text, 'task_id', id, 'idempotency_key', idem)
     if delayed then
       redis.call('HSET', KEYS[1], id, envelope)
-      redis.call('ZADD', KEYS[3], run_at, ARGV[4] .. '|' .. id)
-      redis.call('ZADD', KEYS[4], run_at, id)
+      redis.call('ZADD', KEYS[3], run_at_text, ARGV[4] .. '|' .. id)
+      redis.call('ZADD', KEYS[4], run_at_text, id)
     else
       data[#data + 1] = id
       data[#data + 1] = envelope

@@ -8,7 +8,8 @@
 -- Returns, per job, 1 when recorded or 0 when the task is stale (the job moved on meanwhile); a stale
 -- task is forgotten all the same.
 -- The `worker` field stays: it names the process that ran the job last.
-local ttl = tonumber(ARGV[2])
+-- The ttl stays a string: a Lua number would be formatted with sprintf on every call.
+local ttl = ARGV[2]
 local out = {}
 local per_minute = {}
 -- Job ids leaving each running set (one SREM per set; a batch holds at most a few hundred jobs, far below

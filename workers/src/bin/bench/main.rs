@@ -841,7 +841,7 @@ async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
 // Phase 4: backlog drain
 
 async fn backlog(args: &Args, run: &str) -> anyhow::Result<Value> {
-    let ns = format!("{run}-backlog");
+    let ns = format!("{run}-b");
     let q = queue(&args.redis_url, &ns).await?;
     let mut conn = q.connection();
     let jobs: Vec<Noop> = (0..args.backlog)
@@ -984,6 +984,10 @@ async fn cleanup(q: &JobQueue) {
     }
 }
 
+/// The same allocator as the `workers` and `api` binaries (the producers stand for the API's enqueue path).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rows in `job_history`, after applying pending migrations when `migrate`.
 fn history_rows(url: &str, migrate: bool) -> anyhow::Result<u64> {
     use diesel::{Connection, RunQueryDsl};
@@ -1009,12 +1013,15 @@ async fn main() -> anyhow::Result<()> {
     // bring the bench database's schema up to date, or those writes would fail and cost nothing.
     let db_url = args.database_url.clone();
     let history_before = tokio::task::spawn_blocking(move || history_rows(&db_url, true)).await??;
-    let run = format!("bench-{}", ulid::Ulid::new().to_string().to_lowercase());
+    // Short namespaces (11 characters; the production default is `crm`): every Redis key carries one, and a
+    // long one would inflate the bytes Redis parses and appends to its AOF for each job.
+    let id = ulid::Ulid::new().to_string().to_lowercase();
+    let run = format!("b{}", &id[id.len() - 8..]);
     let started = Instant::now();
     let mut out = serde_json::Map::new();
     out.insert("namespace_prefix".into(), json!(run));
 
-    let ns = format!("{run}-load");
+    let ns = format!("{run}-l");
     let q = queue(&args.redis_url, &ns).await?;
     let mut conn = q.connection();
     let raw: String = redis::cmd("INFO")
