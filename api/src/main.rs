@@ -5,11 +5,6 @@ use std::process::ExitCode;
 use crm_api::Settings;
 use shared::config::EnvSource;
 
-/// mimalloc: under load glibc malloc (fragmentation, consolidation of freed chunks) took about a third of
-/// the `workers` process's CPU.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     shared::db::init_tls();
     let settings = match Settings::from_env(&EnvSource::process()) {

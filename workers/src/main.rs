@@ -2,11 +2,6 @@
 
 use clap::Parser;
 
-/// mimalloc: under load glibc malloc (fragmentation, consolidation of freed chunks) took about a third of
-/// the `workers` process's CPU.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     shared::db::init_tls();

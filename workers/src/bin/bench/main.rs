@@ -984,10 +984,6 @@ async fn cleanup(q: &JobQueue) {
     }
 }
 
-/// The same allocator as the `workers` and `api` binaries (the producers stand for the API's enqueue path).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Rows in `job_history`, after applying pending migrations when `migrate`.
 fn history_rows(url: &str, migrate: bool) -> anyhow::Result<u64> {
     use diesel::{Connection, RunQueryDsl};
