@@ -772,6 +772,22 @@ async fn history_pages_finished_jobs_from_postgres_newest_first() {
         parts(call_service(&svc, get("/api/v1/dashboard/history?state=dead")).await).await;
     assert_eq!(page["jobs"].as_array().unwrap().len(), 1);
     assert_eq!(page["jobs"][0]["last_error"], "boom");
+    let (_, _, page) = parts(
+        call_service(
+            &svc,
+            get("/api/v1/dashboard/history?state=succeeded&queue=diag"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page["jobs"].as_array().unwrap().len(), 3);
+    assert!(
+        page["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["state"] == "succeeded" && j["queue"] == "diag")
+    );
     let (status, _, body) =
         parts(call_service(&svc, get("/api/v1/dashboard/history?state=lost")).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -66,8 +66,15 @@ pub async fn list(
         if let Some(queue) = queue {
             q = q.filter(job_history::queue.eq(queue.as_str()));
         }
-        if let Some(s) = wanted {
-            q = q.filter(job_history::state.eq(s));
+        match wanted.as_deref() {
+            // A literal, not a bound parameter, so that every plan can use the partial index of dead rows.
+            Some("dead") => {
+                q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "state = 'dead'",
+                ))
+            }
+            Some(s) => q = q.filter(job_history::state.eq(s.to_owned())),
+            None => {}
         }
         if let Some(b) = before {
             q = q.filter(job_history::finished_at.lt(b));
