@@ -110,6 +110,9 @@ async fn listings_cancel_delete_and_retry_now_without_workers() {
         q.get(&waiting).await.unwrap().unwrap().state,
         JobState::Cancelled
     );
+    // Cancelled and deleted jobs' tasks left apalis' storage too, not only the one that ran.
+    env.wait_no_apalis_leftovers(Queue::Diag, Duration::from_secs(5))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
