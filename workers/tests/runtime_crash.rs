@@ -205,12 +205,7 @@ async fn processing_resumes_after_a_redis_restart_without_process_restart() {
     let env =
         common::Env::with_redis(TestRedis::with_url(format!("redis://127.0.0.1:{port}"))).await;
     let mut w = env.spawn_workers(&[]);
-    let id = env
-        .queue
-        .enqueue(&Noop::default(), EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
+    let id = env.enqueue(&Noop::default()).await;
     env.wait_state(&id, JobState::Succeeded, Duration::from_secs(10))
         .await;
 

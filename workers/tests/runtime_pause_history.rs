@@ -15,12 +15,7 @@ async fn paused_queue_accepts_jobs_but_no_process_runs_them_until_resumed() {
     let _a = env.spawn_workers(&[]);
     let _b = env.spawn_workers(&[]);
     // Both processes are up once a first job runs.
-    let warm = env
-        .queue
-        .enqueue(&Noop::default(), EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
+    let warm = env.enqueue(&Noop::default()).await;
     env.wait_state(&warm, JobState::Succeeded, Duration::from_secs(15))
         .await;
 
@@ -61,12 +56,7 @@ async fn paused_queue_accepts_jobs_but_no_process_runs_them_until_resumed() {
 async fn finished_jobs_are_kept_in_postgres_history() {
     let env = common::Env::new().await;
     let _w = env.spawn_workers(&[]);
-    let ok = env
-        .queue
-        .enqueue(&Noop::default(), EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
+    let ok = env.enqueue(&Noop::default()).await;
     let dead = env
         .queue
         .enqueue(

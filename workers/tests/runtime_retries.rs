@@ -20,12 +20,7 @@ async fn transient_failure_succeeds_on_third_attempt() {
         backoff_ms: Some(50),
         succeed_after: None,
     };
-    let id = env
-        .queue
-        .enqueue(&job, EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
+    let id = env.enqueue(&job).await;
     let rec = env
         .wait_state(&id, JobState::Succeeded, Duration::from_secs(20))
         .await;
@@ -101,12 +96,7 @@ async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
         backoff_ms: Some(20),
         succeed_after: None,
     };
-    let id = env
-        .queue
-        .enqueue(&job, EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
+    let id = env.enqueue(&job).await;
     let rec = env
         .wait_state(&id, JobState::Dead, Duration::from_secs(20))
         .await;
@@ -171,12 +161,7 @@ async fn permanent_failure_goes_straight_to_dead_letter() {
         backoff_ms: None,
         succeed_after: None,
     };
-    let id = env
-        .queue
-        .enqueue(&job, EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
+    let id = env.enqueue(&job).await;
     let rec = env
         .wait_state(&id, JobState::Dead, Duration::from_secs(20))
         .await;
@@ -251,18 +236,8 @@ async fn forgetting_a_task_already_recovered_as_orphan_keeps_its_data() {
         backoff_ms: None,
         succeed_after: None,
     };
-    let recovered = env
-        .queue
-        .enqueue(&job, EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
-    let held = env
-        .queue
-        .enqueue(&job, EnqueueOptions::default())
-        .await
-        .unwrap()
-        .job_id;
+    let recovered = env.enqueue(&job).await;
+    let held = env.enqueue(&job).await;
     let keys = env.queue.keys().clone();
     let mut conn = env.queue.connection();
     let task_of = |id| {

@@ -71,12 +71,7 @@ async fn idle_worker_starts_a_new_job_within_100ms() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let mut latencies = Vec::new();
     for _ in 0..20 {
-        let id = env
-            .queue
-            .enqueue(&Noop::default(), EnqueueOptions::default())
-            .await
-            .unwrap()
-            .job_id;
+        let id = env.enqueue(&Noop::default()).await;
         let rec = env
             .wait_state(&id, JobState::Succeeded, Duration::from_secs(10))
             .await;

@@ -69,6 +69,15 @@ impl Env {
         }
     }
 
+    /// Enqueues `job` now, with default options.
+    pub async fn enqueue<J: shared::jobs::Job>(&self, job: &J) -> JobId {
+        self.queue
+            .enqueue(job, shared::jobs::EnqueueOptions::default())
+            .await
+            .unwrap()
+            .job_id
+    }
+
     pub async fn record(&self, id: &JobId) -> JobRecord {
         self.queue.get(id).await.unwrap().expect("job record")
     }
