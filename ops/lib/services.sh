@@ -2,7 +2,8 @@
 #
 # Service bootstrap shared by ops/run, ops/test and ops/services. Source it; do not execute it.
 #
-#   ensure_build_deps      libpq headers + a C compiler, installed with apt when missing and allowed
+#   ensure_build_deps      libpq and OpenSSL headers, pkg-config + a C compiler, installed with apt when
+#                          missing and allowed
 #   ensure_services [DB]   exports DATABASE_URL and REDIS_URL that answer right now
 #   stop_services          stops the throwaway instances of this checkout (data is kept)
 #   services_status        one line per throwaway instance
@@ -157,11 +158,21 @@ have_libpq_headers() {
     [[ -f "$inc/libpq-fe.h" ]]
 }
 
-# diesel links against libpq; the linker step needs a C compiler.
+# OpenSSL's headers, as openssl-sys finds them (through pkg-config).
+have_openssl_headers() {
+    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl
+}
+
+# diesel links against libpq; openssl-sys (the binaries initialise the OpenSSL that libpq uses) needs
+# OpenSSL's headers and pkg-config; the linker step needs a C compiler.
 ensure_build_deps() {
     if ! have_libpq_headers; then
         apt_install libpq-dev pkg-config gcc ||
             die "libpq headers (libpq-fe.h) are missing and cannot be installed here; install libpq-dev (Debian/Ubuntu) or your system's libpq development package"
+    fi
+    if ! have_openssl_headers; then
+        apt_install libssl-dev pkg-config ||
+            die "OpenSSL headers (found through pkg-config) are missing and cannot be installed here; install libssl-dev and pkg-config (Debian/Ubuntu) or your system's OpenSSL development package"
     fi
     if ! command -v cc >/dev/null 2>&1; then
         apt_install gcc || die "no C compiler (cc) found; install gcc"
