@@ -10,9 +10,9 @@ ARG PG_MAJOR=16
 # --- build ---------------------------------------------------------------------------------------
 FROM rust:${RUST_VERSION}-bookworm AS builder
 
-# diesel links against libpq.
+# diesel links against libpq; openssl-sys builds against the OpenSSL that libpq uses.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev pkg-config \
+    && apt-get install -y --no-install-recommends libpq-dev libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
