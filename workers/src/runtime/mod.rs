@@ -9,6 +9,7 @@ mod execute;
 pub mod history;
 mod housekeeping;
 mod pause;
+mod redis_version;
 mod registry;
 mod supervisor;
 mod wake;
@@ -63,6 +64,7 @@ pub async fn run(
         "jobs without a handler: {}",
         missing.join(", ")
     );
+    redis_version::require_supported(&app.queue).await?;
     let worker_id = process_id();
     let (history, history_writer) = history::channel(app.db.clone());
     let in_flight = Arc::new(std::sync::atomic::AtomicU64::new(0));
