@@ -450,6 +450,38 @@ async fn producer(q: JobQueue, load: Arc<Load>, batch: usize, max_waiting: u64) 
 }
 
 /// Keeps `load.waiting` current (`LLEN` of the ready list); counts its own polls.
+/// Starts the closed-loop load: `args.producers` producers, and the sampler that reads the length of the
+/// diag ready list every `every` (its reads counted in `polls`) so the producers pause at `--max-waiting`.
+fn start_load(
+    q: &JobQueue,
+    args: &Args,
+    load: &Arc<Load>,
+    every: Duration,
+    polls: &Arc<AtomicU64>,
+) -> (
+    Vec<tokio::task::JoinHandle<()>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let producers = (0..args.producers)
+        .map(|_| {
+            tokio::spawn(producer(
+                q.clone(),
+                load.clone(),
+                args.batch,
+                args.max_waiting,
+            ))
+        })
+        .collect();
+    let sampler = tokio::spawn(waiting_sampler(
+        q.connection(),
+        q.keys().active(Queue::Diag),
+        load.clone(),
+        every,
+        polls.clone(),
+    ));
+    (producers, sampler)
+}
+
 async fn waiting_sampler(
     mut conn: ConnectionManager,
     key: String,
@@ -548,22 +580,7 @@ async fn sustained(
     let mut conn = q.connection();
     let load = Load::new(u64::MAX);
     let polls = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..args.producers {
-        tasks.push(tokio::spawn(producer(
-            q.clone(),
-            load.clone(),
-            args.batch,
-            args.max_waiting,
-        )));
-    }
-    let sampler = tokio::spawn(waiting_sampler(
-        q.connection(),
-        q.keys().active(Queue::Diag),
-        load.clone(),
-        Duration::from_millis(2),
-        polls.clone(),
-    ));
+    let (tasks, sampler) = start_load(q, args, &load, Duration::from_millis(2), &polls);
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
 
     let ticks = clock_ticks_per_sec();
@@ -727,22 +744,7 @@ async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value> {
         .query_async(&mut conn)
         .await?;
     let t0 = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..args.producers {
-        tasks.push(tokio::spawn(producer(
-            q.clone(),
-            load.clone(),
-            args.batch,
-            args.max_waiting,
-        )));
-    }
-    let sampler = tokio::spawn(waiting_sampler(
-        q.connection(),
-        active.clone(),
-        load.clone(),
-        Duration::from_millis(5),
-        llen_polls.clone(),
-    ));
+    let (tasks, sampler) = start_load(q, args, &load, Duration::from_millis(5), &llen_polls);
     for t in tasks {
         t.await?;
     }
