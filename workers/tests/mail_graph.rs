@@ -172,19 +172,8 @@ impl Fx {
         let id = accounts::create_account(&mut self.db.conn(), &new)
             .unwrap()
             .id;
-        let link = format!(
-            "{}{GRAPH}/mailFolders/sentitems/messages/delta?$deltatoken=s",
-            self.mock.uri()
-        );
-        Mock::given(method("GET"))
-            .and(path(format!(
-                "{GRAPH}/mailFolders/sentitems/messages/delta"
-            )))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "value": [item("o1")], "@odata.deltaLink": link,
-            })))
-            .mount(&self.mock)
-            .await;
+        let page = delta_page_in(self, "sentitems", &[item("o1")], None, Some("s"));
+        mount_delta_in(self, "sentitems", None, 200, page).await;
         mount_value(self, "o1", "other@mail.test").await;
         id
     }
@@ -333,19 +322,8 @@ impl Fx {
             })))
             .mount(&self.mock)
             .await;
-        let link = format!(
-            "{}{GRAPH}/mailFolders/AAMk-clients=/messages/delta?$deltatoken=c",
-            self.mock.uri()
-        );
-        Mock::given(method("GET"))
-            .and(path(format!(
-                "{GRAPH}/mailFolders/AAMk-clients=/messages/delta"
-            )))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "value": [item("c1")], "@odata.deltaLink": link,
-            })))
-            .mount(&self.mock)
-            .await;
+        let page = delta_page_in(self, "AAMk-clients=", &[item("c1")], None, Some("c"));
+        mount_delta_in(self, "AAMk-clients=", None, 200, page).await;
         mount_value(self, "c1", "client@example.fr").await;
         id
     }

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use shared::jobs::payloads::diag::Fail;
+use shared::jobs::payloads::diag::{Fail, Noop};
 use shared::jobs::{EnqueueOptions, JobState, Queue, RequeueOutcome};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -54,10 +54,9 @@ async fn stale_and_orphaned_tasks_are_skipped_without_running_the_job() {
         backoff_ms: None,
         succeed_after: None,
     };
-    let opts = EnqueueOptions::default;
-    let stale = env.queue.enqueue(&job, opts()).await.unwrap().job_id;
-    let orphan = env.queue.enqueue(&job, opts()).await.unwrap().job_id;
-    let normal = env.queue.enqueue(&job, opts()).await.unwrap().job_id;
+    let stale = env.enqueue(&job).await;
+    let orphan = env.enqueue(&job).await;
+    let normal = env.enqueue(&job).await;
     let keys = env.queue.keys().clone();
     let mut conn = env.queue.connection();
     // A newer attempt owns the stale job's record; the orphan's record is gone (expired or deleted).
@@ -230,12 +229,7 @@ async fn delayed_job_waits_for_its_time_and_reports_progress() {
 #[tokio::test(flavor = "multi_thread")]
 async fn forgetting_a_task_already_recovered_as_orphan_keeps_its_data() {
     let env = common::Env::new().await;
-    let job = Fail {
-        succeed_on_attempt: Some(1),
-        permanent: false,
-        backoff_ms: None,
-        succeed_after: None,
-    };
+    let job = Noop::default();
     let recovered = env.enqueue(&job).await;
     let held = env.enqueue(&job).await;
     let keys = env.queue.keys().clone();

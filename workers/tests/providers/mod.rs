@@ -227,15 +227,28 @@ pub async fn mount_value(fx: &Fx, id: &str, from: &str) {
         .await;
 }
 
+/// A page of the inbox's `messages/delta`.
 pub fn delta_page(
     fx: &Fx,
     items: &[serde_json::Value],
     next: Option<&str>,
     delta: Option<&str>,
 ) -> serde_json::Value {
+    delta_page_in(fx, "inbox", items, next, delta)
+}
+
+/// A page of `messages/delta` of the Graph folder `folder` (a well-known name or an id), with its next or
+/// delta link.
+pub fn delta_page_in(
+    fx: &Fx,
+    folder: &str,
+    items: &[serde_json::Value],
+    next: Option<&str>,
+    delta: Option<&str>,
+) -> serde_json::Value {
     let link = |q: &str| {
         format!(
-            "{}{GRAPH}/mailFolders/inbox/messages/delta?{q}",
+            "{}{GRAPH}/mailFolders/{folder}/messages/delta?{q}",
             fx.mock.uri()
         )
     };
@@ -256,9 +269,21 @@ pub fn item(id: &str) -> serde_json::Value {
     json!({"@odata.type": "#microsoft.graph.message", "@odata.etag": "W/\"x\"", "id": id})
 }
 
+/// Answers the inbox's `messages/delta`: the first request (no token) or the one with `q`.
 pub async fn mount_delta(fx: &Fx, q: Option<(&str, &str)>, status: u16, body: serde_json::Value) {
-    let m =
-        Mock::given(method("GET")).and(path(format!("{GRAPH}/mailFolders/inbox/messages/delta")));
+    mount_delta_in(fx, "inbox", q, status, body).await;
+}
+
+/// Answers `messages/delta` of the Graph folder `folder`: the first request (no token) or the one with `q`.
+pub async fn mount_delta_in(
+    fx: &Fx,
+    folder: &str,
+    q: Option<(&str, &str)>,
+    status: u16,
+    body: serde_json::Value,
+) {
+    let m = Mock::given(method("GET"))
+        .and(path(format!("{GRAPH}/mailFolders/{folder}/messages/delta")));
     let m = match q {
         Some((k, v)) => m.and(query_param(k.to_owned(), v.to_owned())),
         None => m
