@@ -17,7 +17,7 @@ use shared::jobs::JobState;
 use shared::models::email_account::Provider;
 use shared::models::email_account::{self as accounts, EmailAccountId, ImapAuth, NewEmailAccount};
 use shared::models::interaction;
-use shared::models::user::{Role, create_user};
+use shared::models::user::Role;
 use wiremock::MockServer;
 use wiremock::matchers::{body_string_contains, header};
 use wiremock::matchers::{method, path};
@@ -162,15 +162,7 @@ async fn the_workers_binary_syncs_outlook_and_stops_on_a_revoked_grant() {
     let env = common::Env::new().await;
     let mock = MockServer::start().await;
     let secrets = SecretBox::from_key_bytes(&[7; 32]).unwrap();
-    let owner = create_user(
-        &mut env.db.conn(),
-        "o@crm.test",
-        "pw-pw-pw-pw",
-        Role::User,
-        None,
-    )
-    .unwrap()
-    .id;
+    let owner = env.db.user("o@crm.test", Role::User);
     let account = |address: &str, tokens: &str, expires: Duration| {
         let new = NewEmailAccount {
             owner_user_id: owner,

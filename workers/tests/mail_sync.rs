@@ -22,7 +22,7 @@ use shared::models::email_account::{
 };
 use shared::models::interaction::{self, Direction, Interaction, SkippedReason};
 use shared::models::person::{NewPerson, create_person};
-use shared::models::user::{Role, create_user};
+use shared::models::user::Role;
 use shared::test_utils::{Dovecot, TestDb, TestRedis};
 
 const PASSWORD: &str = "s3cret-pw";
@@ -44,15 +44,7 @@ impl Fixture {
     fn new() -> Self {
         let dovecot = Dovecot::start(&[("alice", PASSWORD), ("bob", TOKEN)]);
         let db = TestDb::new();
-        let owner = create_user(
-            &mut db.conn(),
-            "owner@crm.test",
-            "pw-pw-pw-pw",
-            Role::User,
-            None,
-        )
-        .unwrap()
-        .id;
+        let owner = db.user("owner@crm.test", Role::User);
         Self {
             db,
             redis: TestRedis::new(),
@@ -306,15 +298,7 @@ async fn wrong_password_marks_the_account_and_is_permanent() {
 async fn auth_failure_dead_letters_without_retry_in_the_workers_binary() {
     let dovecot = Dovecot::start(&[("alice", PASSWORD)]);
     let env = common::Env::new().await;
-    let owner = create_user(
-        &mut env.db.conn(),
-        "o@crm.test",
-        "pw-pw-pw-pw",
-        Role::User,
-        None,
-    )
-    .unwrap()
-    .id;
+    let owner = env.db.user("o@crm.test", Role::User);
     let key_b64 = {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode([42u8; 32])
@@ -570,15 +554,7 @@ async fn cleanup_purges_old_bodies_and_keeps_metadata() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mbox_import_is_idempotent_and_threads() {
     let db = TestDb::new();
-    let owner = create_user(
-        &mut db.conn(),
-        "i@crm.test",
-        "pw-pw-pw-pw",
-        Role::Admin,
-        None,
-    )
-    .unwrap()
-    .id;
+    let owner = db.user("i@crm.test", Role::Admin);
     let new = NewEmailAccount {
         owner_user_id: owner,
         provider: Provider::Imap,
@@ -629,15 +605,7 @@ From b@x Thu Mar  5 11:00:00 2026\nMessage-ID: <m2@x>\nIn-Reply-To: <m1@x>\nFrom
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_mailbox_imports_into_threads() {
     let db = TestDb::new();
-    let owner = create_user(
-        &mut db.conn(),
-        "d@crm.test",
-        "pw-pw-pw-pw",
-        Role::Admin,
-        None,
-    )
-    .unwrap()
-    .id;
+    let owner = db.user("d@crm.test", Role::Admin);
     let new = NewEmailAccount {
         owner_user_id: owner,
         provider: Provider::Imap,

@@ -14,7 +14,7 @@ use shared::models::UserId;
 use shared::models::email_account::{
     self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
 };
-use shared::models::user::{Role, create_user};
+use shared::models::user::Role;
 use shared::test_utils::{Dovecot, TestDb, TestRedis};
 
 const PASSWORD: &str = "tls-s3cret";
@@ -29,15 +29,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let db = TestDb::new();
-        let owner = create_user(
-            &mut db.conn(),
-            "owner@crm.test",
-            "pw-pw-pw-pw",
-            Role::User,
-            None,
-        )
-        .unwrap()
-        .id;
+        let owner = db.user("owner@crm.test", Role::User);
         Self {
             db,
             redis: TestRedis::new(),

@@ -96,6 +96,14 @@ impl TestDb {
             .get()
             .unwrap_or_else(|e| panic!("cannot check out a test connection: {e}"))
     }
+
+    /// Creates a user with `role` and a throwaway password (the owner of mailboxes in tests); panics on
+    /// failure.
+    pub fn user(&self, email: &str, role: crate::models::user::Role) -> crate::models::UserId {
+        crate::models::user::create_user(&mut self.conn(), email, "pw-pw-pw-pw", role, None)
+            .unwrap_or_else(|e| panic!("cannot create test user: {e}"))
+            .id
+    }
 }
 
 impl Default for TestDb {

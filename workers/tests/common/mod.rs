@@ -223,16 +223,8 @@ pub fn imap_account(db: &TestDb, address: &str) -> shared::models::email_account
     use shared::models::email_account::{
         ImapAuth, ImapSecurity, NewEmailAccount, Provider, create_account,
     };
-    use shared::models::user::{Role, create_user};
-    let owner = create_user(
-        &mut db.conn(),
-        &format!("owner-{address}"),
-        "pw-pw-pw-pw",
-        Role::User,
-        None,
-    )
-    .unwrap()
-    .id;
+    use shared::models::user::Role;
+    let owner = db.user(&format!("owner-{address}"), Role::User);
     let new = NewEmailAccount {
         owner_user_id: owner,
         provider: Provider::Imap,

@@ -17,7 +17,7 @@ use shared::models::email_account::{
     self as accounts, EmailAccount, EmailAccountId, ImapAuth, NewEmailAccount, Provider,
 };
 use shared::models::interaction::{self, Interaction};
-use shared::models::user::{Role, create_user};
+use shared::models::user::Role;
 use shared::test_utils::{TestDb, TestRedis};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -37,15 +37,7 @@ pub struct Fx {
 impl Fx {
     pub async fn new() -> Self {
         let db = TestDb::new();
-        let owner = create_user(
-            &mut db.conn(),
-            "owner@crm.test",
-            "pw-pw-pw-pw",
-            Role::User,
-            None,
-        )
-        .unwrap()
-        .id;
+        let owner = db.user("owner@crm.test", Role::User);
         Self {
             db,
             redis: TestRedis::new(),
