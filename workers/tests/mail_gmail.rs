@@ -4,6 +4,7 @@
 //! back to a full sync without duplicates, rate limits, labels resolved by name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 mod providers;
 
 use chrono::Duration;

@@ -4,6 +4,7 @@
 //! and server errors, an oversized message, folders by display name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 mod providers;
 
 use chrono::Duration;

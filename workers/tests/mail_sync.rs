@@ -12,7 +12,7 @@ use crm_workers::jobs::mail::enqueue_syncs;
 use crm_workers::jobs::maint::NoProgress;
 use crm_workers::mail::imap::ImapError;
 use crm_workers::mail::lock::{self, AccountLock};
-use crm_workers::mail::sync::{SyncDeps, SyncError, SyncOutcome, SyncSettings, sync_account};
+use crm_workers::mail::sync::{SyncError, SyncOutcome, SyncSettings};
 use diesel::prelude::*;
 use shared::crypto::SecretBox;
 use shared::jobs::JobState;
@@ -99,15 +99,7 @@ impl Fixture {
         id: EmailAccountId,
         settings: &SyncSettings,
     ) -> Result<SyncOutcome, SyncError> {
-        let queue = self.redis.queue().await;
-        let deps = SyncDeps {
-            pool: self.db.pool(),
-            redis: queue.connection(),
-            namespace: self.redis.namespace(),
-            secrets: Some(&self.secrets),
-            analysis_queue: None,
-        };
-        sync_account(&deps, settings, id.0, &NoProgress).await
+        common::sync_mailbox(&self.db, &self.redis, &self.secrets, id, settings).await
     }
 
     async fn sync(&self, id: EmailAccountId) -> SyncOutcome {

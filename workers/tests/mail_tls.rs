@@ -3,9 +3,10 @@
 //! STARTTLS never falls back to plaintext when the server cannot upgrade.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crm_workers::jobs::maint::NoProgress;
+mod common;
+
 use crm_workers::mail::imap::ImapError;
-use crm_workers::mail::sync::{SyncDeps, SyncError, SyncOutcome, SyncSettings, sync_account};
+use crm_workers::mail::sync::{SyncError, SyncOutcome, SyncSettings};
 use std::collections::HashMap;
 
 use shared::config::{EnvSource, MailConfig};
@@ -62,15 +63,7 @@ impl Fixture {
         id: EmailAccountId,
         settings: &SyncSettings,
     ) -> Result<SyncOutcome, SyncError> {
-        let queue = self.redis.queue().await;
-        let deps = SyncDeps {
-            pool: self.db.pool(),
-            redis: queue.connection(),
-            namespace: self.redis.namespace(),
-            secrets: Some(&self.secrets),
-            analysis_queue: None,
-        };
-        sync_account(&deps, settings, id.0, &NoProgress).await
+        common::sync_mailbox(&self.db, &self.redis, &self.secrets, id, settings).await
     }
 
     fn last_error(&self, id: EmailAccountId) -> Option<String> {

@@ -140,6 +140,31 @@ impl Env {
     }
 }
 
+/// Runs one sync of mailbox `id` in-process (no analysis jobs), with account secrets sealed by `secrets`.
+pub async fn sync_mailbox(
+    db: &TestDb,
+    redis: &TestRedis,
+    secrets: &shared::crypto::SecretBox,
+    id: shared::models::email_account::EmailAccountId,
+    settings: &crm_workers::mail::sync::SyncSettings,
+) -> Result<crm_workers::mail::sync::SyncOutcome, crm_workers::mail::sync::SyncError> {
+    let queue = redis.queue().await;
+    let deps = crm_workers::mail::sync::SyncDeps {
+        pool: db.pool(),
+        redis: queue.connection(),
+        namespace: redis.namespace(),
+        secrets: Some(secrets),
+        analysis_queue: None,
+    };
+    crm_workers::mail::sync::sync_account(
+        &deps,
+        settings,
+        id.0,
+        &crm_workers::jobs::maint::NoProgress,
+    )
+    .await
+}
+
 async fn scan(conn: &mut redis::aio::ConnectionManager, pattern: &str) -> Vec<String> {
     use futures::StreamExt;
     use redis::AsyncCommands;

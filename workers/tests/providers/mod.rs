@@ -5,9 +5,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
-use crm_workers::jobs::maint::NoProgress;
 use crm_workers::mail::oauth::{OAuthConfig, ProviderConfig, StoredTokens};
-use crm_workers::mail::sync::{SyncDeps, SyncError, SyncOutcome, SyncSettings, sync_account};
+use crm_workers::mail::sync::{SyncError, SyncOutcome, SyncSettings};
 use reqwest::Url;
 use secrecy::SecretString;
 use serde_json::json;
@@ -113,15 +112,7 @@ impl Fx {
         id: EmailAccountId,
         settings: &SyncSettings,
     ) -> Result<SyncOutcome, SyncError> {
-        let queue = self.redis.queue().await;
-        let deps = SyncDeps {
-            pool: self.db.pool(),
-            redis: queue.connection(),
-            namespace: self.redis.namespace(),
-            secrets: Some(&self.secrets),
-            analysis_queue: None,
-        };
-        sync_account(&deps, settings, id.0, &NoProgress).await
+        crate::common::sync_mailbox(&self.db, &self.redis, &self.secrets, id, settings).await
     }
 
     pub fn stored(&self, id: EmailAccountId) -> Vec<Interaction> {
