@@ -249,7 +249,7 @@ async fn forgetting_a_task_already_recovered_as_orphan_keeps_its_data() {
         .unwrap();
     let _: () = conn.sadd(&inflight, &t_held).await.unwrap();
 
-    let meta = |t: &str| format!("{}:{t}", keys.meta_prefix(Queue::Diag));
+    let meta = |t: &str| keys.meta(Queue::Diag, t);
     let mut call = shared::jobs::scripts::FORGET_MANY.prepare_invoke();
     for t in [&t_recovered, &t_held] {
         call.key(&inflight).key(keys.data(Queue::Diag)).key(meta(t));

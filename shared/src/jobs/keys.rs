@@ -40,6 +40,10 @@ impl Keys {
     pub fn meta_prefix(&self, queue: Queue) -> String {
         format!("{}:meta", self.apalis_queue(queue))
     }
+    /// apalis' meta hash of one task (the Lua scripts build the same key from `meta_prefix`).
+    pub fn meta(&self, queue: Queue, task_id: &str) -> String {
+        format!("{}:{task_id}", self.meta_prefix(queue))
+    }
     pub fn apalis_scheduled(&self, queue: Queue) -> String {
         format!("{}:scheduled", self.apalis_queue(queue))
     }

@@ -27,7 +27,7 @@ impl TaskKeys {
         Self {
             inflight: keys.apalis_inflight(q, worker),
             data: keys.data(q),
-            meta: format!("{}:{task_id}", keys.meta_prefix(q)),
+            meta: keys.meta(q, &task_id),
             task_id,
         }
     }
@@ -47,7 +47,6 @@ pub struct SucceedItem {
     errors: String,
     running: String,
     stats: String,
-    task_id: String,
     job_id: String,
     result: String,
     attempt: u32,
@@ -96,7 +95,7 @@ impl Bookkeeping {
                     .key(&it.task.inflight)
                     .key(&it.task.data)
                     .key(&it.task.meta);
-                call.arg(&it.task_id)
+                call.arg(&it.task.task_id)
                     .arg(&it.job_id)
                     .arg(&it.result)
                     .arg(it.attempt);
@@ -158,7 +157,6 @@ impl Bookkeeping {
                 errors: keys.job_errors(&env.job_id),
                 running: keys.running(queue),
                 stats: keys.stats(queue, now_ms() / 60_000),
-                task_id: env.task_id.to_string(),
                 job_id: env.job_id.to_string(),
                 result: result.to_string(),
                 attempt,
