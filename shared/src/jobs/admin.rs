@@ -208,7 +208,6 @@ impl JobQueue {
             .arg(now_ms())
             .arg(queue.as_str())
             .arg(self.record_ttl_secs())
-            .arg(self.keys().meta_prefix(queue))
             .invoke_async(&mut conn)
             .await?;
         Ok(ActionOutcome::from_script(n))
@@ -234,7 +233,6 @@ impl JobQueue {
             .key(self.keys().data(queue))
             .arg(queue.as_str())
             .arg(id.to_string())
-            .arg(self.keys().meta_prefix(queue))
             .invoke_async(&mut conn)
             .await?;
         Ok(ActionOutcome::from_script(n))

@@ -193,14 +193,12 @@ impl JobQueue {
                     .key(self.keys.active(queue))
                     .key(self.keys.delayed())
                     .key(self.keys.delayed_in(queue))
-                    .arg(self.keys.meta_prefix(queue))
                     .arg(self.keys.job_prefix())
                     .arg(self.keys.idempotency_prefix())
                     .arg(queue.as_str())
                     .arg(now)
                     .arg(IDEMPOTENCY_TTL_SECS)
-                    .arg(self.keys.notify(queue))
-                    .arg(self.record_ttl_secs);
+                    .arg(self.keys.notify(queue));
                 for item in chunk {
                     // The id's timestamp is when the job becomes eligible, so the head of a queue tells its age.
                     let job_id = match item.opts.run_at.map(|t| t.timestamp_millis()) {
@@ -316,7 +314,6 @@ impl JobQueue {
             .arg(id.to_string())
             .arg(task_id.to_string())
             .arg(serde_json::to_string(&envelope)?)
-            .arg(self.keys.meta_prefix(queue))
             .arg(self.keys.notify(queue))
             .invoke_async(&mut conn)
             .await?;

@@ -37,12 +37,9 @@ impl Keys {
     pub fn data(&self, queue: Queue) -> String {
         format!("{}:data", self.apalis_queue(queue))
     }
-    pub fn meta_prefix(&self, queue: Queue) -> String {
-        format!("{}:meta", self.apalis_queue(queue))
-    }
-    /// apalis' meta hash of one task (the Lua scripts build the same key from `meta_prefix`).
-    pub fn meta(&self, queue: Queue, task_id: &str) -> String {
-        format!("{}:{task_id}", self.meta_prefix(queue))
+    /// Hash of tasks set aside because their envelope could not be decoded (task id -> raw envelope).
+    pub fn malformed(&self, queue: Queue) -> String {
+        format!("{}:malformed:{}", self.ns, queue)
     }
     pub fn apalis_scheduled(&self, queue: Queue) -> String {
         format!("{}:scheduled", self.apalis_queue(queue))

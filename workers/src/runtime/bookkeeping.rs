@@ -15,7 +15,6 @@ use super::batch::Batcher;
 pub struct TaskKeys {
     inflight: String,
     data: String,
-    meta: String,
     task_id: String,
 }
 
@@ -23,12 +22,10 @@ impl TaskKeys {
     /// The keys of `task` fetched by the apalis worker `worker` of `queue`.
     pub fn new(queue: &JobQueue, q: Queue, worker: &str, task: &Ulid) -> Self {
         let keys = queue.keys();
-        let task_id = task.to_string();
         Self {
             inflight: keys.apalis_inflight(q, worker),
             data: keys.data(q),
-            meta: keys.meta(q, &task_id),
-            task_id,
+            task_id: task.to_string(),
         }
     }
 }
@@ -93,8 +90,7 @@ impl Bookkeeping {
                     .key(&it.running)
                     .key(&it.stats)
                     .key(&it.task.inflight)
-                    .key(&it.task.data)
-                    .key(&it.task.meta);
+                    .key(&it.task.data);
                 call.arg(&it.task.task_id)
                     .arg(&it.job_id)
                     .arg(&it.result)
@@ -107,7 +103,7 @@ impl Bookkeeping {
             let mut conn = q.connection();
             let mut call = scripts::FORGET_MANY.prepare_invoke();
             for it in &items {
-                call.key(&it.inflight).key(&it.data).key(&it.meta);
+                call.key(&it.inflight).key(&it.data);
                 call.arg(&it.task_id);
             }
             let n = items.len();

@@ -11,6 +11,7 @@ mod housekeeping;
 mod pause;
 mod redis_version;
 mod registry;
+mod store;
 mod supervisor;
 mod wake;
 

@@ -37,7 +37,7 @@ fn check(info: &str) -> Result<(), String> {
     let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     if found < MIN_REDIS {
         return Err(format!(
-            "Redis {version} is too old: the job runtime needs Redis {}.{} or newer (its scripts use SMISMEMBER)",
+            "Redis {version} is too old: the job runtime needs Redis {}.{} or newer (its scripts use SMISMEMBER and LPOP with a count)",
             MIN_REDIS.0, MIN_REDIS.1
         ));
     }

@@ -1,9 +1,9 @@
 //! One supervised apalis worker per queue: restarted with a fresh name whenever it ends or stalls.
 //!
-//! apalis-redis refuses a worker name seen within `heartbeat x missed` and, without a restart policy, a refused
-//! or failed worker silently ends while the process lives on. Each (re)start here gets a unique name, and a
-//! watchdog restarts a worker whose heartbeat stopped although Redis answers (for example after Redis
-//! restarted and forgot its registration).
+//! The queue store (like apalis-redis) refuses a worker name that a live worker holds and, without a restart
+//! policy, a refused or failed apalis worker silently ends while the process lives on. Each (re)start here
+//! gets a unique name, and a watchdog restarts a worker whose heartbeat stopped although Redis answers (for
+//! example after Redis restarted and forgot its registration).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use apalis::prelude::{WorkerBuilder, WorkerBuilderExt};
 use apalis_core::backend::ext::BackendExt;
 use apalis_core::backend::ext::poll_strategy::Strategy;
-use apalis_redis::RedisStorage;
 use redis::AsyncCommands;
 use shared::jobs::{JobEnvelope, Queue, now_ms};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::bookkeeping::TaskKeys;
+use super::store::QueueBackend;
 use super::{Executor, WakeHub};
 
 /// Names of this process's live apalis workers, so shutdown can release their in-flight tasks.
@@ -122,18 +122,14 @@ impl QueueWorker {
             .batch_size(self.concurrency.clamp(1, 100))
             .heartbeat_interval(cfg.heartbeat)
             .missed_heartbeats(cfg.missed_heartbeats)
+            // Our store has neither apalis' ack (success/forget scripts remove the task from the in-flight set
+            // and data hash in the call that records the outcome, which also keeps apalis' hidden retry loop
+            // out) nor its leases (`LREM active 1 <task>` per fetched task, O(N^2) over a backlog): orphans
+            // are recovered from worker heartbeats and in-flight sets.
             .emit_events(false)
-            // apalis' own ack (its `handle_results` script: SREM, SADD to a done set, HSET of its meta per task,
-            // and a janitor deleting those copies later) is replaced by our success/forget scripts, which
-            // remove the task from the in-flight set, data hash and meta hash in the call that records the
-            // outcome. It also turns off apalis' hidden retry loop (the executor never relied on it).
             .persist_results(false)
-            // apalis-redis' lease acquisition runs `LREM active 1 <task>` per fetched task, a scan of the whole
-            // ready list that finds nothing (fetch already took the task off it): a backlog of N jobs costs
-            // O(N^2). Leases add nothing here: orphans are recovered from worker heartbeats and in-flight sets.
             .lock_tasks(false);
-        let storage: RedisStorage<JobEnvelope> =
-            RedisStorage::new(self.exec.app.queue.connection()).with_config(config);
+        let storage = QueueBackend::new(&self.exec.app.queue, self.queue, config);
         let strategy = Strategy::new()
             .stream(self.wake.subscribe(self.queue))
             .interval(cfg.poll_fallback);

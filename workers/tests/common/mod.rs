@@ -107,15 +107,17 @@ impl Env {
         self.wait_job(id, timeout, |r| r.state == state).await
     }
 
-    /// What apalis' storage of `queue` still holds: task ids in the data hash, meta hashes, and task ids in
-    /// workers' in-flight sets. All three are 0 once every task has ended (the worker forgets each task when
-    /// it records the outcome).
+    /// What the queue storage of `queue` still holds: task ids in the data hash, per-task meta hashes (the
+    /// layout apalis-redis' own fetch needs; our store never writes them, so any is a regression), and task
+    /// ids in workers' in-flight sets. All three are 0 once every task has ended (the worker forgets each task
+    /// when it records the outcome).
     pub async fn apalis_leftovers(&self, queue: Queue) -> (usize, usize, usize) {
         use redis::AsyncCommands;
         let keys = self.queue.keys();
         let mut conn = self.queue.connection();
         let data: usize = conn.hlen(keys.data(queue)).await.unwrap();
-        let metas: Vec<String> = scan(&mut conn, &format!("{}:*", keys.meta_prefix(queue))).await;
+        let metas: Vec<String> =
+            scan(&mut conn, &format!("{}:meta:*", keys.apalis_queue(queue))).await;
         let mut inflight = 0;
         for set in scan(&mut conn, &keys.apalis_inflight(queue, "*")).await {
             inflight += conn.scard::<_, usize>(&set).await.unwrap();

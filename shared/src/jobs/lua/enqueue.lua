@@ -4,12 +4,11 @@
 -- promoted in bounded chunks by promote.lua.
 -- KEYS[1] apalis data hash   KEYS[2] apalis active list   KEYS[3] our delayed zset
 -- KEYS[4] the queue's own delayed zset (task ids)
--- ARGV[1] apalis meta prefix  ARGV[2] job record prefix  ARGV[3] idempotency prefix
--- ARGV[4] queue name  ARGV[5] now (ms)  ARGV[6] idempotency ttl (s)  ARGV[7] notify channel
--- ARGV[8] record ttl (s) for records that never run (safety net)
+-- ARGV[1] job record prefix  ARGV[2] idempotency prefix  ARGV[3] queue name  ARGV[4] now (ms)
+-- ARGV[5] idempotency ttl (s)  ARGV[6] notify channel
 -- then groups of 7: job_id, envelope, job name, max_attempts, run_at ms (0 = now), idempotency key, payload
 -- Returns a flat list: job_id, duplicate(0|1) for each job.
-local now = tonumber(ARGV[5])
+local now = tonumber(ARGV[4])
 local out = {}
 local pushed = 0
 -- The envelopes and the ids to push are written with one variadic HSET and RPUSH per chunk.
@@ -21,17 +20,17 @@ local function flush()
     data, ready = {}, {}
   end
 end
-for i = 9, #ARGV, 7 do
+for i = 7, #ARGV, 7 do
   local id, envelope, name = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local max_attempts, run_at = ARGV[i + 3], tonumber(ARGV[i + 4])
   local idem, payload = ARGV[i + 5], ARGV[i + 6]
   local existing = false
   if idem ~= '' then
-    local prev = redis.call('GET', ARGV[3] .. idem)
+    local prev = redis.call('GET', ARGV[2] .. idem)
     if prev then
       existing = prev
     else
-      redis.call('SET', ARGV[3] .. idem, id, 'EX', tonumber(ARGV[6]))
+      redis.call('SET', ARGV[2] .. idem, id, 'EX', tonumber(ARGV[5]))
     end
   end
   if existing then
@@ -40,15 +39,14 @@ for i = 9, #ARGV, 7 do
   else
     local delayed = run_at > now
     -- Values go to Redis as the strings they came as: a Lua number would be formatted with sprintf.
-    local run_at_text = delayed and ARGV[i + 4] or ARGV[5]
-    redis.call('HSET', ARGV[1] .. ':' .. id, 'attempts', '0', 'max_attempts', max_attempts, 'status', 'Pending')
-    local rec = ARGV[2] .. id
-    redis.call('HSET', rec, 'job', name, 'queue', ARGV[4], 'state', delayed and 'scheduled' or 'waiting',
-      'attempts', '0', 'max_attempts', max_attempts, 'payload', payload, 'created_at', ARGV[5],
+    local run_at_text = delayed and ARGV[i + 4] or ARGV[4]
+    local rec = ARGV[1] .. id
+    redis.call('HSET', rec, 'job', name, 'queue', ARGV[3], 'state', delayed and 'scheduled' or 'waiting',
+      'attempts', '0', 'max_attempts', max_attempts, 'payload', payload, 'created_at', ARGV[4],
       'run_at', run_at_text, 'task_id', id, 'idempotency_key', idem)
     if delayed then
       redis.call('HSET', KEYS[1], id, envelope)
-      redis.call('ZADD', KEYS[3], run_at_text, ARGV[4] .. '|' .. id)
+      redis.call('ZADD', KEYS[3], run_at_text, ARGV[3] .. '|' .. id)
       redis.call('ZADD', KEYS[4], run_at_text, id)
     else
       data[#data + 1] = id
@@ -63,6 +61,6 @@ for i = 9, #ARGV, 7 do
 end
 flush()
 if pushed > 0 then
-  redis.call('PUBLISH', ARGV[7], pushed)
+  redis.call('PUBLISH', ARGV[6], pushed)
 end
 return out
