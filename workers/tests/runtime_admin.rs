@@ -197,3 +197,37 @@ async fn stats_series_running_dead_and_processes_reflect_the_workers() {
         .await;
     assert_eq!(q.queue_stats(Queue::Diag).await.unwrap().running, 0);
 }
+
+/// "Requeue all" takes the dead jobs of the moment it starts: a job that dies again while it runs (a fast
+/// permanent failure) stays dead instead of being requeued over and over.
+#[tokio::test(flavor = "multi_thread")]
+async fn requeue_all_dead_leaves_jobs_that_died_after_it_started() {
+    use redis::AsyncCommands;
+    let env = common::Env::new().await;
+    let q = &env.queue;
+    let fail = Fail {
+        succeed_on_attempt: None,
+        permanent: true,
+        backoff_ms: None,
+        succeed_after: None,
+    };
+    let earlier = env.enqueue(&fail).await;
+    let again = env.enqueue(&fail).await;
+    let w = env.spawn_workers(&[]);
+    env.wait_state(&earlier, JobState::Dead, Duration::from_secs(15))
+        .await;
+    env.wait_state(&again, JobState::Dead, Duration::from_secs(15))
+        .await;
+    drop(w);
+    // `again` is scored as if it had died a minute from now, i.e. during the call.
+    let keys = q.keys();
+    let future = shared::jobs::now_ms() + 60_000;
+    let mut conn = q.connection();
+    for set in [keys.dead(), keys.dead_in(Queue::Diag)] {
+        let _: () = conn.zadd(set, again.to_string(), future).await.unwrap();
+    }
+    assert_eq!(q.requeue_all_dead(Some(Queue::Diag)).await.unwrap(), 1);
+    assert_eq!(env.record(&earlier).await.state, JobState::Waiting);
+    assert_eq!(env.record(&again).await.state, JobState::Dead);
+    assert_eq!(q.dead_count(Some(Queue::Diag)).await.unwrap(), 1);
+}

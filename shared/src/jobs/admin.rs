@@ -277,7 +277,9 @@ impl JobQueue {
         }
     }
 
-    /// Requeues every dead job (of one queue, or all); returns how many were requeued.
+    /// Requeues every job that was dead when the call started (of one queue, or all); returns how many were
+    /// requeued. A requeued job that fails for good again while the call runs is left dead: requeueing it
+    /// again would loop for as long as workers kill it faster than the call walks the set.
     pub async fn requeue_all_dead(
         &self,
         queue: Option<Queue>,
@@ -287,9 +289,13 @@ impl JobQueue {
             None => self.keys().dead(),
         };
         let mut conn = self.connection();
+        // Dead sets are scored by time of death.
+        let started = now_ms();
         let mut n = 0;
         loop {
-            let ids: Vec<String> = conn.zrange(&key, 0, 499).await?;
+            let ids: Vec<String> = conn
+                .zrangebyscore_limit(&key, "-inf", started, 0, 500)
+                .await?;
             if ids.is_empty() {
                 return Ok(n);
             }
