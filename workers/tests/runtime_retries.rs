@@ -249,10 +249,11 @@ async fn forgetting_a_task_already_recovered_as_orphan_keeps_its_data() {
         .unwrap();
     let _: () = conn.sadd(&inflight, &t_held).await.unwrap();
 
+    // Both tasks are in group 1: worker "w1" of the diag queue.
     let mut call = shared::jobs::scripts::FORGET_MANY.prepare_invoke();
+    call.key(&inflight).key(keys.data(Queue::Diag));
     for t in [&t_recovered, &t_held] {
-        call.key(&inflight).key(keys.data(Queue::Diag));
-        call.arg(t);
+        call.arg(t).arg(1);
     }
     let n: i64 = call.invoke_async(&mut conn).await.unwrap();
     assert_eq!(n, 2);

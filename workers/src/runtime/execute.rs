@@ -132,7 +132,7 @@ impl Executor {
             Verdict::Succeeded(result) => {
                 self.bookkeep("succeed", || async {
                     self.book
-                        .succeed(&env, spec.queue, attempt, &result, task)
+                        .succeed(&env, attempt, &result, task)
                         .await
                         .map(drop)
                 })

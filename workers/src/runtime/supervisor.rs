@@ -16,7 +16,7 @@ use shared::jobs::{JobEnvelope, Queue, now_ms};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::bookkeeping::TaskKeys;
+use super::bookkeeping::{TaskKeys, WorkerKeys};
 use super::store::QueueBackend;
 use super::{Executor, WakeHub};
 
@@ -137,13 +137,13 @@ impl QueueWorker {
         let exec = self.exec.clone();
         let mut paused = self.paused.clone();
         let queue = self.queue;
-        let worker_name = name.to_owned();
+        let worker_keys = WorkerKeys::new(&self.exec.app.queue, self.queue, name);
         let worker = WorkerBuilder::new(name)
             .backend(backend)
             .concurrency(self.concurrency)
             .build(move |env: JobEnvelope| {
                 let exec = exec.clone();
-                let task = TaskKeys::new(&exec.app.queue, queue, &worker_name, &env.task_id);
+                let task = TaskKeys::new(&worker_keys, &env.task_id);
                 async move { exec.run(env, queue, task).await }
             });
         let signal = async move {

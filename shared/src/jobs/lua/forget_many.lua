@@ -1,10 +1,12 @@
 -- Forget tasks whose attempt did not succeed (retry scheduled as a new task, dead-lettered, stale or
 -- orphaned task skipped); successes are forgotten inside succeed_many.lua. See lib/forget.lua.
--- KEYS, per task i: KEYS[2i-1] the in-flight set of the worker that ran it, KEYS[2i] the queue's data hash
--- ARGV[i] task id
+-- KEYS, per group g (a worker of a queue): KEYS[2g-1] the worker's in-flight set, KEYS[2g] the queue's
+--   data hash
+-- ARGV, per task i: ARGV[2i-1] task id, ARGV[2i] its group g
 local tasks = {}
-for i = 1, #ARGV do
-  note_finished(tasks, KEYS[2 * i - 1], KEYS[2 * i], ARGV[i])
+for i = 1, #ARGV, 2 do
+  local g = tonumber(ARGV[i + 1])
+  note_finished(tasks, KEYS[2 * g - 1], KEYS[2 * g], ARGV[i])
 end
 forget_finished(tasks)
-return #ARGV
+return #ARGV / 2
