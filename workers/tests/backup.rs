@@ -14,13 +14,13 @@ use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
+use shared::db::with_database;
 use shared::models::BackupId;
 use shared::models::backup::{self as rows, Backup, BackupStatus, VerifyResult};
 use shared::models::organisation::{NewOrganisation, OrgType, create_organisation};
 use shared::models::user::{NewUser, Role};
 use shared::schema::{backups, users};
 use shared::test_utils::TestDb;
-use shared::test_utils::db::with_database;
 
 /// A directory of its own for one test, removed with its contents on drop.
 struct TempDir(PathBuf);

@@ -16,7 +16,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use sha2::{Digest, Sha256};
 
-use crate::db::{DbError, MIGRATIONS, PgConn, PgPool, build_pool, run_migrations};
+use crate::db::{
+    DbError, MIGRATIONS, PgConn, PgPool, build_pool, quote_ident, run_migrations, with_database,
+};
 
 /// Server used when `DATABASE_URL` is not set (the development machine's).
 const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -230,52 +232,5 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         } else if let Ok(relative) = path.strip_prefix(MIGRATIONS_DIR) {
             out.push(relative.to_path_buf());
         }
-    }
-}
-
-/// Double-quotes an identifier for SQL.
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// The same server URL with another database: `postgres://u@h:5432/x?sslmode=y` -> `.../name?sslmode=y`.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (without_query, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = without_query.find("://").map_or(0, |i| i + 3);
-    let server = match without_query[authority_start..].find('/') {
-        Some(slash) => &without_query[..authority_start + slash],
-        None => without_query,
-    };
-    match query {
-        Some(query) => format!("{server}/{database}?{query}"),
-        None => format!("{server}/{database}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn with_database_replaces_only_the_path() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "t2"),
-            "postgres://u:p@h/t2?sslmode=disable"
-        );
-        assert_eq!(
-            with_database("postgres://h:5432", "t3"),
-            "postgres://h:5432/t3"
-        );
-        assert_eq!(
-            with_database("postgresql:///db?host=/run/postgresql", "t4"),
-            "postgresql:///t4?host=/run/postgresql"
-        );
     }
 }

@@ -23,6 +23,7 @@
 
 mod api_load;
 mod procfs;
+mod scratch_db;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -986,13 +987,10 @@ async fn cleanup(q: &JobQueue) {
     }
 }
 
-/// Rows in `job_history`, after applying pending migrations when `migrate`.
-fn history_rows(url: &str, migrate: bool) -> anyhow::Result<u64> {
+/// Rows in `job_history`.
+fn history_rows(url: &str) -> anyhow::Result<u64> {
     use diesel::{Connection, RunQueryDsl};
     let mut conn = diesel::PgConnection::establish(url).context("bench database")?;
-    if migrate {
-        shared::db::run_migrations(&mut conn)?;
-    }
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -1006,15 +1004,23 @@ fn history_rows(url: &str, migrate: bool) -> anyhow::Result<u64> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     shared::db::init_tls();
-    let args = Args::parse();
-    // The workers write every finished job to `job_history` and the API signs viewers in against `users`:
-    // bring the bench database's schema up to date, or those writes would fail and cost nothing.
-    let db_url = args.database_url.clone();
-    let history_before = tokio::task::spawn_blocking(move || history_rows(&db_url, true)).await??;
+    let mut args = Args::parse();
     // Short namespaces (11 characters; the production default is `crm`): every Redis key carries one, and a
     // long one would inflate the bytes Redis parses and appends to its AOF for each job.
     let id = ulid::Ulid::new().to_string().to_lowercase();
     let run = format!("b{}", &id[id.len() - 8..]);
+    // The workers write every finished job to `job_history` and the API signs viewers in against `users`:
+    // a migrated database of this run's own (dropped at the end), or those writes would fail and
+    // cost nothing.
+    let admin_url = args.database_url.clone();
+    let scratch_run = run.clone();
+    let scratch = tokio::task::spawn_blocking(move || {
+        scratch_db::ScratchDb::create(&admin_url, &scratch_run)
+    })
+    .await??;
+    args.database_url = scratch.url.clone();
+    let db_url = args.database_url.clone();
+    let history_before = tokio::task::spawn_blocking(move || history_rows(&db_url)).await??;
     let started = Instant::now();
     let mut out = serde_json::Map::new();
     out.insert("namespace_prefix".into(), json!(run));
@@ -1068,7 +1074,7 @@ async fn main() -> anyhow::Result<()> {
     // The history writer flushes at least every 200 ms.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let db_url = args.database_url.clone();
-    let history_after = tokio::task::spawn_blocking(move || history_rows(&db_url, false)).await??;
+    let history_after = tokio::task::spawn_blocking(move || history_rows(&db_url)).await??;
     let history_written = history_after.saturating_sub(history_before);
     eprintln!(
         "bench: job history rows written so far (idle + sustained phases): {history_written}"
@@ -1152,5 +1158,6 @@ async fn main() -> anyhow::Result<()> {
         serde_json::to_string_pretty(&Value::Object(out))?,
     )
     .with_context(|| format!("writing {}", args.out.display()))?;
+    tokio::task::spawn_blocking(move || drop(scratch)).await?;
     Ok(())
 }

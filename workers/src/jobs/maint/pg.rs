@@ -10,6 +10,8 @@ use diesel::sql_types::{BigInt, Text};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
+pub use shared::db::{quote_ident, with_database};
+
 /// Migrations bookkeeping: not application data, so not counted.
 const UNCOUNTED_TABLE: &str = "__diesel_schema_migrations";
 
@@ -98,31 +100,9 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The same server URL naming another database: `postgres://u@h:5432/x?sslmode=y` -> `.../name?sslmode=y`.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{server}/{database}?{query}"),
-        None => format!("{server}/{database}"),
-    }
-}
-
 /// `dir/name` when a binary directory is configured, else the bare name looked up in `PATH`.
 pub fn binary(bin_dir: Option<&Path>, name: &str) -> PathBuf {
     bin_dir.map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
-}
-
-/// Double-quotes an identifier for SQL.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Reads a child's stderr to the end, keeping the first [`STDERR_LIMIT`] bytes.
@@ -247,15 +227,6 @@ mod tests {
 
         let conninfo = ClientUrl::parse("host=/run/postgresql dbname=crm");
         assert_eq!(conninfo.without_password, "host=/run/postgresql dbname=crm");
-    }
-
-    #[test]
-    fn database_is_replaced() {
-        assert_eq!(
-            with_database("postgres://u:p@h:5432/crm?sslmode=disable", "crm_verify_1"),
-            "postgres://u:p@h:5432/crm_verify_1?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 
     #[test]
