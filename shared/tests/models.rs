@@ -532,8 +532,9 @@ fn job_history_batches_insert_update_and_keep_the_last_row_of_a_job() {
         row("a", "dead", 3, Some("boom 'quoted' \"text\", {braces}")),
         row("b", "succeeded", 1, None),
     ];
+    // All new: the COPY path.
     assert_eq!(
-        job_history::upsert_batch_async_commit(&mut conn, &first).unwrap(),
+        job_history::write_batch_async_commit(&mut conn, &first).unwrap(),
         2
     );
     assert_eq!(
@@ -561,4 +562,30 @@ fn job_history_batches_insert_update_and_keep_the_last_row_of_a_job() {
         again[1]
     );
     assert_eq!(job_history::upsert_batch(&mut conn, &[]).unwrap(), 0);
+    assert_eq!(
+        job_history::write_batch_async_commit(&mut conn, &[]).unwrap(),
+        0
+    );
+
+    // The writer's path with a job already there ("c"), then with one twice ("d"): COPY fails on the
+    // primary key and the batch is upserted instead, nothing lost.
+    let existing = vec![
+        row("c", "dead", 3, Some("requeued, then dead")),
+        row("e", "succeeded", 1, None),
+    ];
+    assert_eq!(
+        job_history::write_batch_async_commit(&mut conn, &existing).unwrap(),
+        2
+    );
+    let twice = vec![
+        row("d", "dead", 1, Some("first")),
+        row("d", "succeeded", 2, None),
+    ];
+    assert_eq!(
+        job_history::write_batch_async_commit(&mut conn, &twice).unwrap(),
+        1
+    );
+    for (id, want) in [("c", &existing[0]), ("e", &existing[1]), ("d", &twice[1])] {
+        assert_eq!(&job_history::find(&mut conn, id).unwrap().unwrap(), want);
+    }
 }

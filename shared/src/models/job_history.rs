@@ -8,7 +8,8 @@ use crate::schema::job_history;
 
 /// A row of `job_history`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = job_history, check_for_backend(diesel::pg::Pg))]
+// NULL for `None` (no column has a default): what `COPY` needs.
+#[diesel(table_name = job_history, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct JobHistory {
     pub job_id: String,
     pub job: String,
@@ -84,6 +85,34 @@ pub fn upsert_batch_async_commit(
         diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
         upsert_batch(c, rows)
     })
+}
+
+/// The workers' history writer: a batch in a transaction that does not wait for the WAL flush. `COPY`
+/// (binary) writes it when every job is new, the usual case: Postgres inserts the rows in bulk, where an
+/// upsert inserts each row speculatively (an extra index probe and WAL record per row). A job already there
+/// (a requeued job finishing again) or twice in the batch makes `COPY` fail on the primary key; the batch is
+/// then written again by [`upsert_batch_async_commit`]. Returns the rows written.
+pub fn write_batch_async_commit(
+    conn: &mut PgConnection,
+    rows: &[JobHistory],
+) -> Result<usize, DbError> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let copied = conn.transaction(|c| {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+        diesel::copy_from(job_history::table)
+            .from_insertable(rows)
+            .execute(c)
+    });
+    match copied {
+        Ok(n) => Ok(n),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            upsert_batch_async_commit(conn, rows)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The row of one job, if it finished at least once.

@@ -68,7 +68,7 @@ async fn flush(pool: &PgPool, rows: Vec<JobHistory>) {
     for _ in 0..4 {
         let batch = rows.clone();
         match db::run_blocking(pool, move |c| {
-            job_history::upsert_batch_async_commit(c, &batch)
+            job_history::write_batch_async_commit(c, &batch)
         })
         .await
         {
