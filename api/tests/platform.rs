@@ -88,10 +88,24 @@ async fn detailed_health_reports_every_store_and_needs_a_live_worker_to_be_healt
     assert_eq!(queues, expected);
     assert_eq!(workers["delayed"], 0);
     assert_eq!(workers["dead"], 0);
+    assert_eq!(workers["quarantined"], 0);
 
-    // A worker heartbeat makes it healthy; one older than 30 s does not count.
+    // Envelopes a worker set aside are counted across queues.
     let mut conn = app.state.redis();
     let keys = app.redis.keys();
+    for (q, task) in [
+        (shared::jobs::Queue::Diag, "01J00000000000000000000001"),
+        (shared::jobs::Queue::Mail, "01J00000000000000000000002"),
+    ] {
+        let _: () = conn
+            .hset(keys.malformed(q), task, "{not json")
+            .await
+            .unwrap();
+    }
+    let (_, _, report) = parts(call_service(&svc, req()).await).await;
+    assert_eq!(report["workers"]["quarantined"], 2, "{report}");
+
+    // A worker heartbeat makes it healthy; one older than 30 s does not count.
     let _: () = conn
         .zadd(keys.processes(), "stale-worker", now_ms() - 60_000)
         .await

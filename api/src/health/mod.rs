@@ -158,6 +158,7 @@ mod tests {
             }],
             delayed: 0,
             dead: 0,
+            quarantined: 0,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Workers: live worker processes (heartbeat within 30 s), per-queue waiting depth and oldest waiting age,
-//! delayed and dead counts.
+//! delayed, dead and quarantined counts.
 
 use redis::AsyncCommands;
 use serde::Serialize;
@@ -16,6 +16,9 @@ pub struct WorkersHealth {
     pub delayed: u64,
     /// Jobs in the dead-letter set.
     pub dead: u64,
+    /// Tasks set aside because a worker could not decode their envelope (Redis hashes
+    /// `{ns}:malformed:{queue}`, task id -> raw envelope); they wait for an operator.
+    pub quarantined: u64,
 }
 
 pub(super) async fn check(queue: &JobQueue) -> Result<WorkersHealth, String> {
@@ -31,11 +34,17 @@ pub(super) async fn check(queue: &JobQueue) -> Result<WorkersHealth, String> {
         let queues = queue.depths(&Queue::ALL).await?;
         let delayed = queue.delayed_count().await?;
         let dead: u64 = conn.zcard(queue.keys().dead()).await?;
+        let mut pipe = redis::pipe();
+        for q in Queue::ALL {
+            pipe.hlen(queue.keys().malformed(q));
+        }
+        let quarantined: Vec<u64> = pipe.query_async(&mut conn).await?;
         Ok::<_, redis::RedisError>(WorkersHealth {
             live_processes: live,
             queues,
             delayed,
             dead,
+            quarantined: quarantined.iter().sum(),
         })
     };
     bounded("workers", probe).await
