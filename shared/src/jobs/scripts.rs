@@ -31,7 +31,7 @@ script!(PROMOTE, "lua/promote.lua");
 script!(START_MANY, "lua/start_many.lua");
 forgetting_script!(SUCCEED_MANY, "lua/succeed_many.lua");
 forgetting_script!(FORGET_MANY, "lua/forget_many.lua");
-script!(HAND_BACK, "lua/hand_back.lua");
+script!(PUT_BACK, "lua/put_back.lua");
 script!(RETRY, "lua/retry.lua");
 script!(BURY, "lua/bury.lua");
 script!(REQUEUE, "lua/requeue.lua");

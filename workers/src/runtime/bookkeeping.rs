@@ -199,22 +199,23 @@ impl Bookkeeping {
         self.forget.call(task.clone()).await
     }
 
-    /// Gives a task back to its queue once Redis answers again, after its bookkeeping could not be written:
-    /// retried every few seconds until it succeeds or the task is no longer in this worker's in-flight set.
-    /// Should this process end first, the task stays in that set and apalis' orphan recovery requeues it
-    /// once the worker's heartbeat is stale.
-    pub fn hand_back_later(&self, q: Queue, task: TaskKeys) {
+    /// Gives a task back to the head of its queue once Redis answers again, after its bookkeeping could not
+    /// be written: retried every few seconds until Redis answers (the script moves the task only if it is
+    /// still in this worker's in-flight set). Should this process end first, the task stays in that set and
+    /// the store's orphan recovery requeues it once the worker's heartbeat is stale.
+    pub fn hand_back_later(&self, task: TaskKeys) {
         let queue = self.queue.clone();
         tokio::spawn(async move {
             let keys = queue.keys();
             let mut conn = queue.connection();
             let mut delay = Duration::from_secs(1);
+            let q = task.worker.queue;
             loop {
-                let res: Result<i64, _> = scripts::HAND_BACK
+                let res: Result<i64, _> = scripts::PUT_BACK
                     .key(&task.worker.inflight)
                     .key(keys.active(q))
-                    .arg(&task.task_id)
                     .arg(keys.notify(q))
+                    .arg(&task.task_id)
                     .invoke_async(&mut conn)
                     .await;
                 match res {

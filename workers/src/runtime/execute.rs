@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use apalis_core::error::{AbortError, BoxDynError};
 use chrono::Utc;
 use futures::FutureExt;
-use shared::jobs::{AttemptError, JobEnvelope, JobSpec, Queue, catalogue, now_ms, scripts};
+use shared::jobs::{AttemptError, JobEnvelope, JobSpec, catalogue, now_ms, scripts};
 use tracing::Instrument;
 use ulid::Ulid;
 
@@ -58,13 +58,12 @@ enum Verdict {
 }
 
 impl Executor {
-    /// Entry point called by apalis for each task; `task` locates it in apalis' storage (apalis runs with
-    /// `persist_results(false)`: every ending forgets the task here, or hands it back to the queue when
-    /// Redis cannot be written).
+    /// Entry point called by apalis for each task; `task` locates it in the queue's storage. The store has
+    /// no ack: every ending forgets the task here, or hands it back to the queue when Redis cannot be
+    /// written.
     pub async fn run(
         &self,
         env: JobEnvelope,
-        queue: Queue,
         task: TaskKeys,
     ) -> Result<serde_json::Value, BoxDynError> {
         use std::sync::atomic::Ordering;
@@ -72,7 +71,7 @@ impl Executor {
         let out = self.run_traced(env, &task).await;
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
         if let Err(Failure::Redeliver(_)) = &out {
-            self.book.hand_back_later(queue, task);
+            self.book.hand_back_later(task);
         }
         out.map_err(Failure::into_box)
     }

@@ -136,7 +136,6 @@ impl QueueWorker {
         let backend = storage.poll_with_strategy(strategy);
         let exec = self.exec.clone();
         let mut paused = self.paused.clone();
-        let queue = self.queue;
         let worker_keys = WorkerKeys::new(&self.exec.app.queue, self.queue, name);
         let worker = WorkerBuilder::new(name)
             .backend(backend)
@@ -144,7 +143,7 @@ impl QueueWorker {
             .build(move |env: JobEnvelope| {
                 let exec = exec.clone();
                 let task = TaskKeys::new(&worker_keys, &env.task_id);
-                async move { exec.run(env, queue, task).await }
+                async move { exec.run(env, task).await }
             });
         let signal = async move {
             tokio::select! {

@@ -10,14 +10,13 @@ use apalis_core::task::task_id::TaskId;
 use apalis_core::worker::context::WorkerContext;
 use redis::Script;
 use redis::aio::ConnectionManager;
-use shared::jobs::{JobEnvelope, JobQueue, Queue};
+use shared::jobs::{JobEnvelope, JobQueue, Queue, scripts};
 
 use super::StoreError;
 
 static FETCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("fetch.lua")));
 static REGISTER: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("register.lua")));
 static HEARTBEAT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("heartbeat.lua")));
-static PUT_BACK: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("put_back.lua")));
 static QUARANTINE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("quarantine.lua")));
 
 /// One queue's storage in Redis; cheap to clone (apalis clones it for every call).
@@ -190,7 +189,7 @@ impl Persistence for QueueStore {
         worker: &WorkerContext,
     ) -> Result<u64, StoreError> {
         let ids: Vec<String> = tasks.iter().map(|t| t.args.task_id.to_string()).collect();
-        let n: u64 = PUT_BACK
+        let n: u64 = scripts::PUT_BACK
             .key(self.inflight(worker))
             .key(&self.at.ready)
             .arg(&self.at.notify)
