@@ -247,9 +247,7 @@ mod tests {
 
     /// Fetches everything ready in `queue` as worker `name`, `batch` tasks at a time.
     async fn fetch_as(jobs: &JobQueue, queue: Queue, name: &str, batch: usize) -> Vec<JobEnvelope> {
-        let config = apalis_redis::Config::default()
-            .queue(jobs.keys().apalis_queue(queue))
-            .batch_size(batch);
+        let config = apalis_redis::Config::default().batch_size(batch);
         let mut store = QueueStore::new(jobs, queue, config);
         let worker = WorkerContext::new(name);
         store.register(&worker).await.unwrap();

@@ -116,19 +116,14 @@ impl QueueWorker {
         restart: CancellationToken,
     ) -> anyhow::Result<()> {
         let cfg = &self.exec.app.config;
-        let keys = self.exec.app.queue.keys();
+        // The store reads the batch size and heartbeat settings only: it has neither apalis-redis' ack (the
+        // success/forget scripts remove a task from the in-flight set and data hash in the call that records
+        // the outcome, which also keeps apalis' hidden retry loop out) nor its leases (`LREM active 1 <task>`
+        // per fetched task, O(N^2) over a backlog), so its event and lease switches have nothing to turn off.
         let config = apalis_redis::Config::default()
-            .queue(keys.apalis_queue(self.queue))
             .batch_size(self.concurrency.clamp(1, 100))
             .heartbeat_interval(cfg.heartbeat)
-            .missed_heartbeats(cfg.missed_heartbeats)
-            // Our store has neither apalis' ack (success/forget scripts remove the task from the in-flight set
-            // and data hash in the call that records the outcome, which also keeps apalis' hidden retry loop
-            // out) nor its leases (`LREM active 1 <task>` per fetched task, O(N^2) over a backlog): orphans
-            // are recovered from worker heartbeats and in-flight sets.
-            .emit_events(false)
-            .persist_results(false)
-            .lock_tasks(false);
+            .missed_heartbeats(cfg.missed_heartbeats);
         let storage = QueueBackend::new(&self.exec.app.queue, self.queue, config);
         let strategy = Strategy::new()
             .stream(self.wake.subscribe(self.queue))

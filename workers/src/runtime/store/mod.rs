@@ -43,8 +43,8 @@ pub struct QueueBackend {
 }
 
 impl QueueBackend {
-    /// The backend of queue `q`; `config` gives the batch size, heartbeat and missed heartbeats (its queue
-    /// name must be `keys.apalis_queue(q)`).
+    /// The backend of queue `q`; `config` gives the batch size, heartbeat and missed heartbeats (the store
+    /// sets its queue name).
     pub fn new(queue: &JobQueue, q: Queue, config: apalis_redis::Config) -> Self {
         Self {
             persist: Persisted::new(QueueStore::new(queue, q, config)),

@@ -51,7 +51,8 @@ impl QueueStore {
                 inflight_prefix: keys.apalis_inflight(q, ""),
                 malformed: keys.malformed(q),
                 notify: keys.notify(q),
-                config,
+                // apalis-redis' name for the queue, so the config reads as it would for RedisStorage.
+                config: config.queue(keys.apalis_queue(q)),
             }),
         }
     }

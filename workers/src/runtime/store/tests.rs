@@ -37,7 +37,6 @@ impl Fixture {
 
     fn store(&self, batch: usize) -> QueueStore {
         let config = apalis_redis::Config::default()
-            .queue(self.keys.apalis_queue(Q))
             .batch_size(batch)
             .heartbeat_interval(Duration::from_secs(5))
             .missed_heartbeats(3);
