@@ -15,7 +15,7 @@ mod store;
 mod supervisor;
 mod wake;
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use context::{AppCtx, JobCtx};
@@ -26,12 +26,9 @@ pub use registry::Registry;
 pub use supervisor::{LiveWorkers, QueueWorker};
 pub use wake::WakeHub;
 
-use redis::Script;
 use secrecy::ExposeSecret;
 use shared::jobs::{JobQueue, Keys};
 use tokio_util::sync::CancellationToken;
-
-static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("release.lua")));
 
 /// A unique id for this process: host, pid and a random suffix (worker names derive from it).
 pub fn process_id() -> String {
@@ -181,7 +178,7 @@ pub async fn release_inflight(queue: &JobQueue, live: &LiveWorkers) -> usize {
     let mut conn = queue.connection();
     let mut total = 0;
     for (q, name) in live.list() {
-        let n: Result<usize, _> = RELEASE
+        let n: Result<usize, _> = store::RELEASE
             .key(keys.apalis_inflight(q, &name))
             .key(keys.active(q))
             .key(keys.apalis_workers(q))

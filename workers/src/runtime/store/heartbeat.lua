@@ -10,13 +10,7 @@ end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 local recovered = 0
 for _, worker in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])) do
-  local set = ARGV[4] .. worker
-  local held = redis.call('SMEMBERS', set)
-  for i = 1, #held, 1000 do
-    redis.call('RPUSH', KEYS[2], unpack(held, i, math.min(i + 999, #held)))
-  end
-  recovered = recovered + #held
-  redis.call('DEL', set)
+  recovered = recovered + requeue_held(ARGV[4] .. worker, KEYS[2], false)
   redis.call('ZREM', KEYS[1], worker)
 end
 if recovered > 0 then redis.call('PUBLISH', ARGV[5], recovered) end

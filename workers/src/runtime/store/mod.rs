@@ -26,7 +26,7 @@ use apalis_core::worker::context::WorkerContext;
 use shared::jobs::{JobEnvelope, JobQueue, Queue};
 use tower_layer::Identity;
 
-pub use persistence::QueueStore;
+pub use persistence::{QueueStore, RELEASE};
 
 /// Why the store failed; any error ends the worker, whose supervisor restarts it.
 #[derive(Debug, thiserror::Error)]

@@ -15,8 +15,17 @@ use shared::jobs::{JobEnvelope, JobQueue, Queue, scripts};
 use super::StoreError;
 
 static FETCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("fetch.lua")));
-static REGISTER: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("register.lua")));
-static HEARTBEAT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("heartbeat.lua")));
+/// A script that starts with `held.lua` (giving a worker's whole in-flight set back).
+macro_rules! held_script {
+    ($file:literal) => {
+        LazyLock::new(|| Script::new(concat!(include_str!("held.lua"), "\n", include_str!($file))))
+    };
+}
+
+static REGISTER: LazyLock<Script> = held_script!("register.lua");
+static HEARTBEAT: LazyLock<Script> = held_script!("heartbeat.lua");
+/// Used at shutdown once the grace period is over (`runtime::release_inflight`).
+pub static RELEASE: LazyLock<Script> = held_script!("release.lua");
 static QUARANTINE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("quarantine.lua")));
 
 /// One queue's storage in Redis; cheap to clone (apalis clones it for every call).

@@ -6,11 +6,7 @@ local seen = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if seen and tonumber(seen) > tonumber(ARGV[1]) - tonumber(ARGV[3]) then
   return redis.error_reply('worker name in use by a live worker')
 end
-local held = redis.call('SMEMBERS', KEYS[3])
-for i = 1, #held, 1000 do
-  redis.call('RPUSH', KEYS[2], unpack(held, i, math.min(i + 999, #held)))
-end
-redis.call('DEL', KEYS[3])
-if #held > 0 then redis.call('PUBLISH', ARGV[4], #held) end
+local moved = requeue_held(KEYS[3], KEYS[2], false)
+if moved > 0 then redis.call('PUBLISH', ARGV[4], moved) end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-return #held
+return moved
