@@ -75,15 +75,18 @@ pub fn upsert_batch(conn: &mut PgConnection, rows: &[JobHistory]) -> Result<usiz
         .execute(conn)?)
 }
 
-/// [`upsert_batch`] in a transaction that does not wait for the WAL flush (`synchronous_commit = off`):
-/// for the workers' history writer, whose rows are a convenience copy of the Redis records.
-pub fn upsert_batch_async_commit(
+/// Runs `f` in a transaction that does not wait for the WAL flush (`synchronous_commit = off`): for the
+/// workers' history writer, whose rows are a convenience copy of the Redis records.
+fn without_flush_wait<T, E>(
     conn: &mut PgConnection,
-    rows: &[JobHistory],
-) -> Result<usize, DbError> {
+    f: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
     conn.transaction(|c| {
         diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
-        upsert_batch(c, rows)
+        f(c)
     })
 }
 
@@ -91,7 +94,7 @@ pub fn upsert_batch_async_commit(
 /// (binary) writes it when every job is new, the usual case: Postgres inserts the rows in bulk, where an
 /// upsert inserts each row speculatively (an extra index probe and WAL record per row). A job already there
 /// (a requeued job finishing again) or twice in the batch makes `COPY` fail on the primary key; the batch is
-/// then written again by [`upsert_batch_async_commit`]. Returns the rows written.
+/// then written again by [`upsert_batch`]. Returns the rows written.
 pub fn write_batch_async_commit(
     conn: &mut PgConnection,
     rows: &[JobHistory],
@@ -100,8 +103,7 @@ pub fn write_batch_async_commit(
     if rows.is_empty() {
         return Ok(0);
     }
-    let copied = conn.transaction(|c| {
-        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+    let copied = without_flush_wait(conn, |c| {
         diesel::copy_from(job_history::table)
             .from_insertable(rows)
             .execute(c)
@@ -109,7 +111,7 @@ pub fn write_batch_async_commit(
     match copied {
         Ok(n) => Ok(n),
         Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            upsert_batch_async_commit(conn, rows)
+            without_flush_wait(conn, |c| upsert_batch(c, rows))
         }
         Err(e) => Err(e.into()),
     }
