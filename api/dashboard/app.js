@@ -333,7 +333,7 @@ async function job([id]) {
 // ---------- dead letters ----------
 async function dead(_parts, params) {
   const offset = Number(params.get('offset') || 0);
-  const page = await api('GET', `/dead?offset=${offset}&limit=25`);
+  const [page, aside] = await Promise.all([api('GET', `/dead?offset=${offset}&limit=25`), api('GET', '/malformed')]);
   const retryAll = actionButton(`Retry all ${page.total} dead jobs`, async () => {
     if (!confirm(`Requeue all ${page.total} dead jobs?`)) throw new Error('not confirmed');
     const res = await api('POST', '/dead/retry-all', { expected_count: page.total });
@@ -354,7 +354,24 @@ async function dead(_parts, params) {
             if (!confirm(`Delete job ${j.id}?`)) throw new Error('not confirmed');
             await api('DELETE', `/jobs/${j.id}`);
           }, 'danger', `Delete job ${j.id}`)))) : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No dead jobs.'))))),
-    pager(page.total, offset, 25, (o) => { location.hash = `#/dead?offset=${o}`; }));
+    pager(page.total, offset, 25, (o) => { location.hash = `#/dead?offset=${o}`; }),
+    aside.total ? malformedTable(aside) : null);
+}
+
+// Envelopes a worker could not decode: their jobs are among the dead letters above (retry rebuilds the
+// envelope from the job's record); the raw copies stay here until discarded. Their content is never shown.
+function malformedTable(aside) {
+  return h('div', { class: 'scroll' }, h('h2', {}, 'Set-aside envelopes'), h('table', {},
+    h('caption', { class: 'muted' }, `${aside.total} envelope(s) no worker could decode`),
+    h('thead', {}, h('tr', {}, ['Queue', 'Task id', 'Job', 'Size', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, aside.tasks.map((t) => h('tr', {},
+      h('td', {}, t.queue), h('td', {}, h('code', {}, t.task_id)),
+      h('td', {}, t.job_id ? h('a', { href: `#/job/${t.job_id}` }, h('code', {}, t.job_id)) : '—'),
+      h('td', {}, `${t.bytes} bytes${t.json ? '' : ', not JSON'}`),
+      h('td', {}, actionButton('Discard', async () => {
+        if (!confirm(`Discard envelope ${t.task_id}? Its content is lost.`)) throw new Error('not confirmed');
+        await api('DELETE', `/malformed/${encodeURIComponent(t.queue)}/${encodeURIComponent(t.task_id)}`);
+      }, 'danger', `Discard envelope ${t.task_id}`)))))));
 }
 
 // ---------- history (Postgres, survives Redis and API restarts) ----------

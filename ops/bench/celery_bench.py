@@ -3,7 +3,7 @@
 Same shape as the platform's sustained phase: a producer in this process keeps at most --outstanding tasks
 enqueued but not finished (noop.delay() in a loop), one Celery worker consumes, and completions are counted
 from the INCR counter each task bumps. Each worker configuration is screened for --screen seconds; the
-fastest is then measured for --duration seconds.
+fastest is then measured for --duration seconds. Given a single configuration, it is measured without screening.
 
 Run with the bench venv's python (ops/bench/run does this).
 """
@@ -202,7 +202,9 @@ def main():
 
     import celery
     screened = []
-    for spec in args.configs.split(","):
+    specs = args.configs.split(",")
+    # A single configuration (the extra rounds ops/bench/run alternates with the platform's) is not screened.
+    for spec in specs if len(specs) > 1 else []:
         pool, conc, prefetch = spec.split(":")
         run = Run(args, pool, int(conc), int(prefetch))
         try:
@@ -212,8 +214,12 @@ def main():
             run.close()
         print(f"celery bench: screen {res['config']}: {res['tasks_per_s']:.0f} tasks/s", file=sys.stderr)
         screened.append(res)
-    best = max(screened, key=lambda r: r["tasks_per_s"])
-    run = Run(args, best["pool"], best["concurrency"], best["prefetch_multiplier"])
+    if screened:
+        best = max(screened, key=lambda r: r["tasks_per_s"])
+        pool, conc, prefetch = best["pool"], best["concurrency"], best["prefetch_multiplier"]
+    else:
+        pool, conc, prefetch = specs[0].split(":")
+    run = Run(args, pool, int(conc), int(prefetch))
     try:
         run.start_worker()
         idle_rss = round(tree_rss_kib(run.worker.pid) / 1024, 1)

@@ -146,8 +146,16 @@ impl Executor {
                 let text = err.describe();
                 let out_of_attempts = attempt >= spec.policy.max_attempts;
                 if err.is_permanent() || out_of_attempts {
+                    let task_id = env.task_id.to_string();
                     self.bookkeep("bury", || {
-                        self.bury(spec, &env, attempt, &text, err.is_permanent())
+                        self.app.queue.bury(
+                            spec.queue,
+                            &env.job_id,
+                            &task_id,
+                            attempt,
+                            &text,
+                            err.is_permanent(),
+                        )
                     })
                     .await?;
                     self.record_history(spec, &env, attempt, created_ms, started_at, Some(&text));
@@ -203,15 +211,15 @@ impl Executor {
 
     /// Runs a bookkeeping script, retrying through short Redis outages. If Redis stays away, the attempt
     /// ends as `Redeliver`: the same task goes back to its queue once Redis answers, and nothing is lost.
-    async fn bookkeep<F, Fut>(&self, what: &str, f: F) -> Result<(), Failure>
+    async fn bookkeep<F, Fut, T>(&self, what: &str, f: F) -> Result<T, Failure>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<(), redis::RedisError>>,
+        Fut: Future<Output = Result<T, redis::RedisError>>,
     {
         let mut delay = Duration::from_millis(100);
         for _ in 0..8 {
             match f().await {
-                Ok(()) => return Ok(()),
+                Ok(v) => return Ok(v),
                 Err(e) => {
                     tracing::warn!(step = what, error = %e, "job bookkeeping failed; retrying");
                     tokio::time::sleep(delay).await;
@@ -261,34 +269,6 @@ impl Executor {
             permanent,
         })
         .unwrap_or_default()
-    }
-
-    async fn bury(
-        &self,
-        spec: &JobSpec,
-        env: &JobEnvelope,
-        attempt: u32,
-        text: &str,
-        permanent: bool,
-    ) -> Result<(), redis::RedisError> {
-        let keys = self.app.queue.keys();
-        let mut conn = self.app.queue.connection();
-        let queue = spec.queue;
-        let _: i64 = scripts::BURY
-            .key(keys.job(&env.job_id))
-            .key(keys.job_errors(&env.job_id))
-            .key(keys.dead())
-            .key(keys.dead_in(queue))
-            .key(keys.running(queue))
-            .key(keys.stats(queue, now_ms() / 60_000))
-            .arg(now_ms())
-            .arg(Self::error_entry(attempt, text, permanent))
-            .arg(text)
-            .arg(env.job_id.to_string())
-            .arg(env.task_id.to_string())
-            .invoke_async(&mut conn)
-            .await?;
-        Ok(())
     }
 
     async fn retry(

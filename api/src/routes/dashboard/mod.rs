@@ -7,6 +7,7 @@ pub mod dead_retry_all;
 pub mod history;
 pub mod job_action;
 pub mod job_show;
+pub mod malformed;
 pub mod me;
 pub mod overview;
 pub mod page;
@@ -54,6 +55,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/jobs/{id}/cancel", web::post().to(job_action::cancel))
                 .route("/dead", web::get().to(dead_list::list))
                 .route("/dead/retry-all", web::post().to(dead_retry_all::retry_all))
+                .route("/malformed", web::get().to(malformed::list))
+                .route(
+                    "/malformed/{queue}/{task_id}",
+                    web::delete().to(malformed::discard),
+                )
                 .route("/history", web::get().to(history::list))
                 .route("/workers", web::get().to(workers::list))
                 .route("/schedules", web::get().to(schedules_list::list))

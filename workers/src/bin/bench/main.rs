@@ -97,6 +97,10 @@ struct Args {
     /// JSON results file.
     #[arg(long)]
     out: PathBuf,
+    /// Run only a sustained window (fresh database, namespace and `workers` process), for the extra rounds
+    /// `ops/bench/run` alternates with Celery's.
+    #[arg(long)]
+    sustained_only: bool,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -987,6 +991,25 @@ async fn cleanup(q: &JobQueue) {
     }
 }
 
+/// One sustained window on its own: a fresh namespace and `workers` process, stopped and cleaned up after.
+async fn sustained_round(args: &Args, run: &str) -> anyhow::Result<Value> {
+    let ns = format!("{run}-s");
+    let q = queue(&args.redis_url, &ns).await?;
+    eprintln!("bench: sustained-only round (namespace {ns})");
+    let mut worker = spawn_worker(args, &ns, "bench-workers-round.log")?;
+    wait_registered(&q, &mut worker).await?;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let sus = sustained(&q, args, worker.pid(), None).await;
+    worker.stop(Duration::from_secs(10));
+    cleanup(&q).await;
+    let sus = sus?;
+    eprintln!(
+        "bench: sustained {:.0} jobs/s",
+        sus["jobs_per_s"].as_f64().unwrap_or(0.0)
+    );
+    Ok(sus)
+}
+
 /// Rows in `job_history`.
 fn history_rows(url: &str) -> anyhow::Result<u64> {
     use diesel::{Connection, RunQueryDsl};
@@ -1019,6 +1042,17 @@ async fn main() -> anyhow::Result<()> {
     })
     .await??;
     args.database_url = scratch.url.clone();
+    if args.sustained_only {
+        let sus = sustained_round(&args, &run).await;
+        tokio::task::spawn_blocking(move || drop(scratch)).await?;
+        let sus = sus?;
+        std::fs::write(
+            &args.out,
+            serde_json::to_string_pretty(&json!({ "sustained": sus }))?,
+        )
+        .with_context(|| format!("writing {}", args.out.display()))?;
+        return Ok(());
+    }
     let db_url = args.database_url.clone();
     let history_before = tokio::task::spawn_blocking(move || history_rows(&db_url)).await??;
     let started = Instant::now();

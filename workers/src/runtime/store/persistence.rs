@@ -10,7 +10,7 @@ use apalis_core::task::task_id::TaskId;
 use apalis_core::worker::context::WorkerContext;
 use redis::Script;
 use redis::aio::ConnectionManager;
-use shared::jobs::{JobEnvelope, JobQueue, Queue, scripts};
+use shared::jobs::{JobEnvelope, JobQueue, Queue, UNREADABLE_ENVELOPE, candidate_job, scripts};
 
 use super::StoreError;
 
@@ -38,6 +38,8 @@ pub struct QueueStore {
 /// The queue, its settings and its keys, computed once.
 struct Location {
     queue: Queue,
+    /// For the dead letters of jobs whose envelope is set aside.
+    jobs: JobQueue,
     config: apalis_redis::Config,
     workers: String,
     ready: String,
@@ -54,6 +56,7 @@ impl QueueStore {
             conn: queue.connection(),
             at: Arc::new(Location {
                 queue: q,
+                jobs: queue.clone(),
                 workers: keys.apalis_workers(q),
                 ready: keys.active(q),
                 data: keys.data(q),
@@ -83,6 +86,7 @@ impl QueueStore {
     ) -> Result<Vec<Task<JobEnvelope>>, StoreError> {
         let mut tasks = Vec::with_capacity(ids.len());
         let mut bad = Vec::new();
+        let mut owners = Vec::new();
         for (id, raw) in ids.into_iter().zip(envelopes) {
             match serde_json::from_slice::<JobEnvelope>(&raw) {
                 Ok(env) if id.parse() == Ok(env.task_id) => {
@@ -95,12 +99,14 @@ impl QueueStore {
                 }
                 Ok(_) => {
                     tracing::error!(queue = %self.at.queue, task_id = %id, "task envelope names another task; quarantined");
+                    owners.extend(candidate_job(&id, &raw).map(|job| (job, id.clone())));
                     bad.push(id);
                 }
                 // The error's category and position only: its message can quote the envelope.
                 Err(e) => {
                     tracing::error!(queue = %self.at.queue, task_id = %id, kind = ?e.classify(), line = e.line(),
                         column = e.column(), "undecodable task envelope; quarantined");
+                    owners.extend(candidate_job(&id, &raw).map(|job| (job, id.clone())));
                     bad.push(id);
                 }
             }
@@ -115,6 +121,19 @@ impl QueueStore {
                 .arg(&bad)
                 .invoke_async(&mut self.conn)
                 .await?;
+            // The jobs these tasks belong to go to the dead-letter set (only where the job's record names the
+            // task), where an operator sees them and can requeue them from their records.
+            for (job, task) in owners {
+                if self
+                    .at
+                    .jobs
+                    .bury(self.at.queue, &job, &task, 0, UNREADABLE_ENVELOPE, true)
+                    .await?
+                {
+                    tracing::warn!(queue = %self.at.queue, job.id = %job, task_id = %task,
+                        "job of a quarantined envelope moved to dead-letter");
+                }
+            }
         }
         Ok(tasks)
     }

@@ -7,7 +7,7 @@ use apalis_core::backend::persistence::Persistence;
 use apalis_core::worker::context::WorkerContext;
 use redis::AsyncCommands;
 use shared::jobs::payloads::diag::Noop;
-use shared::jobs::{EnqueueOptions, JobId, JobQueue, Keys, Queue};
+use shared::jobs::{EnqueueOptions, JobId, JobQueue, JobState, Keys, Queue};
 use shared::test_utils::TestRedis;
 
 use super::{QueueStore, StoreError};
@@ -271,6 +271,74 @@ async fn bad_envelopes_are_quarantined_and_missing_ones_dropped() {
     let mut expected = vec![(garbage, "{not json".to_string()), (other, envelope)];
     expected.sort();
     assert_eq!(quarantined, expected, "raw envelopes kept for operators");
+}
+
+#[tokio::test]
+async fn a_job_whose_envelope_is_damaged_goes_dead_and_runs_again_from_its_record() {
+    let f = Fixture::new().await;
+    let ids = f.enqueue(2).await;
+    let (a, b) = (ids[0], ids[1]);
+    let (task_a, task_b) = (f.task_of(&a).await, f.task_of(&b).await);
+    let mut conn = f.conn.clone();
+    let data = f.keys.data(Q);
+    // Job a's envelope is damaged; job b's is JSON naming b but another task (another release's shape);
+    // a third task belongs to no job at all.
+    let stray = ulid::Ulid::new().to_string();
+    let _: () = conn.hset(&data, &task_a, "{\"job_id\": tr").await.unwrap();
+    let foreign = format!(r#"{{"job_id":"{b}","task_id":"{}"}}"#, ulid::Ulid::new());
+    let _: () = conn.hset(&data, &task_b, &foreign).await.unwrap();
+    let _: () = conn.hset(&data, &stray, "[]").await.unwrap();
+    let _: () = conn.rpush(f.keys.active(Q), &stray).await.unwrap();
+
+    let mut store = f.store(10);
+    let w = WorkerContext::new("w");
+    store.register(&w).await.unwrap();
+    assert!(store.fetch_next(&w).await.unwrap().is_empty());
+    assert!(f.inflight("w").await.is_empty());
+
+    for id in [a, b] {
+        let rec = f.queue.get(&id).await.unwrap().unwrap();
+        assert_eq!(rec.state, JobState::Dead, "job {id}");
+        assert_eq!(
+            rec.last_error.as_deref(),
+            Some(shared::jobs::UNREADABLE_ENVELOPE)
+        );
+        assert!(rec.errors[0].permanent);
+    }
+    let dead: Vec<String> = conn.zrange(f.keys.dead(), 0, -1).await.unwrap();
+    assert_eq!(dead.len(), 2, "the stray task has no job to bury");
+
+    // Listing: all three set aside, each with the job it names, none with its content.
+    let (total, listed) = f.queue.malformed(Q, 10).await.unwrap();
+    assert_eq!(total, 3);
+    let mut named: Vec<(String, Option<String>, bool)> = listed
+        .iter()
+        .map(|m| (m.task_id.clone(), m.job_id.clone(), m.json))
+        .collect();
+    named.sort();
+    let mut expected = vec![
+        (task_a.clone(), Some(a.to_string()), false),
+        (task_b.clone(), Some(b.to_string()), true),
+        (stray.clone(), None, true),
+    ];
+    expected.sort();
+    assert_eq!(named, expected);
+
+    // Requeued from its record, job a gets a fresh envelope that decodes.
+    assert_eq!(
+        f.queue.requeue(&a).await.unwrap(),
+        shared::jobs::RequeueOutcome::Requeued
+    );
+    let tasks = store.fetch_next(&w).await.unwrap();
+    assert_eq!(
+        tasks.iter().map(|t| t.args.job_id).collect::<Vec<_>>(),
+        vec![a]
+    );
+
+    // An operator discards a set-aside envelope once; the second time it is gone.
+    assert!(f.queue.discard_malformed(Q, &task_a).await.unwrap());
+    assert!(!f.queue.discard_malformed(Q, &task_a).await.unwrap());
+    assert_eq!(f.queue.malformed(Q, 10).await.unwrap().0, 2);
 }
 
 #[tokio::test]
