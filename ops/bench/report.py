@@ -119,6 +119,7 @@ def round_figures(sus, cb):
         "platform_redis_cpu_cores": sus.get("redis_cpu_cores"),
         "platform_host_busy_cores": sus.get("host_busy_cores"),
         "platform_all_succeeded": sus.get("all_succeeded"),
+        "platform_aof_rewrites": sus.get("redis_aof_rewrites"),
     }
 
 
@@ -193,8 +194,15 @@ def rows(r):
          f"(job history, {fmt(p.get('job_history_rows_written'))} rows written in the idle and sustained phases) "
          f"{fmt(sus.get('postgres_cpu_cores'), 2)}; whole host busy "
          f"{fmt(sus.get('host_busy_cores'), 2)} of {fmt(sus.get('host_cores_total'), 1)} cores, so other processes "
-         f"on the host used {fmt(others(sus), 2)} cores", ""),
+         f"on the host used {fmt(others(sus), 2)} cores" + aof_text(sus), ""),
     ]
+
+
+def aof_text(sus):
+    if sus.get("redis_aof_rewrites") is None:
+        return ""
+    return (f", among them Redis' AOF rewrites ({sus['redis_aof_rewrites']} started in the window; those finished "
+            f"in it used {fmt(sus.get('redis_aof_rewrite_cpu_cores'), 2)} cores)")
 
 
 def ratio_text(r):
@@ -293,13 +301,14 @@ def markdown(r):
             "round 1 is the sustained window of the table above and the Celery measurement after the screening. "
             "The ratio in the table is the median of the rounds' ratios.",
             "",
-            "| round | platform jobs/s | Celery tasks/s | ratio | Redis cores (platform) | host busy cores (platform) |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| round | platform jobs/s | Celery tasks/s | ratio | Redis cores (platform) | host busy cores (platform) "
+            "| AOF rewrites (platform) |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for i, x in enumerate(rounds, 1):
             lines.append(f"| {i} | {fmt(x['platform_jobs_per_s'])} | {fmt(x['celery_tasks_per_s'])} | "
                          f"{fmt(x['ratio'], 1, 'x')} | {fmt(x['platform_redis_cpu_cores'], 2)} | "
-                         f"{fmt(x['platform_host_busy_cores'], 2)} |")
+                         f"{fmt(x['platform_host_busy_cores'], 2)} | {fmt(x.get('platform_aof_rewrites'))} |")
     s = sus["settings"]
     lines += [
         "",
