@@ -356,6 +356,10 @@ def markdown(r):
                      "latency is measured by the client from sending the request to reading the whole answer, "
                      "over loopback; RSS sampled every 200 ms.")
     idle = p["idle_pickup"]
+    if idle.get("samples_ge_10ms"):
+        slow = ", ".join(f"{x['ms']} ms at {x['at_s']} s" for x in idle["samples_ge_10ms"])
+        lines.append(f"- Idle pickup samples at or above the 10 ms target in this run ({len(idle['samples_ge_10ms'])} "
+                     f"of {idle['samples']}; time into the idle phase): {slow}.")
     if idle.get("outliers_ge_50ms"):
         lines.append(f"- Idle pickup outliers (>= 50 ms) in this run: {idle['outliers_ge_50ms']} ms. A value near "
                      "500 ms matches the worker's fallback poll interval (`WORKER_POLL_FALLBACK_MS`), i.e. a "
