@@ -91,6 +91,8 @@ impl JobQueue {
         let mut conn = self.connection();
         let total: u64 = conn.hlen(&key).await?;
         let mut out = Vec::new();
+        // HSCAN may return an entry twice while the hash is rehashed.
+        let mut seen = std::collections::HashSet::new();
         let mut cursor: u64 = 0;
         let limit = limit.min(MALFORMED_LIST_MAX);
         loop {
@@ -104,6 +106,9 @@ impl JobQueue {
             for (task_id, raw) in pairs {
                 if out.len() >= limit {
                     break;
+                }
+                if !seen.insert(task_id.clone()) {
+                    continue;
                 }
                 let json = serde_json::from_slice::<serde::de::IgnoredAny>(&raw).is_ok();
                 out.push(MalformedTask {
