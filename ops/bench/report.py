@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 
 TARGET_RATIO = 25.0
@@ -80,12 +81,11 @@ def build(args):
         with open(cf) as f:
             cs = json.load(f)["best"]
         rounds.append(round_figures(ps, cs))
-    ratios = sorted(x["ratio"] for x in rounds if x["ratio"] is not None)
+    ratios = [x["ratio"] for x in rounds if x["ratio"] is not None]
     # The headline is the median of the rounds' ratios: each round pairs a platform window with the Celery
     # window right after it, so slow drift of the host (seen here: the same binary's Redis commands twice as
     # slow from one run to the next) affects both sides of a ratio alike.
-    ratio = ratios[len(ratios) // 2] if len(ratios) % 2 else (
-        sum(ratios[len(ratios) // 2 - 1:len(ratios) // 2 + 1]) / 2 if ratios else None)
+    ratio = statistics.median(ratios) if ratios else None
     targets = {
         "ratio_vs_celery": {"target": f">= {TARGET_RATIO:g}x", "value": ratio,
                             "met": ratio is not None and ratio >= TARGET_RATIO,

@@ -6,7 +6,6 @@
 //! Requeueing the dead job builds a fresh envelope from its record, so nothing is lost; the raw copy stays for
 //! inspection until an operator discards it.
 
-use chrono::Utc;
 use redis::AsyncCommands;
 use serde::Serialize;
 
@@ -57,13 +56,6 @@ impl JobQueue {
         permanent: bool,
     ) -> Result<bool, redis::RedisError> {
         let keys = self.keys();
-        let entry = serde_json::to_string(&AttemptError {
-            attempt,
-            at: Utc::now(),
-            error: reason.to_owned(),
-            permanent,
-        })
-        .unwrap_or_default();
         let moved: i64 = scripts::BURY
             .key(keys.job(job_id))
             .key(keys.job_errors(job_id))
@@ -72,7 +64,7 @@ impl JobQueue {
             .key(keys.running(queue))
             .key(keys.stats(queue, now_ms() / 60_000))
             .arg(now_ms())
-            .arg(entry)
+            .arg(AttemptError::entry_now(attempt, reason, permanent))
             .arg(reason)
             .arg(job_id.to_string())
             .arg(task_id)

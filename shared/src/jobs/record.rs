@@ -93,6 +93,19 @@ pub struct AttemptError {
     pub permanent: bool,
 }
 
+impl AttemptError {
+    /// The JSON entry of an attempt failing now, as the retry and bury scripts push it on the errors list.
+    pub fn entry_now(attempt: u32, error: &str, permanent: bool) -> String {
+        serde_json::to_string(&Self {
+            attempt,
+            at: Utc::now(),
+            error: error.to_owned(),
+            permanent,
+        })
+        .unwrap_or_default()
+    }
+}
+
 /// A job's record as stored in Redis (hash `{ns}:job:{id}`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobRecord {

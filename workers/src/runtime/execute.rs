@@ -261,16 +261,6 @@ impl Executor {
         });
     }
 
-    fn error_entry(attempt: u32, text: &str, permanent: bool) -> String {
-        serde_json::to_string(&AttemptError {
-            attempt,
-            at: Utc::now(),
-            error: text.to_owned(),
-            permanent,
-        })
-        .unwrap_or_default()
-    }
-
     async fn retry(
         &self,
         spec: &JobSpec,
@@ -298,7 +288,7 @@ impl Executor {
             .key(keys.running(spec.queue))
             .key(keys.stats(spec.queue, now_ms() / 60_000))
             .arg(now_ms())
-            .arg(Self::error_entry(attempt, text, false))
+            .arg(AttemptError::entry_now(attempt, text, false))
             .arg(text)
             .arg(due)
             .arg(task_id.to_string())

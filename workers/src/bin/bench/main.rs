@@ -339,8 +339,15 @@ async fn redis_cpu(conn: &mut ConnectionManager) -> anyhow::Result<f64> {
 
 /// Redis' CPU seconds: its own, and its finished children's (AOF rewrites), plus AOF rewrites started so far.
 async fn redis_cpu_split(conn: &mut ConnectionManager) -> anyhow::Result<(f64, f64, u64)> {
-    let raw: String = redis::cmd("INFO").arg("all").query_async(conn).await?;
-    let info = redis_info(&raw);
+    // One section per INFO call: Redis before 7 takes a single section name.
+    let (cpu, persistence): (String, String) = redis::pipe()
+        .cmd("INFO")
+        .arg("cpu")
+        .cmd("INFO")
+        .arg("persistence")
+        .query_async(conn)
+        .await?;
+    let info = redis_info(&(cpu + &persistence));
     let get = |k: &str| {
         info.get(k)
             .and_then(|v| v.parse::<f64>().ok())

@@ -96,20 +96,19 @@ impl QueueStore {
                             .task_id(TaskId::from_string(id))
                             .build(),
                     );
+                    continue;
                 }
                 Ok(_) => {
                     tracing::error!(queue = %self.at.queue, task_id = %id, "task envelope names another task; quarantined");
-                    owners.extend(candidate_job(&id, &raw).map(|job| (job, id.clone())));
-                    bad.push(id);
                 }
                 // The error's category and position only: its message can quote the envelope.
                 Err(e) => {
                     tracing::error!(queue = %self.at.queue, task_id = %id, kind = ?e.classify(), line = e.line(),
                         column = e.column(), "undecodable task envelope; quarantined");
-                    owners.extend(candidate_job(&id, &raw).map(|job| (job, id.clone())));
-                    bad.push(id);
                 }
             }
+            owners.extend(candidate_job(&id, &raw).map(|job| (job, id.clone())));
+            bad.push(id);
         }
         if !bad.is_empty() {
             metrics::counter!("tasks_quarantined_total", "queue" => self.at.queue.as_str())
