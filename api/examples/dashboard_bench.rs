@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpServer};
+use crm_queue::EnqueueOptions;
 use diesel::RunQueryDsl;
 use shared::config::EnvSource;
-use shared::jobs::EnqueueOptions;
 use shared::jobs::payloads::diag;
 use shared::models::user::{self, Role};
 

@@ -42,9 +42,9 @@ use crate::routes;
     components(schemas(
         crate::error::ErrorBody,
         crate::error::ErrorDetail,
-        shared::jobs::JobState,
-        shared::jobs::Progress,
-        shared::jobs::AttemptError,
+        crm_queue::JobState,
+        crm_queue::Progress,
+        crm_queue::AttemptError,
     )),
     modifiers(&BearerAuth),
     tags(

@@ -8,9 +8,9 @@
 
 use actix_web::HttpResponseBuilder;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use crm_queue::Keys;
 use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
-use shared::jobs::Keys;
 
 /// Length of a window in seconds.
 pub const WINDOW_SECS: i64 = 60;

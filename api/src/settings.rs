@@ -3,7 +3,7 @@
 
 use chrono_tz::Tz;
 use crm_schedules::ScheduleTable;
-use crm_workers::mail::oauth::OAuthConfig;
+use shared::config::OAuthConfig;
 use shared::config::{ApiConfig, EnvSource, MailConfig};
 
 /// The API's validated settings.

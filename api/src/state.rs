@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use crm_queue::{JobQueue, Keys};
 use crm_schedules::ScheduleTable;
-use crm_workers::mail::oauth::OAuthConfig;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
+use shared::config::OAuthConfig;
 use shared::config::{ApiConfig, MailConfig};
 use shared::db::{PgPool, build_pool};
-use shared::jobs::{JobQueue, Keys};
 
 use crate::auth::JwtKeys;
 use crate::settings::Settings;
@@ -49,7 +49,7 @@ impl AppState {
             schedules: Arc::new(settings.schedules),
             mail: Arc::new(settings.mail),
             oauth: Arc::new(settings.oauth),
-            http: crm_workers::mail::oauth::http_client(),
+            http: crm_mailbox::oauth::http_client(),
             pool,
             queue,
             jwt: Arc::new(jwt),

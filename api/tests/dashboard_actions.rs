@@ -9,10 +9,11 @@ mod dashboard_common;
 use actix_web::http::StatusCode;
 use actix_web::test::call_service;
 use common::{TestApp, error_of, parts};
+use crm_queue::{EnqueueOptions, JobId, JobState};
 use dashboard_common::{audit_of, bury};
 use serde_json::json;
+use shared::jobs::Queue;
 use shared::jobs::payloads::diag;
-use shared::jobs::{EnqueueOptions, JobId, JobState, Queue};
 use shared::models::user::Role;
 
 async fn noop(app: &TestApp, tag: &str) -> JobId {

@@ -132,7 +132,7 @@ async fn create_list_show_update_sync_and_delete_without_ever_returning_the_secr
 
     let (status, job) = call!(svc, req("POST", &format!("{uri}/sync"), &owner));
     assert_eq!(status, StatusCode::ACCEPTED, "{job}");
-    let job_id: shared::jobs::JobId = job["job_id"].as_str().unwrap().parse().unwrap();
+    let job_id: crm_queue::JobId = job["job_id"].as_str().unwrap().parse().unwrap();
     let record = app.state.queue.get(&job_id).await.unwrap().unwrap();
     assert_eq!(record.job, "mail.sync_account");
     assert_eq!(record.payload["account_id"], id);

@@ -6,7 +6,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
 use common::{TestApp, error_of, header, parts};
-use shared::jobs::{JobId, JobState};
+use crm_queue::{JobId, JobState};
 use shared::models::audit;
 use shared::models::user::Role;
 

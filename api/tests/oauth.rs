@@ -149,7 +149,7 @@ async fn gmail_consent_stores_encrypted_tokens_enqueues_a_sync_and_the_state_is_
     assert_eq!(body["account"]["address"], "jeanne@gmail.test");
     assert_eq!(body["account"]["owner_user_id"], owner_id.0);
     let id = body["account"]["id"].as_i64().unwrap();
-    let job_id: shared::jobs::JobId = body["job_id"].as_str().unwrap().parse().unwrap();
+    let job_id: crm_queue::JobId = body["job_id"].as_str().unwrap().parse().unwrap();
     let job = app.state.queue.get(&job_id).await.unwrap().unwrap();
     assert_eq!(job.job, "mail.sync_account");
     assert_eq!(job.payload["account_id"], id);

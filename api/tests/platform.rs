@@ -9,8 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
 use common::{TestApp, error_of, header, parts, settings};
 use crm_api::build_state;
+use crm_queue::{JobId, JobState, now_ms};
 use redis::AsyncCommands;
-use shared::jobs::{JobId, JobState, now_ms};
 use shared::models::user::Role;
 use shared::test_utils::TestDb;
 

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use crm_queue::{EnqueueOptions, JobQueue};
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use shared::jobs::{EnqueueOptions, JobQueue};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Entry, Lease, ScheduleTable};

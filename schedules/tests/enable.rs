@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crm_queue::test_utils::TestRedis;
 use crm_schedules::{Runner, ScheduleTable, enabled_overrides, set_enabled};
 use redis::AsyncCommands;
 use shared::config::EnvSource;
-use shared::test_utils::TestRedis;
 use tokio_util::sync::CancellationToken;
 
-async fn fired(redis: &TestRedis, queue: &shared::jobs::JobQueue) -> usize {
+async fn fired(redis: &TestRedis, queue: &crm_queue::JobQueue) -> usize {
     let mut conn = queue.connection();
     let keys: Vec<String> = conn
         .keys(format!("{}:idem:sched:diag.heartbeat:*", redis.namespace()))

@@ -1,11 +1,12 @@
-//! Shared library of the CRM job platform: configuration, database, job catalogue and enqueue API,
-//! Redis helpers and telemetry. Used by the `api`, `workers` and `schedules` crates.
+//! Shared library of the CRM job platform: configuration, database, models, the job catalogue,
+//! progress reporting, Redis helpers and telemetry. Used by the `api`, `workers` and `schedules` crates.
 
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod jobs;
 pub mod models;
+pub mod progress;
 pub mod redis_conn;
 pub mod schema;
 pub mod telemetry;

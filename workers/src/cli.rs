@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use crm_queue::{EnqueueOptions, JobQueue, Keys};
+use futures::FutureExt;
 use secrecy::ExposeSecret;
 use shared::config::{ConfigError, EnvSource, WorkerConfig};
 use shared::db::{self, PgPool};
-use shared::jobs::{EnqueueOptions, JobQueue, Keys};
 use shared::models::user::{self, Role};
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::{self, AppCtx};
+use crm_queue::runtime::{self, AppCtx};
 
 /// Worker process of the CRM job platform, and its admin commands.
 #[derive(Debug, Parser)]
@@ -254,11 +255,16 @@ fn schedules(env: &EnvSource) -> anyhow::Result<()> {
 
 async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     let config = WorkerConfig::from_env(env)?;
-    let oauth = crate::mail::oauth::OAuthConfig::providers_from_env(env)?;
-    // Validate the cron table before anything starts (an invalid entry stops the boot, named).
-    if config.scheduler.enabled {
-        crm_schedules::ScheduleTable::load(env, config.scheduler.timezone)?;
-    }
+    let oauth = shared::config::OAuthConfig::providers_from_env(env)?;
+    // The cron table is read before anything starts (an invalid entry stops the boot, named).
+    let schedule = if config.scheduler.enabled {
+        Some(crm_schedules::ScheduleTable::load(
+            env,
+            config.scheduler.timezone,
+        )?)
+    } else {
+        None
+    };
     shared::telemetry::init_tracing(config.common.log_json);
     if let Some(addr) = config.metrics_bind {
         metrics_exporter_prometheus::PrometheusBuilder::new()
@@ -276,6 +282,15 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
         Keys::new(config.common.redis_namespace.clone()),
         config.common.job_record_ttl,
     );
+    let mut companions: Vec<runtime::Companion> = Vec::new();
+    if let Some(table) = schedule {
+        let (queue, lease) = (queue.clone(), config.scheduler.lease);
+        companions.push(Box::new(move |worker_id, stop| {
+            crm_schedules::Runner::new(queue, table, lease, worker_id)
+                .run(stop)
+                .boxed()
+        }));
+    }
     let app = Arc::new(AppCtx {
         config,
         oauth,
@@ -285,7 +300,7 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     });
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    runtime::run(app, crate::jobs::registry(), shutdown).await
+    runtime::run(app, crate::jobs::registry(), companions, shutdown).await
 }
 
 async fn wait_for_signal(token: CancellationToken) {

@@ -7,17 +7,19 @@ mod common;
 
 use std::time::Duration;
 
+use crm_mailbox::parse::parse_message;
+use crm_mailbox::store::{Fetched, Target, store_batch};
+use crm_queue::JobState;
+use crm_queue::test_utils::TestRedis;
 use crm_workers::jobs::intel::analyze_interaction;
-use crm_workers::mail::parse::parse_message;
-use crm_workers::mail::store::{Fetched, Target, store_batch};
 use diesel::prelude::*;
+use shared::jobs::Queue;
 use shared::jobs::payloads::intel::Reanalyze;
-use shared::jobs::{JobState, Queue};
 use shared::models::email_account::EmailAccountId;
 use shared::models::interaction::{self, Direction, InteractionId, NewInteraction};
 use shared::models::interaction_analysis::{self as analyses, CacheStatus};
 use shared::schema::{interaction_analyses, interactions};
-use shared::test_utils::{TestDb, TestRedis};
+use shared::test_utils::TestDb;
 
 const BODY: &str = "Bonjour,\n\nPourriez-vous m'envoyer un devis pour 40 licences ?\n\nCordialement,\n\
                     Jean Dupont\nDirecteur commercial\nACME SAS\nTél. : 01 42 00 00 00\n";
@@ -154,9 +156,8 @@ async fn the_sync_store_enqueues_one_analysis_per_new_inbound_email() {
         .await
         .unwrap();
     assert_eq!(stored.inserted, 3);
-    let depth = |q: shared::jobs::JobQueue| async move {
-        q.depths(&[Queue::Intel]).await.unwrap()[0].waiting
-    };
+    let depth =
+        |q: crm_queue::JobQueue| async move { q.depths(&[Queue::Intel]).await.unwrap()[0].waiting };
     assert_eq!(depth(queue.clone()).await, 2);
 
     // a re-sync stores nothing new and enqueues nothing
@@ -270,14 +271,14 @@ async fn an_import_enqueues_the_analysis_of_its_inbound_emails() {
         content.extend_from_slice(b"\n");
     }
     std::fs::write(&mbox, content).unwrap();
-    let out = crm_workers::mail::import::import_path_analysed(
+    let out = crm_mailbox::import::import_path_analysed(
         db.pool(),
         Some(queue.clone()),
         account_id.0,
         &mbox,
         "Import",
         1_000_000,
-        &crm_workers::jobs::maint::NoProgress,
+        &shared::progress::NoProgress,
     )
     .await
     .unwrap();

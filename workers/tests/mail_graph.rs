@@ -8,7 +8,7 @@ mod common;
 mod providers;
 
 use chrono::Duration;
-use crm_workers::mail::sync::SyncSettings;
+use crm_mailbox::sync::SyncSettings;
 use serde_json::json;
 use shared::models::email_account::Provider;
 use shared::models::email_account::{self as accounts, EmailAccountId, ImapAuth, NewEmailAccount};

@@ -8,14 +8,14 @@ mod common;
 
 use std::time::Duration;
 
+use crm_mailbox::imap::ImapError;
+use crm_mailbox::lock::{self, AccountLock};
+use crm_mailbox::sync::{SyncError, SyncOutcome, SyncSettings};
+use crm_queue::JobState;
+use crm_queue::test_utils::TestRedis;
 use crm_workers::jobs::mail::enqueue_syncs;
-use crm_workers::jobs::maint::NoProgress;
-use crm_workers::mail::imap::ImapError;
-use crm_workers::mail::lock::{self, AccountLock};
-use crm_workers::mail::sync::{SyncError, SyncOutcome, SyncSettings};
 use diesel::prelude::*;
 use shared::crypto::SecretBox;
-use shared::jobs::JobState;
 use shared::models::UserId;
 use shared::models::email_account::{
     self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
@@ -23,7 +23,8 @@ use shared::models::email_account::{
 use shared::models::interaction::{self, Direction, Interaction, SkippedReason};
 use shared::models::person::{NewPerson, create_person};
 use shared::models::user::Role;
-use shared::test_utils::{Dovecot, TestDb, TestRedis};
+use shared::progress::NoProgress;
+use shared::test_utils::{Dovecot, TestDb};
 
 const PASSWORD: &str = "s3cret-pw";
 const TOKEN: &str = "ya29.test-oauth-token";
@@ -519,7 +520,7 @@ async fn cleanup_purges_old_bodies_and_keeps_metadata() {
     imap.append("INBOX", None, recent.as_bytes());
     let id = f.account(&["INBOX"]);
     f.sync(id).await;
-    let purged = crm_workers::mail::cleanup::purge_old_bodies(f.db.pool(), 30)
+    let purged = crm_mailbox::cleanup::purge_old_bodies(f.db.pool(), 30)
         .await
         .unwrap();
     assert_eq!(purged, 1);
@@ -536,7 +537,7 @@ async fn cleanup_purges_old_bodies_and_keeps_metadata() {
         .unwrap();
     assert!(kept.body_text.is_some());
     assert_eq!(
-        crm_workers::mail::cleanup::purge_old_bodies(f.db.pool(), 30)
+        crm_mailbox::cleanup::purge_old_bodies(f.db.pool(), 30)
             .await
             .unwrap(),
         0
@@ -565,9 +566,9 @@ async fn mbox_import_is_idempotent_and_threads() {
     let mbox = "From a@x Thu Mar  5 10:00:00 2026\nMessage-ID: <m1@x>\nFrom: a@x.fr\nSubject: Hello\n\nbody\n\n\
 From b@x Thu Mar  5 11:00:00 2026\nMessage-ID: <m2@x>\nIn-Reply-To: <m1@x>\nFrom: b@x.fr\nSubject: Re: Hello\n\n>From quoted\n";
     std::fs::write(dir.path().join("demo.mbox"), mbox).unwrap();
-    let path = crm_workers::mail::import::resolve_path(Some(dir.path()), "demo.mbox").unwrap();
+    let path = crm_mailbox::import::resolve_path(Some(dir.path()), "demo.mbox").unwrap();
     for round in 0..2 {
-        let out = crm_workers::mail::import::import_path(
+        let out = crm_mailbox::import::import_path(
             db.pool(),
             id.0,
             &path,
@@ -613,17 +614,11 @@ async fn demo_mailbox_imports_into_threads() {
     };
     let id = accounts::create_account(&mut db.conn(), &new).unwrap().id;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/demo");
-    let path = crm_workers::mail::import::resolve_path(Some(&dir), "mailbox.mbox").unwrap();
-    let out = crm_workers::mail::import::import_path(
-        db.pool(),
-        id.0,
-        &path,
-        "Import",
-        1 << 20,
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let path = crm_mailbox::import::resolve_path(Some(&dir), "mailbox.mbox").unwrap();
+    let out =
+        crm_mailbox::import::import_path(db.pool(), id.0, &path, "Import", 1 << 20, &NoProgress)
+            .await
+            .unwrap();
     assert!(out.messages >= 250, "{out:?}");
     assert_eq!(out.stored.inserted, out.messages);
     assert_eq!(out.stored.skipped, 0);
@@ -639,7 +634,7 @@ async fn demo_mailbox_imports_into_threads() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creating_an_account_checks_the_login_first() {
-    use crm_workers::mail::accounts::{AccountError, NewImapAccount, create_imap_account};
+    use crm_mailbox::accounts::{AccountError, NewImapAccount, create_imap_account};
     let f = Fixture::new();
     let input = |secret: &str| NewImapAccount {
         address: "Alice@CRM.test".into(),

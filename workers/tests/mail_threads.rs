@@ -5,8 +5,8 @@
 
 mod common;
 
-use crm_workers::mail::parse::parse_message;
-use crm_workers::mail::store::{Fetched, Target, store_batch};
+use crm_mailbox::parse::parse_message;
+use crm_mailbox::store::{Fetched, Target, store_batch};
 use shared::models::email_account::EmailAccountId;
 use shared::models::email_thread::EmailThreadId;
 use shared::models::interaction;

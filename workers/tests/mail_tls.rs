@@ -5,10 +5,11 @@
 
 mod common;
 
-use crm_workers::mail::imap::ImapError;
-use crm_workers::mail::sync::{SyncError, SyncOutcome, SyncSettings};
+use crm_mailbox::imap::ImapError;
+use crm_mailbox::sync::{SyncError, SyncOutcome, SyncSettings};
 use std::collections::HashMap;
 
+use crm_queue::test_utils::TestRedis;
 use shared::config::{EnvSource, MailConfig};
 use shared::crypto::SecretBox;
 use shared::models::UserId;
@@ -16,7 +17,7 @@ use shared::models::email_account::{
     self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
 };
 use shared::models::user::Role;
-use shared::test_utils::{Dovecot, TestDb, TestRedis};
+use shared::test_utils::{Dovecot, TestDb};
 
 const PASSWORD: &str = "tls-s3cret";
 

@@ -5,8 +5,9 @@ mod common;
 
 use std::time::Duration;
 
+use crm_queue::{ActionOutcome, EnqueueOptions, JobState, ListState};
+use shared::jobs::Queue;
 use shared::jobs::payloads::diag::{Fail, Noop, Sleep};
-use shared::jobs::{ActionOutcome, EnqueueOptions, JobState, ListState, Queue};
 
 fn later(secs: i64) -> EnqueueOptions {
     EnqueueOptions {
@@ -221,7 +222,7 @@ async fn requeue_all_dead_leaves_jobs_that_died_after_it_started() {
     drop(w);
     // `again` is scored as if it had died a minute from now, i.e. during the call.
     let keys = q.keys();
-    let future = shared::jobs::now_ms() + 60_000;
+    let future = crm_queue::now_ms() + 60_000;
     let mut conn = q.connection();
     for set in [keys.dead(), keys.dead_in(Queue::Diag)] {
         let _: () = conn.zadd(set, again.to_string(), future).await.unwrap();

@@ -8,9 +8,9 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crm_queue::test_utils::TestRedis;
+use crm_queue::{EnqueueOptions, JobId, JobState};
 use shared::jobs::payloads::diag::{Noop, Sleep};
-use shared::jobs::{EnqueueOptions, JobId, JobState};
-use shared::test_utils::TestRedis;
 
 fn sleeps(n: usize, millis: u64) -> Vec<Sleep> {
     (0..n)

@@ -5,8 +5,9 @@ mod common;
 
 use std::time::Duration;
 
+use crm_queue::{EnqueueOptions, JobId, JobState};
+use shared::jobs::Queue;
 use shared::jobs::payloads::diag::{Fail, Noop};
-use shared::jobs::{EnqueueOptions, JobId, JobState, Queue};
 use shared::models::job_history;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,9 +6,10 @@ mod common;
 
 use std::time::Duration;
 
+use crm_queue::{EnqueueOptions, JobState, RequeueOutcome};
 use redis::AsyncCommands;
+use shared::jobs::Queue;
 use shared::jobs::payloads::diag::{Fail, Noop};
-use shared::jobs::{EnqueueOptions, JobState, Queue, RequeueOutcome};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn transient_failure_succeeds_on_third_attempt() {
@@ -250,7 +251,7 @@ async fn forgetting_a_task_already_recovered_as_orphan_keeps_its_data() {
     let _: () = conn.sadd(&inflight, &t_held).await.unwrap();
 
     // Both tasks are in group 1: worker "w1" of the diag queue.
-    let mut call = shared::jobs::scripts::FORGET_MANY.prepare_invoke();
+    let mut call = crm_queue::scripts::FORGET_MANY.prepare_invoke();
     call.key(&inflight).key(keys.data(Queue::Diag));
     for t in [&t_recovered, &t_held] {
         call.arg(t).arg(1);

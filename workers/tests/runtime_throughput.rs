@@ -6,9 +6,10 @@ mod common;
 
 use std::time::Duration;
 
+use crm_queue::{EnqueueOptions, JobId, JobState};
 use redis::AsyncCommands;
+use shared::jobs::Queue;
 use shared::jobs::payloads::diag::Noop;
-use shared::jobs::{EnqueueOptions, JobId, JobState, Queue};
 
 async fn wait_registered(env: &common::Env) {
     let keys = env.queue.keys().clone();

@@ -130,7 +130,8 @@ fn elapsed_ms(start: Instant) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use shared::jobs::{Queue, QueueDepth};
+    use crm_queue::QueueDepth;
+    use shared::jobs::Queue;
 
     use super::*;
 

@@ -1,9 +1,10 @@
 //! Workers: live worker processes (heartbeat within 30 s), per-queue waiting depth and oldest waiting age,
 //! delayed, dead and quarantined counts.
 
+use crm_queue::{JobQueue, QueueDepth, now_ms};
 use redis::AsyncCommands;
 use serde::Serialize;
-use shared::jobs::{JobQueue, Queue, QueueDepth, now_ms};
+use shared::jobs::Queue;
 
 use super::{WORKER_LIVENESS_MS, bounded};
 

@@ -8,10 +8,11 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
 use crm_api::{AppState, Settings, build_state};
+use crm_queue::test_utils::TestRedis;
 use shared::config::EnvSource;
 use shared::models::UserId;
 use shared::models::user::{self, Role};
-use shared::test_utils::{TestDb, TestRedis};
+use shared::test_utils::TestDb;
 
 pub const JWT_SECRET: &str = "test-secret-for-the-api-0123456789abcdef";
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -4,8 +4,9 @@
 
 use actix_web::http::header::HeaderMap;
 use actix_web::test::TestRequest;
+use crm_queue::JobId;
 use redis::AsyncCommands;
-use shared::jobs::{JobId, Queue};
+use shared::jobs::Queue;
 use shared::models::audit::{self, AuditEntry};
 
 use crate::common::{PASSWORD, TestApp};

@@ -5,6 +5,7 @@
 
 mod env;
 mod mail;
+mod oauth;
 mod worker;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use secrecy::SecretString;
 
 pub use env::{ConfigError, EnvSource};
 pub use mail::MailConfig;
+pub use oauth::{OAuthConfig, ProviderConfig};
 pub use worker::{SchedulerConfig, WorkerConfig};
 
 /// Settings every process needs: stores and logging.

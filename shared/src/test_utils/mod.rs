@@ -1,10 +1,8 @@
-//! Helpers for tests against the real Postgres and Redis (feature `test-utils`): a database and a Redis
-//! namespace of their own per test, so suites run in parallel.
+//! Helpers for tests against the real Postgres and Dovecot (feature `test-utils`): a database of its own
+//! per test, so suites run in parallel. The Redis namespace per test is `crm_queue::test_utils::TestRedis`.
 
 pub mod db;
 pub mod dovecot;
-pub mod redis;
 
 pub use db::TestDb;
 pub use dovecot::Dovecot;
-pub use redis::TestRedis;

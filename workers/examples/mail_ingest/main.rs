@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use crm_workers::mail::import::MboxReader;
+use crm_mailbox::import::MboxReader;
 use serde::Serialize;
 use shared::test_utils::Dovecot;
 

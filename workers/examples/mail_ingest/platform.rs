@@ -6,17 +6,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use crm_workers::jobs::maint::NoProgress;
-use crm_workers::mail::sync::{SyncDeps, SyncSettings, sync_account};
+use crm_mailbox::sync::{SyncDeps, SyncSettings, sync_account};
+use crm_queue::test_utils::TestRedis;
+use crm_queue::{JobQueue, Keys};
 use diesel::prelude::*;
 use shared::crypto::SecretBox;
-use shared::jobs::{JobQueue, Keys};
 use shared::models::email_account::{
     self as accounts, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
 };
 use shared::models::user::{Role, create_user};
+use shared::progress::NoProgress;
 use shared::schema::{email_threads, interactions};
-use shared::test_utils::{Dovecot, TestDb, TestRedis};
+use shared::test_utils::{Dovecot, TestDb};
 
 use crate::{Pull, timed};
 

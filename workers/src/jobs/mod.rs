@@ -7,7 +7,7 @@ pub mod maint;
 
 use shared::jobs::payloads::{diag as d, intel as it, mail as ml, maint as m};
 
-use crate::runtime::Registry;
+use crm_queue::runtime::Registry;
 
 /// Every handler of the catalogue.
 pub fn registry() -> Registry {

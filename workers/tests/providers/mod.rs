@@ -5,11 +5,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
-use crm_workers::mail::oauth::{OAuthConfig, ProviderConfig, StoredTokens};
-use crm_workers::mail::sync::{SyncError, SyncOutcome, SyncSettings};
+use crm_mailbox::oauth::StoredTokens;
+use crm_mailbox::sync::{SyncError, SyncOutcome, SyncSettings};
+use crm_queue::test_utils::TestRedis;
 use reqwest::Url;
 use secrecy::SecretString;
 use serde_json::json;
+use shared::config::{OAuthConfig, ProviderConfig};
 use shared::crypto::SecretBox;
 use shared::models::UserId;
 use shared::models::email_account::{
@@ -17,7 +19,7 @@ use shared::models::email_account::{
 };
 use shared::models::interaction::{self, Interaction};
 use shared::models::user::Role;
-use shared::test_utils::{TestDb, TestRedis};
+use shared::test_utils::TestDb;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, web};
+use crm_queue::{ActionOutcome, JobId, JobRecord};
 use serde::Serialize;
-use shared::jobs::{ActionOutcome, JobId, JobRecord, catalogue};
+use shared::jobs::catalogue;
 
 use super::{audit_action, require_runner};
 use crate::dashboard::DashUser;

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
+use crm_queue::JobRecord;
 use serde::Serialize;
 use shared::db::run_blocking;
-use shared::jobs::JobRecord;
 use shared::models::job_history::{self, JobHistory};
 
 use crate::dashboard::DashUser;

@@ -1,9 +1,10 @@
-//! Envelopes the workers set aside because they could not decode them (see `shared::jobs::malformed`): listed
+//! Envelopes the workers set aside because they could not decode them (see `crm_queue::malformed`): listed
 //! without their content, and discarded by an operator once looked into.
 
 use actix_web::{HttpResponse, web};
+use crm_queue::{MALFORMED_LIST_MAX, MalformedTask};
 use serde::{Deserialize, Serialize};
-use shared::jobs::{MALFORMED_LIST_MAX, MalformedTask, Queue};
+use shared::jobs::Queue;
 
 use super::{audit_action, parse_queue};
 use crate::dashboard::DashUser;

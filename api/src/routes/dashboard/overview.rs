@@ -1,9 +1,10 @@
 use actix_web::{HttpResponse, web};
+use crm_queue::{MinutePoint, QueueStats};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde::Serialize;
 use shared::db::run_blocking;
-use shared::jobs::{MinutePoint, Queue, QueueStats};
+use shared::jobs::Queue;
 
 use crate::dashboard::DashUser;
 use crate::error::ApiError;

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
+use crm_queue::{JobRecord, ListState};
 use serde::{Deserialize, Serialize};
-use shared::jobs::{JobRecord, ListState};
 
 use super::parse_queue;
 use crate::dashboard::DashUser;

@@ -1,7 +1,8 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use crm_queue::EnqueueOptions;
 use serde::{Deserialize, Serialize};
-use shared::jobs::{EnqueueOptions, catalogue};
+use shared::jobs::catalogue;
 
 use super::{audit_action, require_runner};
 use crate::dashboard::DashUser;

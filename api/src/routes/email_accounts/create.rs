@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use crm_workers::mail::accounts::{NewImapAccount, create_imap_account};
+use crm_mailbox::accounts::{NewImapAccount, create_imap_account};
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::models::email_account::{ImapAuth, ImapSecurity};

@@ -11,7 +11,7 @@ pub mod update;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use crm_workers::mail::accounts::AccountError;
+use crm_mailbox::accounts::AccountError;
 use serde::Serialize;
 use shared::db::run_blocking;
 use shared::models::email_account::{self as accounts, EmailAccount, EmailAccountId};

@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use shared::jobs::EnqueueOptions;
+use crm_queue::EnqueueOptions;
 use shared::jobs::payloads::mail::SyncAccount;
 
 use super::visible_account;

@@ -1,7 +1,8 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use crm_queue::{EnqueueError, EnqueueOptions};
 use serde::{Deserialize, Serialize};
-use shared::jobs::{EnqueueError, EnqueueOptions, catalogue};
+use shared::jobs::catalogue;
 
 use crate::audit;
 use crate::auth::AuthUser;

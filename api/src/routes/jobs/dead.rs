@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
+use crm_queue::JobRecord;
 use serde::{Deserialize, Serialize};
-use shared::jobs::JobRecord;
 use shared::models::user::Role;
 
 use crate::auth::AuthUser;

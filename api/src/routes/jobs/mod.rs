@@ -6,7 +6,7 @@ pub mod dead;
 pub mod requeue;
 pub mod show;
 
-use shared::jobs::JobId;
+use crm_queue::JobId;
 
 use crate::error::ApiError;
 

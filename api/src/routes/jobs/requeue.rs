@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
+use crm_queue::RequeueOutcome;
 use serde::Serialize;
-use shared::jobs::RequeueOutcome;
 use shared::models::user::Role;
 
 use super::create::enqueue_error;

@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use shared::jobs::JobRecord;
+use crm_queue::JobRecord;
 
 use super::parse_job_id;
 use crate::auth::AuthUser;

@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, web};
-use crm_workers::mail::oauth;
 use serde::{Deserialize, Serialize};
 
 use super::provider_of;
+use super::state as oauth_state;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -36,16 +36,14 @@ pub async fn authorize(
     provider: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (provider, _, _) = provider_of(&state, &provider)?;
-    let value = oauth::new_state();
-    let url = state
-        .oauth
-        .authorize_url(provider, &value)
+    let value = oauth_state::new_state();
+    let url = oauth_state::consent_url(&state.oauth, provider, &value)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("OAuth provider not configured")))?;
     let mut redis = state.redis();
-    oauth::save_state(&mut redis, state.keys().ns(), &value, user.id, provider).await?;
+    oauth_state::save_state(&mut redis, state.keys().ns(), &value, user.id, provider).await?;
     Ok(HttpResponse::Ok().json(AuthorizeResponse {
         url: url.to_string(),
         state: value,
-        expires_in: oauth::STATE_TTL_SECS,
+        expires_in: oauth_state::STATE_TTL_SECS,
     }))
 }

@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, web};
-use crm_workers::mail::oauth::{self, OAuthError};
+use crm_mailbox::oauth::{self, OAuthError};
+use crm_queue::EnqueueOptions;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use shared::db::{DbError, run_blocking};
-use shared::jobs::EnqueueOptions;
 use shared::jobs::payloads::mail::SyncAccount;
 use shared::models::email_account::{self as accounts, ImapAuth, NewEmailAccount, Provider};
 
@@ -76,7 +76,7 @@ pub async fn callback(
     } = query.into_inner();
     let oauth_state = oauth_state.ok_or_else(invalid_state)?;
     let mut redis = state.redis();
-    if !oauth::take_state(
+    if !super::state::take_state(
         &mut redis,
         state.keys().ns(),
         &oauth_state,

@@ -4,9 +4,10 @@
 
 pub mod authorize;
 pub mod callback;
+mod state;
 
 use actix_web::web;
-use crm_workers::mail::oauth::{self, ProviderConfig};
+use shared::config::ProviderConfig;
 use shared::models::email_account::Provider;
 
 use crate::error::ApiError;
@@ -33,7 +34,7 @@ pub(crate) fn provider_of<'a>(
         code: "unknown_provider",
         message: "OAuth provider unknown or not configured (gmail, outlook)".to_owned(),
     };
-    let provider = oauth::parse_provider(name).ok_or_else(not_found)?;
+    let provider = state::parse_provider(name).ok_or_else(not_found)?;
     let config = state.oauth.provider(provider).ok_or_else(not_found)?;
     let redirect = state.oauth.redirect_uri(provider).ok_or_else(not_found)?;
     Ok((provider, config, redirect))

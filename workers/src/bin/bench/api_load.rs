@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use crm_queue::JobId;
 use serde_json::{Value, json};
-use shared::jobs::JobId;
 use shared::models::user::{Role, create_user};
 
 use crate::pct;

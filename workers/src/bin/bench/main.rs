@@ -36,10 +36,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use crm_queue::{EnqueueOptions, JobId, JobQueue, Keys, now_ms};
 use redis::aio::ConnectionManager;
 use serde_json::{Value, json};
+use shared::jobs::Queue;
 use shared::jobs::payloads::diag::Noop;
-use shared::jobs::{EnqueueOptions, JobId, JobQueue, Keys, Queue, now_ms};
 
 #[derive(Debug, Parser)]
 #[command(about = "No-op job benchmark of the platform's enqueue and worker path")]

@@ -3,7 +3,7 @@ use std::time::Duration;
 use serde_json::json;
 use shared::jobs::payloads::diag::Fail;
 
-use crate::runtime::{JobCtx, JobError};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Fails until attempt `succeed_on_attempt` (transiently unless `permanent`), then succeeds.
 pub async fn fail(ctx: JobCtx, job: Fail) -> Result<serde_json::Value, JobError> {

@@ -1,7 +1,7 @@
 use serde_json::json;
 use shared::jobs::payloads::diag::Noop;
 
-use crate::runtime::{JobCtx, JobError};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Succeeds at once, echoing the tag.
 pub async fn noop(ctx: JobCtx, job: Noop) -> Result<serde_json::Value, JobError> {

@@ -3,7 +3,7 @@ use std::time::Duration;
 use serde_json::json;
 use shared::jobs::payloads::diag::Sleep;
 
-use crate::runtime::{JobCtx, JobError};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Sleeps `millis` in `steps` steps, reporting progress after each.
 pub async fn sleep(ctx: JobCtx, job: Sleep) -> Result<serde_json::Value, JobError> {

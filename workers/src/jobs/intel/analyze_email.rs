@@ -10,7 +10,7 @@ use shared::models::interaction_analysis::{self as analyses, CacheStatus, NewInt
 use shared::schema::interactions;
 
 use super::analyzer::shared_analyzer;
-use crate::runtime::{JobCtx, JobError};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Result of `intel.analyze_email` (no content: label, source and timings only).
 #[derive(Debug, Clone, PartialEq, Serialize)]

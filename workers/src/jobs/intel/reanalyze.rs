@@ -1,11 +1,11 @@
+use crm_queue::EnqueueOptions;
 use serde::Serialize;
 use shared::db::run_blocking;
-use shared::jobs::EnqueueOptions;
 use shared::jobs::payloads::intel::{AnalyzeEmail, Reanalyze};
 use shared::models::interaction::InteractionId;
 use shared::models::interaction_analysis::{self as analyses, Selection};
 
-use crate::runtime::{JobCtx, JobError};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Ids read per query while selecting.
 const PAGE: i64 = 10_000;

@@ -1,8 +1,8 @@
 use serde_json::json;
 use shared::jobs::payloads::mail::Cleanup;
 
-use crate::mail::cleanup::purge_old_bodies;
-use crate::runtime::{JobCtx, JobError};
+use crm_mailbox::cleanup::purge_old_bodies;
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Handler of `mail.cleanup`.
 pub async fn cleanup(ctx: JobCtx, _job: Cleanup) -> Result<serde_json::Value, JobError> {

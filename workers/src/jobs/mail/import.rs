@@ -1,7 +1,7 @@
 use shared::jobs::payloads::mail::Import;
 
-use crate::mail::import::{ImportError, ImportOutcome, import_path_analysed, resolve_path};
-use crate::runtime::{JobCtx, JobError};
+use crm_mailbox::import::{ImportError, ImportOutcome, import_path_analysed, resolve_path};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Handler of `mail.import`.
 pub async fn import(ctx: JobCtx, job: Import) -> Result<ImportOutcome, JobError> {

@@ -1,7 +1,7 @@
 use shared::jobs::payloads::mail::SyncAccount;
 
-use crate::mail::sync::{self, SyncDeps, SyncError, SyncOutcome, SyncSettings};
-use crate::runtime::{JobCtx, JobError};
+use crm_mailbox::sync::{self, SyncDeps, SyncError, SyncOutcome, SyncSettings};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Handler of `mail.sync_account`.
 pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, JobError> {

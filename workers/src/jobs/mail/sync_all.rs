@@ -1,10 +1,10 @@
+use crm_queue::{EnqueueOptions, JobQueue};
 use serde::Serialize;
 use shared::db::run_blocking;
 use shared::jobs::payloads::mail::{SyncAccount, SyncAll};
-use shared::jobs::{EnqueueOptions, JobQueue};
 use shared::models::email_account as accounts;
 
-use crate::runtime::{JobCtx, JobError};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Result of `mail.sync_all`.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -12,8 +12,8 @@ use shared::models::backup as rows;
 use super::dump::{self, PartialFile, Snapshot};
 use super::pg::{self, TableCounts};
 use super::retention::{RetentionOutcome, apply_retention};
-use super::{BackupSettings, NoProgress, Progress};
-use crate::runtime::{JobCtx, JobError};
+use super::{BackupSettings, NoProgress, ReportProgress};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Summary of a successful backup run (the job's result).
 #[derive(Debug, Clone, Serialize)]
@@ -46,7 +46,7 @@ pub async fn run_backup(
 pub async fn run_backup_reporting(
     settings: &BackupSettings,
     pool: &PgPool,
-    progress: &dyn Progress,
+    progress: &dyn ReportProgress,
 ) -> Result<BackupOutcome, JobError> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     let file_name = format!("crm-backup-{stamp}.sql.gz");
@@ -97,7 +97,7 @@ pub async fn run_backup_reporting(
 async fn make_backup(
     settings: &BackupSettings,
     pool: &PgPool,
-    progress: &dyn Progress,
+    progress: &dyn ReportProgress,
     id: BackupId,
     file_name: &str,
     stamp: &str,

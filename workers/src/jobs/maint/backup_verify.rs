@@ -18,8 +18,8 @@ use shared::schema::backups;
 use super::backup::db_error;
 use super::pg::{self, TableCounts};
 use super::restore::{self, Restore, ScratchDb};
-use super::{BackupSettings, NoProgress, Progress};
-use crate::runtime::{JobCtx, JobError};
+use super::{BackupSettings, NoProgress, ReportProgress};
+use crm_queue::runtime::{JobCtx, JobError};
 
 /// Summary of a restore check (the job's result); the same details are stored on the backup's row.
 #[derive(Debug, Clone, Serialize)]
@@ -67,7 +67,7 @@ pub async fn verify_backup_reporting(
     settings: &BackupSettings,
     pool: &PgPool,
     backup_id: Option<i64>,
-    progress: &dyn Progress,
+    progress: &dyn ReportProgress,
 ) -> Result<VerifyOutcome, JobError> {
     let backup = pick(pool, backup_id).await?;
     let id = backup.id;

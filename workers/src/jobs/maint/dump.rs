@@ -17,9 +17,9 @@ use tokio::io::AsyncReadExt;
 use tokio::process::ChildStdout;
 use tokio::sync::mpsc;
 
-use super::Progress;
+use super::ReportProgress;
 use super::pg::{self, ClientUrl, TableCounts};
-use crate::runtime::JobError;
+use crm_queue::runtime::JobError;
 
 /// Size of the pieces read from `pg_dump` and handed to the compressing thread.
 const CHUNK: usize = 64 * 1024;
@@ -187,7 +187,7 @@ pub async fn dump(
     database_url: &str,
     (snapshot_id, database_bytes): (&str, u64),
     file: File,
-    progress: &dyn Progress,
+    progress: &dyn ReportProgress,
 ) -> Result<DumpedFile, JobError> {
     let url = ClientUrl::parse(database_url);
     let mut cmd = url.command(pg_dump);
@@ -243,7 +243,7 @@ pub async fn dump(
 async fn pump(
     mut stdout: ChildStdout,
     tx: mpsc::Sender<Vec<u8>>,
-    progress: &dyn Progress,
+    progress: &dyn ReportProgress,
     database_bytes: u64,
 ) -> io::Result<u64> {
     let mut total = 0_u64;

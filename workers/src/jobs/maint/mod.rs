@@ -12,14 +12,13 @@ mod retention;
 
 use std::path::PathBuf;
 
-use futures::future::BoxFuture;
-
 pub use backup::{BackupOutcome, backup, run_backup, run_backup_reporting};
 pub use backup_verify::{VerifyOutcome, backup_verify, verify_backup};
 pub use pg::TableCounts;
 pub use retention::{RetentionOutcome, apply_retention};
+pub use shared::progress::{NoProgress, ReportProgress};
 
-use crate::runtime::JobCtx;
+use crm_queue::runtime::JobCtx;
 
 /// Where backups go and how to reach the database, taken from the worker configuration.
 #[derive(Clone)]
@@ -53,25 +52,5 @@ impl std::fmt::Debug for BackupSettings {
             .field("pg_bin_dir", &self.pg_bin_dir)
             .field("database_url", &"<redacted>")
             .finish()
-    }
-}
-
-/// Receives progress reports (percent, short message without personal data) of a long maintenance run.
-pub trait Progress: Send + Sync {
-    fn report<'a>(&'a self, percent: u8, message: &'a str) -> BoxFuture<'a, ()>;
-}
-
-/// Discards progress reports (tests, callers without a job).
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn report<'a>(&'a self, _percent: u8, _message: &'a str) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
-    }
-}
-
-impl Progress for JobCtx {
-    fn report<'a>(&'a self, percent: u8, message: &'a str) -> BoxFuture<'a, ()> {
-        Box::pin(self.progress(percent, message))
     }
 }

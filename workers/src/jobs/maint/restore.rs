@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::dump::{connect_error, secrets_of, spawn_error};
 use super::pg::{self, ClientUrl, TableCounts};
-use crate::runtime::JobError;
+use crm_queue::runtime::JobError;
 
 const CHUNK: usize = 64 * 1024;
 const CHANNEL_DEPTH: usize = 8;

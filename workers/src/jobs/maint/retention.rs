@@ -14,7 +14,7 @@ use shared::models::backup as rows;
 
 use super::BackupSettings;
 use super::backup::db_error;
-use crate::runtime::JobError;
+use crm_queue::runtime::JobError;
 
 /// Leftover temporary files of runs that died are removed once this old (well past the job timeout).
 const STALE_PARTIAL_AGE: Duration = Duration::from_secs(24 * 3_600);

@@ -1,0 +1,111 @@
+//! The one-time OAuth `state` (RFC 6749 §10.12), kept in Redis and bound to the user and provider,
+//! and the consent URL that carries it.
+
+use rand::RngCore;
+use redis::aio::ConnectionManager;
+use reqwest::Url;
+use shared::config::OAuthConfig;
+use shared::models::UserId;
+use shared::models::email_account::Provider;
+
+/// How long a `state` stays valid.
+pub const STATE_TTL_SECS: u64 = 300;
+
+const GMAIL_SCOPE: &str = "https://www.googleapis.com/auth/gmail.readonly";
+const GRAPH_SCOPE: &str =
+    "offline_access https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read";
+
+/// An OAuth provider from its path name (`gmail`, `outlook`).
+pub fn parse_provider(name: &str) -> Option<Provider> {
+    match name {
+        "gmail" => Some(Provider::Gmail),
+        "outlook" => Some(Provider::Outlook),
+        _ => None,
+    }
+}
+
+/// The consent URL the user is sent to, carrying `state`.
+pub fn consent_url(config: &OAuthConfig, provider: Provider, state: &str) -> Option<Url> {
+    let p = config.provider(provider)?;
+    let redirect = config.redirect_uri(provider)?;
+    let mut url = p.auth_url.clone();
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("client_id", &p.client_id)
+            .append_pair("redirect_uri", &redirect)
+            .append_pair("response_type", "code")
+            .append_pair("state", state);
+        match provider {
+            Provider::Gmail => {
+                // A refresh token is only issued for offline access, and again only on consent.
+                q.append_pair("scope", GMAIL_SCOPE)
+                    .append_pair("access_type", "offline")
+                    .append_pair("prompt", "consent");
+            }
+            _ => {
+                q.append_pair("scope", GRAPH_SCOPE)
+                    .append_pair("response_mode", "query");
+            }
+        }
+    }
+    Some(url)
+}
+
+/// A fresh random `state` (256 bits, hex).
+pub fn new_state() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn state_key(ns: &str, state: &str) -> String {
+    format!("{ns}:oauth:state:{state}")
+}
+
+/// Stores `state` for [`STATE_TTL_SECS`], bound to `user` and `provider`.
+pub async fn save_state(
+    redis: &mut ConnectionManager,
+    ns: &str,
+    state: &str,
+    user: UserId,
+    provider: Provider,
+) -> Result<(), redis::RedisError> {
+    redis::cmd("SET")
+        .arg(state_key(ns, state))
+        .arg(format!("{}:{}", user.0, provider.as_str()))
+        .arg("EX")
+        .arg(STATE_TTL_SECS)
+        .arg("NX")
+        .query_async::<Option<String>>(redis)
+        .await?;
+    Ok(())
+}
+
+/// Consumes `state` (whatever the outcome, it cannot be used again): true when it existed, had not
+/// expired and was issued to `user` for `provider`.
+pub async fn take_state(
+    redis: &mut ConnectionManager,
+    ns: &str,
+    state: &str,
+    user: UserId,
+    provider: Provider,
+) -> Result<bool, redis::RedisError> {
+    if state.is_empty() || state.len() > 128 {
+        return Ok(false);
+    }
+    let bound: Option<String> = redis::cmd("GETDEL")
+        .arg(state_key(ns, state))
+        .query_async(redis)
+        .await?;
+    Ok(bound.as_deref() == Some(format!("{}:{}", user.0, provider.as_str()).as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn states_are_random_and_long() {
+        let (a, b) = (super::new_state(), super::new_state());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+}

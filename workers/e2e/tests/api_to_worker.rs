@@ -1,0 +1,185 @@
+//! End to end through HTTP: the real API (actix server on a free port) and the real `workers` binary.
+//! It lives in a crate of its own so that neither `api` nor `workers` depends on the other.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer};
+use crm_queue::test_utils::Env;
+use crm_queue::{JobId, JobState};
+use serde_json::{Value, json};
+use shared::config::EnvSource;
+use shared::models::user::{self, Role};
+
+const PASSWORD: &str = "end-to-end password 42";
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Api {
+    async fn start(env: &Env) -> Self {
+        let vars: HashMap<String, String> = [
+            ("DATABASE_URL", env.db.url()),
+            ("REDIS_URL", env.redis.url()),
+            ("REDIS_NAMESPACE", env.redis.namespace()),
+            ("JWT_SECRET", "an-end-to-end-secret-of-at-least-32-bytes"),
+            ("RUN_MIGRATIONS", "false"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let settings = crm_api::Settings::from_env(&EnvSource::from_map(vars)).unwrap();
+        let state = crm_api::build_state(settings).await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server =
+            HttpServer::new(move || App::new().configure(crm_api::app_config(state.clone())))
+                .workers(1)
+                .listen(listener)
+                .unwrap()
+                .run();
+        tokio::spawn(server);
+
+        let pool = env.db.pool().clone();
+        let email = format!("admin-{}@example.test", ulid::Ulid::new()).to_lowercase();
+        let e = email.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().unwrap();
+            user::create_user(&mut conn, &e, PASSWORD, Role::Admin, None).unwrap();
+        })
+        .await
+        .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["access_token"].as_str().expect("token").to_owned();
+        Self { base, http, token }
+    }
+
+    async fn run(&self, job: &str, payload: Value) -> JobId {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/jobs", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({"job": job, "payload": payload}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202);
+        let body: Value = res.json().await.unwrap();
+        body["job_id"].as_str().unwrap().parse().unwrap()
+    }
+
+    async fn job(&self, id: &JobId) -> Value {
+        self.http
+            .get(format!("{}/api/v1/jobs/{id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn job_enqueued_through_the_api_starts_within_100ms_on_idle_workers() {
+    let env = Env::new().await;
+    let api = Api::start(&env).await;
+    // The fallback poll is 30 s: only the wake-up path can explain a fast start.
+    let _w = env.spawn_workers(&[("WORKER_POLL_FALLBACK_MS", "30000")]);
+    let warm = api.run("diag.noop", json!({})).await;
+    env.wait_state(&warm, JobState::Succeeded, Duration::from_secs(15))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let mut latencies = Vec::new();
+    for _ in 0..20 {
+        let sent = chrono::Utc::now();
+        let id = api.run("diag.noop", json!({})).await;
+        let rec = env
+            .wait_state(&id, JobState::Succeeded, Duration::from_secs(10))
+            .await;
+        latencies.push((rec.started_at.unwrap() - sent).num_milliseconds());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    latencies.sort_unstable();
+    eprintln!("API -> start latencies (ms): {latencies:?}");
+    assert!(
+        latencies[10] < 100,
+        "median {} ms: {latencies:?}",
+        latencies[10]
+    );
+    // The job view reports what happened.
+    let view = api
+        .job(&api.run("diag.noop", json!({"tag": "view"})).await)
+        .await;
+    assert_eq!(view["job"], "diag.noop");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_job_is_listed_and_requeued_through_the_api_and_completes() {
+    let env = Env::new().await;
+    let api = Api::start(&env).await;
+    let _w = env.spawn_workers(&[]);
+    // Fails permanently until the "outage" ends two seconds from now.
+    let until = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let id = api
+        .run(
+            "diag.fail",
+            json!({"permanent": true, "succeed_after": until}),
+        )
+        .await;
+    env.wait_state(&id, JobState::Dead, Duration::from_secs(15))
+        .await;
+
+    let dead: Value = api
+        .http
+        .get(format!("{}/api/v1/jobs/dead", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(dead.to_string().contains(&id.to_string()), "{dead}");
+    let view = api.job(&id).await;
+    assert_eq!(view["state"], "dead");
+    assert!(
+        view["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("deliberate failure")
+    );
+
+    tokio::time::sleep_until(
+        tokio::time::Instant::now() + (until - chrono::Utc::now()).to_std().unwrap_or_default(),
+    )
+    .await;
+    let res = api
+        .http
+        .post(format!("{}/api/v1/jobs/{id}/requeue", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let rec = env
+        .wait_state(&id, JobState::Succeeded, Duration::from_secs(15))
+        .await;
+    assert_eq!(rec.attempts, 1, "fresh attempt budget after requeue");
+}
