@@ -282,6 +282,15 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
         Keys::new(config.common.redis_namespace.clone()),
         config.common.job_record_ttl,
     );
+    let analyzer = llm::Analyzer::from_env(|k| env.get(k)).context("LLM configuration")?;
+    let analyzer = if analyzer.config().providers.is_empty() {
+        analyzer
+    } else {
+        analyzer.with_redis(queue.connection())
+    };
+    let services = crate::jobs::Services {
+        analyzer: Arc::new(analyzer),
+    };
     let mut companions: Vec<runtime::Companion> = Vec::new();
     if let Some(table) = schedule {
         let (queue, lease) = (queue.clone(), config.scheduler.lease);
@@ -300,7 +309,7 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     });
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    runtime::run(app, crate::jobs::registry(), companions, shutdown).await
+    runtime::run(app, crate::jobs::registry(&services), companions, shutdown).await
 }
 
 async fn wait_for_signal(token: CancellationToken) {

@@ -7,11 +7,11 @@ mod common;
 
 use std::time::Duration;
 
+use crm_analysis::analyze_interaction;
 use crm_mailbox::parse::parse_message;
 use crm_mailbox::store::{Fetched, Target, store_batch};
 use crm_queue::JobState;
 use crm_queue::test_utils::TestRedis;
-use crm_workers::jobs::intel::analyze_interaction;
 use diesel::prelude::*;
 use shared::jobs::Queue;
 use shared::jobs::payloads::intel::Reanalyze;

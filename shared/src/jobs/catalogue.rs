@@ -12,6 +12,7 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<diag::Noop>(),
         JobSpec::of::<diag::Sleep>(),
         JobSpec::of::<diag::Fail>(),
+        JobSpec::of::<diag::Echo>(),
         JobSpec::of::<mail::SyncAll>(),
         JobSpec::of::<mail::SyncAccount>(),
         JobSpec::of::<mail::Cleanup>(),
@@ -63,5 +64,21 @@ mod tests {
         let err = spec.validate(&serde_json::json!({})).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("millis"));
         assert!(spec.validate(&serde_json::json!({"millis": 5})).is_ok());
+    }
+
+    #[test]
+    fn echo_takes_one_short_message() {
+        let spec = find("diag.echo").unwrap();
+        assert!(
+            spec.validate(&serde_json::json!({"message": "bonjour"}))
+                .is_ok()
+        );
+        let err = spec.validate(&serde_json::json!({})).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("message"));
+        let long = "x".repeat(1_001);
+        let err = spec
+            .validate(&serde_json::json!({ "message": long }))
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("message"));
     }
 }

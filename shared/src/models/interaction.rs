@@ -153,6 +153,15 @@ pub fn mailbox_owner(
         .optional()?)
 }
 
+/// The interaction `id`, if it exists.
+pub fn find(conn: &mut PgConnection, id: InteractionId) -> Result<Option<Interaction>, DbError> {
+    Ok(interactions::table
+        .find(id)
+        .select(Interaction::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find_by_message_id(
     conn: &mut PgConnection,
     account: EmailAccountId,

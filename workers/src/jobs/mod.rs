@@ -7,33 +7,49 @@ pub mod maint;
 
 use shared::jobs::payloads::{diag as d, intel as it, mail as ml, maint as m};
 
+use std::sync::Arc;
+
 use crm_queue::runtime::Registry;
 
+/// What handlers need beyond the job context, built once at boot.
+#[derive(Clone)]
+pub struct Services {
+    /// The email analyser (the `LLM_*` cascade when configured), validated at boot.
+    pub analyzer: Arc<llm::Analyzer>,
+}
+
 /// Every handler of the catalogue.
-pub fn registry() -> Registry {
+pub fn registry(services: &Services) -> Registry {
+    let analyzer = services.analyzer.clone();
     let mut r = Registry::default();
     r.register::<m::Backup, _, _, _>(maint::backup)
         .register::<m::BackupVerify, _, _, _>(maint::backup_verify)
         .register::<d::Noop, _, _, _>(diag::noop)
         .register::<d::Sleep, _, _, _>(diag::sleep)
         .register::<d::Fail, _, _, _>(diag::fail)
+        .register::<d::Echo, _, _, _>(diag::echo)
         .register::<ml::SyncAll, _, _, _>(mail::sync_all)
         .register::<ml::SyncAccount, _, _, _>(mail::sync_account)
         .register::<ml::Cleanup, _, _, _>(mail::cleanup)
         .register::<ml::Import, _, _, _>(mail::import)
-        .register::<it::AnalyzeEmail, _, _, _>(intel::analyze_email)
+        .register::<it::AnalyzeEmail, _, _, _>(move |ctx, job| {
+            intel::analyze_email(ctx, job, analyzer.clone())
+        })
         .register::<it::Reanalyze, _, _, _>(intel::reanalyze);
     r
 }
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "test")]
+    use std::sync::Arc;
+
     #[test]
     fn every_catalogue_job_has_a_handler() {
-        assert!(
-            super::registry().missing().is_empty(),
-            "{:?}",
-            super::registry().missing()
-        );
+        let services = super::Services {
+            analyzer: Arc::new(llm::Analyzer::from_env(|_| None).unwrap()),
+        };
+        let missing = super::registry(&services).missing();
+        assert!(missing.is_empty(), "{missing:?}");
     }
 }

@@ -32,6 +32,39 @@ impl Job for Noop {
     const DESCRIPTION: &'static str = "Do nothing and succeed (pipeline smoke test)";
 }
 
+/// `diag.echo`: succeeds with the message it was given (a deployment check: what goes in comes out).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Echo {
+    /// Returned as is in the result; at most 1,000 characters.
+    #[serde(deserialize_with = "short_text")]
+    pub message: String,
+}
+
+impl Job for Echo {
+    const NAME: &'static str = "diag.echo";
+    const QUEUE: Queue = Queue::Diag;
+    const POLICY: JobPolicy = JobPolicy {
+        timeout: Duration::from_secs(10),
+        max_attempts: 1,
+        backoff: Backoff {
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(5),
+        },
+    };
+    const RUN_ROLE: Role = Role::Manager;
+    const DESCRIPTION: &'static str = "Return the given message (deployment check)";
+}
+
+/// A string of at most 1,000 characters (a job record is no place for bulk text).
+fn short_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.chars().count() > 1_000 {
+        return Err(serde::de::Error::custom("at most 1000 characters"));
+    }
+    Ok(text)
+}
+
 /// `diag.sleep`: sleeps, reporting progress every step.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

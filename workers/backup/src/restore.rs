@@ -13,9 +13,9 @@ use flate2::read::MultiGzDecoder;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-use super::dump::{connect_error, secrets_of, spawn_error};
-use super::pg::{self, ClientUrl, TableCounts};
-use crm_queue::runtime::JobError;
+use crate::dump::{connect_error, secrets_of, spawn_error};
+use crate::pg::{self, ClientUrl, TableCounts};
+use crm_queue::JobError;
 
 const CHUNK: usize = 64 * 1024;
 const CHANNEL_DEPTH: usize = 8;

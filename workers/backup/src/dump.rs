@@ -17,9 +17,9 @@ use tokio::io::AsyncReadExt;
 use tokio::process::ChildStdout;
 use tokio::sync::mpsc;
 
-use super::ReportProgress;
-use super::pg::{self, ClientUrl, TableCounts};
-use crm_queue::runtime::JobError;
+use crate::pg::{self, ClientUrl, TableCounts};
+use crm_queue::JobError;
+use shared::progress::ReportProgress;
 
 /// Size of the pieces read from `pg_dump` and handed to the compressing thread.
 const CHUNK: usize = 64 * 1024;

@@ -12,9 +12,9 @@ use shared::db::run_blocking;
 use shared::models::BackupId;
 use shared::models::backup as rows;
 
-use super::BackupSettings;
-use super::backup::db_error;
-use crm_queue::runtime::JobError;
+use crate::BackupSettings;
+use crate::make::db_error;
+use crm_queue::JobError;
 
 /// Leftover temporary files of runs that died are removed once this old (well past the job timeout).
 const STALE_PARTIAL_AGE: Duration = Duration::from_secs(24 * 3_600);

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, Utc};
-use crm_workers::jobs::maint::{BackupSettings, run_backup, verify_backup};
+use crm_backup::{BackupSettings, apply_retention, run_backup, verify_backup};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use flate2::Compression;
@@ -19,6 +19,7 @@ use shared::models::BackupId;
 use shared::models::backup::{self as rows, Backup, BackupStatus, VerifyResult};
 use shared::models::organisation::{NewOrganisation, OrgType, create_organisation};
 use shared::models::user::{NewUser, Role};
+use shared::progress::NoProgress;
 use shared::schema::{backups, users};
 use shared::test_utils::TestDb;
 
@@ -134,7 +135,7 @@ async fn backup_is_a_valid_gzip_and_restores_with_matching_counts() {
     let dir = TempDir::new();
     let settings = settings(&db, &dir);
 
-    let outcome = run_backup(&settings, db.pool()).await.unwrap();
+    let outcome = run_backup(&settings, db.pool(), &NoProgress).await.unwrap();
 
     assert!(is_backup_name(&outcome.file_name), "{}", outcome.file_name);
     assert_eq!(
@@ -165,7 +166,9 @@ async fn backup_is_a_valid_gzip_and_restores_with_matching_counts() {
     assert_eq!(counts["backups"], 1);
     assert!(counts.get("__diesel_schema_migrations").is_none());
 
-    let verified = verify_backup(&settings, db.pool(), None).await.unwrap();
+    let verified = verify_backup(&settings, db.pool(), None, &NoProgress)
+        .await
+        .unwrap();
     assert_eq!(verified.result, VerifyResult::Ok, "{}", verified.details);
     assert_eq!(verified.backup_id, outcome.backup_id);
     assert_eq!(
@@ -241,7 +244,7 @@ async fn retention_keeps_the_newest_verified_good_backup() {
     );
     let recent = fake_backup(&db, &dir, "crm-backup-20200201T020000Z.sql.gz", 2, None);
 
-    let outcome = run_backup(&settings, db.pool()).await.unwrap();
+    let outcome = run_backup(&settings, db.pool(), &NoProgress).await.unwrap();
 
     let retention = outcome.retention.unwrap();
     assert_eq!(retention.kept_verified, Some(newest_good));
@@ -281,13 +284,11 @@ async fn retention_keeps_the_newest_verified_good_backup() {
     drop(conn);
 
     // Once the new backup verifies, it is the one to keep and the old verified one may go.
-    let verified = verify_backup(&settings, db.pool(), Some(outcome.backup_id))
+    let verified = verify_backup(&settings, db.pool(), Some(outcome.backup_id), &NoProgress)
         .await
         .unwrap();
     assert_eq!(verified.result, VerifyResult::Ok, "{}", verified.details);
-    let again = crm_workers::jobs::maint::apply_retention(&settings, db.pool(), &[])
-        .await
-        .unwrap();
+    let again = apply_retention(&settings, db.pool(), &[]).await.unwrap();
     assert_eq!(again.kept_verified, Some(outcome.backup_id));
     assert_eq!(
         again.deleted,
@@ -328,7 +329,9 @@ async fn dump_of_a_missing_database_fails_cleanly() {
     let mut settings = settings(&db, &dir);
     settings.database_url = with_password(&with_database(db.url(), "crm_missing_database"));
 
-    let err = run_backup(&settings, db.pool()).await.unwrap_err();
+    let err = run_backup(&settings, db.pool(), &NoProgress)
+        .await
+        .unwrap_err();
 
     let message = err.describe();
     assert!(err.is_permanent(), "{message}");
@@ -349,7 +352,9 @@ async fn missing_pg_dump_is_permanent_and_leaves_no_file() {
     let mut settings = settings(&db, &dir);
     settings.pg_bin_dir = Some(bin.path().to_owned());
 
-    let err = run_backup(&settings, db.pool()).await.unwrap_err();
+    let err = run_backup(&settings, db.pool(), &NoProgress)
+        .await
+        .unwrap_err();
 
     assert!(err.is_permanent());
     assert!(err.describe().contains("not found"), "{}", err.describe());
@@ -378,7 +383,9 @@ async fn pg_dump_failing_midway_leaves_no_partial_file() {
     let mut settings = settings(&db, &dir);
     settings.pg_bin_dir = Some(bin.path().to_owned());
 
-    let err = run_backup(&settings, db.pool()).await.unwrap_err();
+    let err = run_backup(&settings, db.pool(), &NoProgress)
+        .await
+        .unwrap_err();
 
     let message = err.describe();
     assert!(
@@ -399,14 +406,16 @@ async fn corrupted_backup_fails_verification() {
     seed(&db);
     let dir = TempDir::new();
     let settings = settings(&db, &dir);
-    let outcome = run_backup(&settings, db.pool()).await.unwrap();
+    let outcome = run_backup(&settings, db.pool(), &NoProgress).await.unwrap();
     let path = dir.path().join(&outcome.file_name);
     let mut bytes = std::fs::read(&path).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     std::fs::write(&path, &bytes).unwrap();
 
-    let verified = verify_backup(&settings, db.pool(), None).await.unwrap();
+    let verified = verify_backup(&settings, db.pool(), None, &NoProgress)
+        .await
+        .unwrap();
 
     assert_eq!(verified.result, VerifyResult::Failed);
     assert!(
@@ -441,7 +450,7 @@ async fn dump_that_does_not_restore_fails_verification_and_drops_the_scratch_dat
     rows::finish_backup(&mut conn, row.id, 1, &sha, &serde_json::json!({ "t": 1 })).unwrap();
     drop(conn);
 
-    let verified = verify_backup(&settings, db.pool(), Some(row.id.0))
+    let verified = verify_backup(&settings, db.pool(), Some(row.id.0), &NoProgress)
         .await
         .unwrap();
 
@@ -461,7 +470,7 @@ async fn count_difference_is_a_mismatch() {
     seed(&db);
     let dir = TempDir::new();
     let settings = settings(&db, &dir);
-    let outcome = run_backup(&settings, db.pool()).await.unwrap();
+    let outcome = run_backup(&settings, db.pool(), &NoProgress).await.unwrap();
     let mut counts = backup_row(&db, outcome.backup_id).table_counts.unwrap();
     counts["users"] = serde_json::json!(99);
     diesel::update(backups::table.find(BackupId(outcome.backup_id)))
@@ -469,7 +478,9 @@ async fn count_difference_is_a_mismatch() {
         .execute(&mut db.conn())
         .unwrap();
 
-    let verified = verify_backup(&settings, db.pool(), None).await.unwrap();
+    let verified = verify_backup(&settings, db.pool(), None, &NoProgress)
+        .await
+        .unwrap();
 
     assert_eq!(verified.result, VerifyResult::Mismatch);
     assert_eq!(verified.details["tables"]["users"]["expected"], 99);
@@ -481,7 +492,7 @@ async fn count_difference_is_a_mismatch() {
 async fn verify_without_any_backup_is_a_permanent_error() {
     let db = TestDb::new();
     let dir = TempDir::new();
-    let err = verify_backup(&settings(&db, &dir), db.pool(), None)
+    let err = verify_backup(&settings(&db, &dir), db.pool(), None, &NoProgress)
         .await
         .unwrap_err();
     assert!(err.is_permanent());
