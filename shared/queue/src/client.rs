@@ -161,6 +161,18 @@ impl JobQueue {
         let spec = shared::jobs::catalogue::find(name)
             .ok_or_else(|| EnqueueError::UnknownJob(name.into()))?;
         spec.validate(&payload)?;
+        self.enqueue_validated(spec, payload, opts).await
+    }
+
+    /// Enqueues a JSON payload for the catalogue entry `spec`, which the caller found and whose payload it
+    /// has already validated (so neither is done twice on the way from HTTP to Redis).
+    pub async fn enqueue_validated(
+        &self,
+        spec: &'static JobSpec,
+        payload: serde_json::Value,
+        opts: EnqueueOptions,
+    ) -> Result<Enqueued, EnqueueError> {
+        let name = spec.name;
         let mut out = self
             .enqueue_items(vec![Item {
                 spec,

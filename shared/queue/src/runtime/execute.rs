@@ -12,7 +12,7 @@ use crate::{AttemptError, JobEnvelope, now_ms, scripts};
 use apalis_core::error::{AbortError, BoxDynError};
 use chrono::Utc;
 use futures::FutureExt;
-use shared::jobs::{JobSpec, catalogue};
+use shared::jobs::JobSpec;
 use tracing::Instrument;
 use ulid::Ulid;
 
@@ -21,6 +21,7 @@ use shared::models::job_history::JobHistory;
 
 use super::bookkeeping::{Bookkeeping, TaskKeys};
 use super::history::HistorySink;
+use super::registry::Registered;
 use super::{AppCtx, JobCtx, JobError, Registry};
 
 /// Runs attempts for every queue of this process.
@@ -97,12 +98,14 @@ impl Executor {
         env: JobEnvelope,
         task: &TaskKeys,
     ) -> Result<serde_json::Value, Failure> {
-        let Some(spec) = catalogue::find(&env.job) else {
+        // One lookup by name per attempt: the registry holds the job's catalogue entry beside its handler.
+        let Some(job) = self.registry.get(&env.job) else {
             // Cannot happen through the enqueue API; a task written by hand or by a newer release.
             tracing::error!("unknown job name in task; dropping it");
             self.forget(task).await?;
             return Err(Failure::Abort("unknown job".into()));
         };
+        let spec = &job.spec;
         let started_at = Utc::now();
         let (attempt, created_ms) = match self.book.start(&env, spec.queue).await {
             Ok((n, created)) if n > 0 => (n as u32, created),
@@ -124,7 +127,7 @@ impl Executor {
         };
         tracing::Span::current().record("attempt", attempt);
         let started = Instant::now();
-        let verdict = self.call_handler(spec, &env, attempt).await;
+        let verdict = self.call_handler(job, &env, attempt).await;
         let elapsed = started.elapsed();
         metrics::histogram!("job_duration_seconds", "job" => spec.name)
             .record(elapsed.as_secs_f64());
@@ -180,12 +183,8 @@ impl Executor {
         }
     }
 
-    async fn call_handler(&self, spec: &JobSpec, env: &JobEnvelope, attempt: u32) -> Verdict {
-        let Some(handler) = self.registry.get(spec.name) else {
-            return Verdict::Failed(JobError::permanent(anyhow::anyhow!(
-                "no handler registered"
-            )));
-        };
+    async fn call_handler(&self, job: &Registered, env: &JobEnvelope, attempt: u32) -> Verdict {
+        let (spec, handler) = (&job.spec, &job.handler);
         let ctx = JobCtx {
             app: self.app.clone(),
             job_id: env.job_id,

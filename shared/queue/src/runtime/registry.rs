@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Serialize;
-use shared::jobs::{Job, catalogue, decode_payload};
+use shared::jobs::{Job, JobSpec, catalogue, decode_payload};
 
 use super::{JobCtx, JobError};
 
@@ -17,10 +17,17 @@ type HandlerFn = Arc<
         + Sync,
 >;
 
+/// A registered job: its catalogue entry and its handler, found together with one lookup by name.
+#[derive(Clone)]
+pub(crate) struct Registered {
+    pub(crate) spec: JobSpec,
+    pub(crate) handler: HandlerFn,
+}
+
 /// The handler table.
 #[derive(Default, Clone)]
 pub struct Registry {
-    handlers: HashMap<&'static str, HandlerFn>,
+    handlers: HashMap<&'static str, Registered>,
 }
 
 impl Registry {
@@ -42,11 +49,17 @@ impl Registry {
             }
             .boxed()
         });
-        self.handlers.insert(J::NAME, f);
+        self.handlers.insert(
+            J::NAME,
+            Registered {
+                spec: JobSpec::of::<J>(),
+                handler: f,
+            },
+        );
         self
     }
 
-    pub(crate) fn get(&self, name: &str) -> Option<&HandlerFn> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Registered> {
         self.handlers.get(name)
     }
 
