@@ -204,19 +204,12 @@ impl ScheduleTable {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use std::collections::HashMap;
-
     use chrono::TimeZone;
 
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_map(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<HashMap<_, _>>(),
-        )
+        EnvSource::from_pairs(pairs)
     }
 
     #[test]

@@ -35,6 +35,16 @@ impl EnvSource {
         }
     }
 
+    /// Variables given as pairs (tests, tools), in place of the process environment.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        Self::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
     /// Raw value, `None` when unset. Blank counts as set (blank disables schedule entries).
     pub fn get(&self, name: &str) -> Option<String> {
         match &self.overrides {
@@ -151,12 +161,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_map(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        EnvSource::from_pairs(pairs)
     }
 
     #[test]

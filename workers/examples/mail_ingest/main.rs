@@ -18,7 +18,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use crm_mailbox::import::MboxReader;
 use serde::Serialize;
 use shared::test_utils::Dovecot;
 
@@ -132,11 +131,11 @@ fn run(args: &[String]) -> Result<()> {
 /// APPENDs every message of the mbox to INBOX (CRLF line ends, as IMAP carries them). Returns the count
 /// and total size in bytes (what RFC822.SIZE adds up to).
 fn load(dovecot: &Dovecot, mbox: &Path) -> Result<(usize, u64)> {
-    let file = std::fs::File::open(mbox).with_context(|| format!("opening {}", mbox.display()))?;
+    let reader = mail::mbox::open(mbox).with_context(|| format!("opening {}", mbox.display()))?;
     let mut imap = dovecot.client(USER, PASSWORD);
     let (mut count, mut bytes) = (0, 0u64);
-    for raw in MboxReader::new(std::io::BufReader::new(file)) {
-        let raw = crlf(&raw?);
+    for message in reader {
+        let raw = crlf(&message?.raw);
         imap.append("INBOX", None, &raw);
         count += 1;
         bytes += raw.len() as u64;

@@ -1,14 +1,13 @@
 //! Imports from disk: an mbox file (mboxrd/mboxo, `From ` separators) or a Maildir folder (`cur/` and
 //! `new/`), stored like synced mail (deduplicated, threaded). Only paths below `MAIL_IMPORT_DIR`.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use crm_queue::JobQueue;
 use shared::db::{DbError, PgPool, run_blocking};
 use shared::models::email_account::{self as accounts, EmailAccountId};
 
-use super::parse::parse_message;
+use super::parse::{parse_headers_only, parse_message};
 use super::store::{Fetched, Stored, Target, is_sent_folder, store_batch};
 use shared::progress::ReportProgress;
 
@@ -93,15 +92,21 @@ pub async fn import_path_analysed(
         address: account.address.to_lowercase(),
         analysis_queue,
     };
-    let raws: Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send> = if path.is_dir() {
-        if !path.join("cur").is_dir() && !path.join("new").is_dir() {
-            return Err(ImportError::UnknownFormat);
-        }
-        Box::new(maildir_messages(path)?)
+    // Each message is read up to the cap (memory stays flat); a larger one keeps its headers only.
+    let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    let messages: Box<dyn Iterator<Item = std::io::Result<Capped>> + Send> = if path.is_dir() {
+        let reader = mail::maildir::open(path).map_err(|_| ImportError::UnknownFormat)?;
+        Box::new(
+            reader
+                .with_max_message_bytes(cap)
+                .map(|m| m.map(|m| Capped::new(m.raw, m.size, m.truncated))),
+        )
     } else {
-        Box::new(MboxReader::new(std::io::BufReader::new(
-            std::fs::File::open(path)?,
-        )))
+        Box::new(
+            mail::mbox::open(path)?
+                .with_max_message_bytes(cap)
+                .map(|m| m.map(|m| Capped::new(m.raw, m.size, m.truncated))),
+        )
     };
     let sent = is_sent_folder(folder);
     let mut outcome = ImportOutcome {
@@ -109,12 +114,17 @@ pub async fn import_path_analysed(
         ..ImportOutcome::default()
     };
     let mut batch = Vec::with_capacity(BATCH);
-    for raw in raws {
-        let raw = raw?;
+    for message in messages {
+        let message = message?;
+        let email = if message.truncated {
+            parse_headers_only(&message.raw, message.size)
+        } else {
+            parse_message(&message.raw, max_bytes)
+        };
         batch.push(Fetched {
             uid: None,
             provider_id: None,
-            email: parse_message(&raw, max_bytes),
+            email,
         });
         outcome.messages += 1;
         if batch.len() == BATCH {
@@ -130,114 +140,27 @@ pub async fn import_path_analysed(
     Ok(outcome)
 }
 
-fn maildir_messages(
-    dir: &Path,
-) -> std::io::Result<impl Iterator<Item = std::io::Result<Vec<u8>>> + Send + use<>> {
-    let mut files = Vec::new();
-    for sub in ["cur", "new"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
-            continue;
-        };
-        for entry in entries {
-            let entry = entry?;
-            if entry.file_type()?.is_file() {
-                files.push(entry.path());
-            }
-        }
-    }
-    // Maildir names start with the delivery time: sorting gives arrival order.
-    files.sort();
-    Ok(files.into_iter().map(std::fs::read))
+/// One message as read from an mbox or a Maildir, cut at the size cap.
+struct Capped {
+    raw: Vec<u8>,
+    size: u64,
+    truncated: bool,
 }
 
-/// Splits an mbox stream into messages, one at a time (memory stays flat on large files).
-pub struct MboxReader<R> {
-    reader: R,
-    pending_from: bool,
-    done: bool,
-}
-
-impl<R: BufRead> MboxReader<R> {
-    pub fn new(reader: R) -> Self {
+impl Capped {
+    fn new(raw: Vec<u8>, size: u64, truncated: bool) -> Self {
         Self {
-            reader,
-            pending_from: false,
-            done: false,
+            raw,
+            size,
+            truncated,
         }
     }
-}
-
-impl<R: BufRead> Iterator for MboxReader<R> {
-    type Item = std::io::Result<Vec<u8>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let mut message = Vec::new();
-        let mut line = Vec::new();
-        let mut started = self.pending_from;
-        loop {
-            line.clear();
-            match self.reader.read_until(b'\n', &mut line) {
-                Err(e) => return Some(Err(e)),
-                Ok(0) => {
-                    self.done = true;
-                    return started.then_some(Ok(trim_separator(message)));
-                }
-                Ok(_) => {}
-            }
-            if line.starts_with(b"From ") {
-                if started {
-                    self.pending_from = true;
-                    return Some(Ok(trim_separator(message)));
-                }
-                started = true;
-                continue;
-            }
-            if !started {
-                // Text before the first separator is not a message.
-                continue;
-            }
-            // mboxrd: ">From " lines (any number of '>') lose one '>'.
-            let unescaped = {
-                let quotes = line.iter().take_while(|b| **b == b'>').count();
-                if quotes > 0 && line[quotes..].starts_with(b"From ") {
-                    &line[1..]
-                } else {
-                    &line[..]
-                }
-            };
-            message.extend_from_slice(unescaped);
-        }
-    }
-}
-
-/// Drops the blank line that precedes the next `From ` separator.
-fn trim_separator(mut message: Vec<u8>) -> Vec<u8> {
-    if message.ends_with(b"\r\n\r\n") {
-        message.truncate(message.len() - 2);
-    } else if message.ends_with(b"\n\n") {
-        message.truncate(message.len() - 1);
-    }
-    message
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn mbox_is_split_and_unescaped() {
-        let mbox = "preamble\nFrom a@b Tue Mar  3 10:00:00 2026\nSubject: one\n\n>From here\n\nFrom c@d Tue Mar  3 11:00:00 2026\nSubject: two\n\nbody\n";
-        let msgs: Vec<Vec<u8>> = MboxReader::new(mbox.as_bytes())
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(msgs.len(), 2);
-        assert_eq!(msgs[0], b"Subject: one\n\nFrom here\n");
-        assert_eq!(msgs[1], b"Subject: two\n\nbody\n");
-    }
 
     #[test]
     fn paths_outside_the_import_dir_are_refused() {
