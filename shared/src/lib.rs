@@ -9,6 +9,7 @@ pub mod models;
 pub mod progress;
 pub mod redis_conn;
 pub mod schema;
+pub mod scratch_db;
 pub mod telemetry;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Text};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
-pub use shared::db::{quote_ident, with_database};
+pub use shared::db::quote_ident;
 
 /// Migrations bookkeeping: not application data, so not counted.
 const UNCOUNTED_TABLE: &str = "__diesel_schema_migrations";

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::anyhow;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use flate2::read::MultiGzDecoder;
 use tokio::io::AsyncWriteExt;
@@ -16,96 +15,44 @@ use tokio::sync::mpsc;
 use crate::dump::{connect_error, secrets_of, spawn_error};
 use crate::pg::{self, ClientUrl, TableCounts};
 use crm_queue::JobError;
+use shared::scratch_db::{ScratchDb, ScratchError};
 
 const CHUNK: usize = 64 * 1024;
 const CHANNEL_DEPTH: usize = 8;
 
-/// A database created for one restore check. [`ScratchDb::drop_now`] removes it; if the check is abandoned
-/// (error, cancelled job) dropping this value removes it in the background instead.
-pub struct ScratchDb {
-    name: String,
-    /// URL of the database the CREATE/DROP statements are issued from (the application's own).
-    admin_url: String,
-    dropped: bool,
-}
-
-impl ScratchDb {
-    /// Creates `crm_verify_<random>` on the server of `admin_url`, empty (from `template0`).
-    pub async fn create(admin_url: &str) -> Result<Self, JobError> {
-        let name = format!("crm_verify_{:016x}", rand::random::<u64>());
-        let (url, created) = (admin_url.to_owned(), name.clone());
-        tokio::task::spawn_blocking(move || {
-            let mut conn =
-                PgConnection::establish(&url).map_err(|e| connect_error(&e.to_string(), &url))?;
-            conn.batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE template0",
-                pg::quote_ident(&created)
-            ))
-            .map_err(|e| {
+/// Creates an empty scratch database (`crm_verify_<random>`, from `template0`) on the server of
+/// `admin_url` for one restore check.
+pub async fn create_scratch(admin_url: &str) -> Result<ScratchDb, JobError> {
+    let name = format!("crm_verify_{:016x}", rand::random::<u64>());
+    let url = admin_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        ScratchDb::create(&url, &name, Some("template0")).map_err(|e| match e {
+            ScratchError::Connect(e) => connect_error(&e.to_string(), &url),
+            ScratchError::Sql(e) => {
                 let error = anyhow!("creating the scratch database: {e}");
                 if pg::is_permanent_failure(&e.to_string()) {
                     JobError::permanent(error)
                 } else {
                     JobError::transient(error)
                 }
-            })
-        })
-        .await
-        .map_err(|e| JobError::transient(anyhow!("scratch database task failed: {e}")))??;
-        Ok(Self {
-            name,
-            admin_url: admin_url.to_owned(),
-            dropped: false,
-        })
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Connection URL of the scratch database (holds the password, if any).
-    pub fn url(&self) -> String {
-        pg::with_database(&self.admin_url, &self.name)
-    }
-
-    /// Drops the database, ending any connection still open to it.
-    pub async fn drop_now(mut self) -> Result<(), String> {
-        self.dropped = true;
-        let (url, name) = (self.admin_url.clone(), self.name.clone());
-        tokio::task::spawn_blocking(move || drop_database(&url, &name))
-            .await
-            .map_err(|e| e.to_string())?
-    }
-}
-
-impl Drop for ScratchDb {
-    fn drop(&mut self) {
-        if self.dropped {
-            return;
-        }
-        let (url, name) = (self.admin_url.clone(), self.name.clone());
-        let work = move || {
-            if let Err(e) = drop_database(&url, &name) {
-                tracing::warn!(error = %e, "could not drop an abandoned scratch database");
             }
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => drop(handle.spawn_blocking(work)),
-            Err(_) => work(),
-        }
-    }
+        })
+    })
+    .await
+    .map_err(|e| JobError::transient(anyhow!("scratch database task failed: {e}")))?
 }
 
-fn drop_database(admin_url: &str, name: &str) -> Result<(), String> {
-    let secrets = secrets_of(admin_url);
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let mut conn = PgConnection::establish(admin_url)
-        .map_err(|e| pg::summarise_stderr(&e.to_string(), &secrets))?;
-    conn.batch_execute(&format!(
-        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-        pg::quote_ident(name)
-    ))
-    .map_err(|e| e.to_string())
+/// Drops the scratch database, ending any connection still open to it. The error never holds the URL's
+/// password.
+pub async fn drop_scratch(scratch: ScratchDb) -> Result<(), String> {
+    let secrets = secrets_of(&scratch.url());
+    tokio::task::spawn_blocking(move || scratch.drop_now())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| {
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            pg::summarise_stderr(&e.to_string(), &secrets)
+        })
 }
 
 /// Exact row counts of the scratch database once restored.

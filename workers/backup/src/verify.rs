@@ -16,7 +16,9 @@ use shared::schema::backups;
 
 use crate::make::db_error;
 use crate::pg::{self, TableCounts};
-use crate::restore::{self, Restore, ScratchDb};
+use shared::scratch_db::ScratchDb;
+
+use crate::restore::{self, Restore};
 use shared::progress::ReportProgress;
 
 use crate::BackupSettings;
@@ -57,11 +59,11 @@ pub async fn verify_backup(
             progress
                 .report(15, "restoring into a scratch database")
                 .await;
-            let scratch = ScratchDb::create(&settings.database_url).await?;
+            let scratch = restore::create_scratch(&settings.database_url).await?;
             let checked = restore_and_compare(settings, &scratch, &backup, &expected).await;
             progress.report(90, "dropping the scratch database").await;
             let name = scratch.name().to_owned();
-            if let Err(e) = scratch.drop_now().await {
+            if let Err(e) = restore::drop_scratch(scratch).await {
                 scratch_dropped = false;
                 tracing::warn!(backup.id = %id, scratch = %name, error = %e, "could not drop the scratch database");
             }

@@ -23,7 +23,6 @@
 
 mod api_load;
 mod procfs;
-mod scratch_db;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -37,10 +36,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use crm_queue::{EnqueueOptions, JobId, JobQueue, Keys, now_ms};
+use diesel::{Connection, PgConnection};
 use redis::aio::ConnectionManager;
 use serde_json::{Value, json};
 use shared::jobs::Queue;
 use shared::jobs::payloads::diag::Noop;
+use shared::scratch_db::ScratchDb;
 
 #[derive(Debug, Parser)]
 #[command(about = "No-op job benchmark of the platform's enqueue and worker path")]
@@ -1068,14 +1069,18 @@ async fn main() -> anyhow::Result<()> {
     // cost nothing.
     let admin_url = args.database_url.clone();
     let scratch_run = run.clone();
-    let scratch = tokio::task::spawn_blocking(move || {
-        scratch_db::ScratchDb::create(&admin_url, &scratch_run)
+    let scratch = tokio::task::spawn_blocking(move || -> anyhow::Result<ScratchDb> {
+        let db = ScratchDb::create(&admin_url, &format!("crm_bench_{scratch_run}"), None)
+            .context("creating the bench database (the role needs CREATEDB)")?;
+        let mut conn = PgConnection::establish(&db.url()).context("bench database")?;
+        shared::db::run_migrations(&mut conn)?;
+        Ok(db)
     })
     .await??;
-    args.database_url = scratch.url.clone();
+    args.database_url = scratch.url();
     if args.sustained_only {
         let sus = sustained_round(&args, &run).await;
-        tokio::task::spawn_blocking(move || drop(scratch)).await?;
+        tokio::task::spawn_blocking(move || scratch.drop_now()).await??;
         let sus = sus?;
         std::fs::write(
             &args.out,
@@ -1223,6 +1228,6 @@ async fn main() -> anyhow::Result<()> {
         serde_json::to_string_pretty(&Value::Object(out))?,
     )
     .with_context(|| format!("writing {}", args.out.display()))?;
-    tokio::task::spawn_blocking(move || drop(scratch)).await?;
+    tokio::task::spawn_blocking(move || scratch.drop_now()).await??;
     Ok(())
 }
