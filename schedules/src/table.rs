@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
+use croner::parser::{CronParser, Seconds};
 use shared::config::EnvSource;
 
 /// A row of the table as written in code.
@@ -70,6 +71,13 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The expression in English words, e.g. `0 5 * * SUN` → `At 05:00, on Sunday.` (croner's wording).
+    pub fn description(&self) -> String {
+        self.cron
+            .as_ref()
+            .map_or_else(|| "never (no expression)".to_owned(), Cron::describe)
+    }
+
     /// Next fire time strictly after `after`.
     pub fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
         let cron = self.cron.as_ref()?;
@@ -137,10 +145,11 @@ pub fn env_var_for(name: &str) -> String {
 }
 
 fn parse_cron(expr: &str) -> Result<Cron, String> {
-    Cron::new(expr)
-        .with_seconds_optional()
-        .with_dom_and_dow()
-        .parse()
+    CronParser::builder()
+        .seconds(Seconds::Optional)
+        .dom_and_dow(true)
+        .build()
+        .parse(expr)
         .map_err(|e| e.to_string())
 }
 

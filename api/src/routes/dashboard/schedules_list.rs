@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use crm_schedules::TickResult;
 use serde::Serialize;
 
-use crate::dashboard::{DashUser, cron_words};
+use crate::dashboard::DashUser;
 use crate::error::ApiError;
 use crate::routes::schedules::state::entry_states;
 use crate::state::AppState;
@@ -33,7 +33,7 @@ pub async fn list(state: web::Data<AppState>, _user: DashUser) -> Result<HttpRes
         .map(|s| ScheduleRow {
             name: s.entry.name.clone(),
             expression: s.entry.expression.clone(),
-            description: cron_words::describe(&s.entry.expression),
+            description: s.entry.description(),
             job: s.entry.job.clone(),
             payload: s.entry.payload.clone(),
             enabled: s.enabled,
