@@ -212,7 +212,10 @@ impl ScheduleTable {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use chrono::TimeZone;
 
     use super::*;

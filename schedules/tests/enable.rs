@@ -1,5 +1,8 @@
 //! Operators' enable/disable is persisted in Redis and applied by a running scheduler without restart.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -109,7 +109,10 @@ fn decode_key(encoded: &str) -> Result<Vec<u8>, CryptoError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use super::*;
 
     #[test]

@@ -1,6 +1,9 @@
 //! Data layer against the real Postgres of `DATABASE_URL`: each test gets its own database.
 #![cfg(feature = "test-utils")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};

@@ -1,7 +1,10 @@
 //! Email-intelligence jobs against real Postgres and Redis: analysis of a stored email (replaced on
 //! re-run, purged body, missing email), the sync's store enqueueing one analysis per new inbound
 //! message, and `intel.reanalyze` through the real workers binary.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

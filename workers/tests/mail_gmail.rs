@@ -2,7 +2,10 @@
 //! full sync over several `messages.list` pages (oversized and undecodable messages recorded, not
 //! fatal), then `history.list` (paged, messageAdded and labelAdded), an expired history id (404) falling
 //! back to a full sync without duplicates, rate limits, labels resolved by name.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 mod providers;

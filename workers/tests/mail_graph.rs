@@ -2,7 +2,10 @@
 //! Redis: delta pages to the deltaLink, the next sync from it, `@removed` counted, 410 Gone resetting the
 //! folder without duplicates, Sent items outbound, a paging link to a foreign host refused, throttling
 //! and server errors, an oversized message, folders by display name.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 mod providers;

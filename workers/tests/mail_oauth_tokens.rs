@@ -2,7 +2,10 @@
 //! an expiring token refreshed before the first call, a 401 refreshed once then retried, Microsoft's
 //! rotated refresh token persisted (decrypted and checked), a revoked grant marking the account for
 //! re-consent with a permanent error, and the `workers` binary doing the same from its environment.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 mod providers;

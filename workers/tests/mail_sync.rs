@@ -2,7 +2,10 @@
 //! change, `\Seen` untouched, dedupe across folders and without Message-ID, malformed and oversized
 //! messages, authentication failure (through the real workers binary too), XOAUTH2, one sync per account
 //! at a time, threading, people matching, retention and imports.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

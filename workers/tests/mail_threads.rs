@@ -1,7 +1,10 @@
 //! Persisted threading by subject: a reply whose client dropped In-Reply-To/References joins the recent
 //! conversation with the same base subject; a message without a reply prefix, a reply months later, or a
 //! reply in another mailbox starts its own thread.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,7 +1,10 @@
 //! IMAP over TLS against a real Dovecot: implicit TLS (imaps) and STARTTLS sync once the server's CA is
 //! trusted; a certificate nobody trusts is a configuration error that is not retried; an account set to
 //! STARTTLS never falls back to plaintext when the server cannot upgrade.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! Operator actions and views of the job store: listings, cancel, delete, retry now, stats, processes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,6 +1,10 @@
 //! Crash and shutdown safety with the real binary: kill -9 mid-batch loses nothing; SIGTERM finishes or
 //! releases in-flight jobs; a restarted Redis is picked up again without restarting the process.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! Cluster-wide pause honoured by two worker processes, and durable job history in Postgres.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

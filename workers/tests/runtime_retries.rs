@@ -1,6 +1,9 @@
 //! Failure semantics: transient retries up to exactly `max_attempts`, permanent errors straight to
 //! dead-letter, requeue of dead jobs, and no hidden apalis retry loop.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

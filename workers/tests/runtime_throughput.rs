@@ -1,6 +1,9 @@
 //! Pickup latency and backlogs: idle workers wake at once; 20,000 ready jobs and 10,000 delayed jobs due at
 //! the same instant drain with zero errors (apalis-redis alone crashes past ~8,000 due jobs).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

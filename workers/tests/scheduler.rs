@@ -1,6 +1,9 @@
 //! Two worker processes run the scheduler on a one-second schedule: exactly one enqueue per tick, also
 //! when the leader is killed halfway.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

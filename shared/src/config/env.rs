@@ -157,7 +157,10 @@ impl EnvSource {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {

@@ -73,7 +73,10 @@ fn read_ca_file(path: &str) -> Result<Vec<Vec<u8>>, String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {

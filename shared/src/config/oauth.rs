@@ -145,7 +145,10 @@ impl OAuthConfig {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSource {

@@ -34,7 +34,10 @@ pub fn find(name: &str) -> Option<&'static JobSpec> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use std::collections::HashSet;
 
     use super::*;

@@ -1,7 +1,11 @@
 //! Backups against the real Postgres: the dump is a valid gzip whose checksum is recorded, it restores with
 //! the recorded row counts, retention never removes the newest verified-good backup, and failures leave no
 //! file behind.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,10 @@
 //! End to end through HTTP: the real API (actix server on a free port) and the real `workers` binary.
 //! It lives in a crate of its own so that neither `api` nor `workers` depends on the other.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::collections::HashMap;
 use std::time::Duration;

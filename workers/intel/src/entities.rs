@@ -232,7 +232,6 @@ pub fn extract(text: &str, seed_people: &[&str], seed_orgs: &[&str]) -> Entities
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

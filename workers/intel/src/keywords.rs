@@ -171,7 +171,6 @@ pub fn top(text: &str, n: usize) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     #[test]
     fn ranks_by_frequency() {

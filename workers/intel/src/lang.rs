@@ -112,7 +112,6 @@ pub fn detect(text: &str) -> Language {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -83,7 +83,6 @@ pub fn parse(raw: &[u8]) -> ParsedMessage {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

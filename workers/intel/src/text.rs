@@ -152,13 +152,19 @@ pub fn words(s: &str) -> impl Iterator<Item = &str> {
 /// failure here is a programming error found before release, never an input-dependent one.
 /// Word boundaries are ASCII ones (`(?-u:\b)`): Unicode boundaries make the fast engines give up
 /// on non-ASCII text, and the matched texts are folded to ASCII anyway.
-#[allow(clippy::expect_used)]
+#[expect(
+    clippy::expect_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 pub fn re(pattern: &str) -> regex::Regex {
     regex::Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).expect("constant regex of crm-intel")
 }
 
 /// Aho-Corasick matcher over constant patterns (leftmost-first, ASCII case-insensitive).
-#[allow(clippy::expect_used)]
+#[expect(
+    clippy::expect_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 pub fn ac(patterns: &[&str]) -> aho_corasick::AhoCorasick {
     aho_corasick::AhoCorasickBuilder::new()
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
@@ -168,7 +174,6 @@ pub fn ac(patterns: &[&str]) -> aho_corasick::AhoCorasick {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

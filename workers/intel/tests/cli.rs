@@ -1,5 +1,8 @@
 //! The `workers analyze` command-line contract.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use serde_json::Value;
 

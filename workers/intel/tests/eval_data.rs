@@ -1,6 +1,9 @@
 //! The shared evaluation data, when it sits beside the repository (`../shared/eval`): the targets
 //! of the issue must hold. Skipped when the data is absent.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 #[test]
 fn targets_on_shared_eval() {

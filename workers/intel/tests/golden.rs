@@ -1,6 +1,9 @@
 //! Golden tests: every `fixtures/<case>.eml` is analysed, with LF and with CRLF line endings, and
 //! compared with `fixtures/<case>.json` (language, intent label and signature fields).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use serde_json::{Value, json};
 use std::path::PathBuf;

@@ -1,5 +1,8 @@
 //! Intent cases written by hand for this crate (not from the eval data): each must get its label.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 #[test]
 fn handwritten_intents() {

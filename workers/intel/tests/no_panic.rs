@@ -1,6 +1,9 @@
 //! Property-style robustness: arbitrary bytes, mutated messages and huge inputs never panic, and a
 //! 1 MB message is analysed quickly.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 /// Small deterministic generator (xorshift64*), so failures are reproducible without a crate.
 struct Rng(u64);

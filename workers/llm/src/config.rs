@@ -284,7 +284,10 @@ where
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use super::*;
     use std::collections::HashMap;
 

@@ -160,7 +160,10 @@ fn strip_fence(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use super::*;
 
     const OK: &str = r#"{"intent": {"label": "quote_request", "confidence": 0.9},

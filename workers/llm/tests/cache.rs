@@ -1,6 +1,9 @@
 //! The Redis cache, against the real Redis at `REDIS_URL` (default `redis://127.0.0.1:6379`),
 //! one key prefix per test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

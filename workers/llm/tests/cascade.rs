@@ -1,5 +1,8 @@
 //! The cascade against mock servers speaking each provider's real format (no Redis).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

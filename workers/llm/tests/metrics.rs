@@ -1,6 +1,9 @@
 //! The exported metrics (a recorder installed for this test binary only; one test, so no other
 //! test's counts mix in).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! Logs and debug output carry neither message content, replies nor API keys.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -5,7 +5,11 @@
 //! answer must equal `<case>.dovecot` when that file exists (a documented difference), else
 //! `<case>.expected`; for the generated corpus it must equal ours. Skipped with a notice when the
 //! `dovecot` binary is missing, unless `CRM_REQUIRE_DOVECOT=1`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod corpus;
 mod dovecot;

@@ -1,6 +1,9 @@
 //! Incremental placement: the thread a message joins does not depend on arrival order, a parent
 //! arriving late adopts its children, and a message bridging two threads merges them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod corpus;
 

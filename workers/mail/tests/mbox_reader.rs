@@ -1,5 +1,8 @@
 //! mbox splitting (mboxrd/mboxo, LF and CRLF) and Maildir listing.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::io::Cursor;
 

@@ -1,6 +1,9 @@
 //! Properties over arbitrary input: `parse_message`, the mbox reader and threading never panic;
 //! threading returns every message exactly once and its IMAP form is balanced.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::io::Cursor;
 

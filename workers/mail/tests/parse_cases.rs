@@ -1,5 +1,8 @@
 //! Parse behaviour beyond the golden files: synthetic ids, oversized and malformed messages.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use mail::parse::{DEFAULT_MAX_BYTES, is_synthetic};
 use mail::parse_message;

@@ -1,6 +1,9 @@
 //! Golden parse cases: `fixtures/parse/<case>.eml` must parse to `<case>.json` (every field but
 //! `size`), with LF and with CRLF line endings. `BLESS=1` rewrites the JSON files.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::path::Path;
 

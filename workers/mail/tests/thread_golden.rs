@@ -1,6 +1,9 @@
 //! Golden RFC 5256 cases: `fixtures/thread/<case>.mbox` threaded by `workers thread` must print
 //! `<case>.expected`, with LF and with CRLF line endings.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -159,7 +159,10 @@ impl Capped {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use super::*;
 
     #[test]

@@ -1,5 +1,11 @@
 //! Helpers of the workers' tests: the process harness of `crm_queue::test_utils`, and mailbox fixtures.
-#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers shared by several test binaries, each using a part"
+)]
 
 pub use crm_queue::test_utils::{Env, TestRedis, Worker, eventually};
 use shared::test_utils::TestDb;

@@ -1,6 +1,11 @@
 //! Mock Gmail, Graph and token endpoints (wiremock answering the documented JSON) around a fresh
 //! database and Redis namespace, for the provider sync tests.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers shared by several test binaries, each using a part"
+)]
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

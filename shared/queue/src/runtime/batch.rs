@@ -117,7 +117,10 @@ where
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 

@@ -232,7 +232,10 @@ impl Bookkeeping {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
 
     use crate::test_utils::TestRedis;
     use crate::{EnqueueOptions, JobState};

@@ -103,7 +103,6 @@ pub fn paragraphs(lines: &[&str]) -> Vec<(usize, usize)> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

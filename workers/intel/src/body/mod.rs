@@ -73,7 +73,10 @@ pub fn prepare(body: &str) -> Prepared {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 mod tests {
     use super::*;
 

@@ -155,7 +155,6 @@ fn header_block_at(lines: &[&str], i: usize) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

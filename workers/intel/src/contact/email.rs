@@ -27,7 +27,6 @@ pub fn find_all(text: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     #[test]
     fn finds_addresses() {

@@ -183,7 +183,6 @@ pub fn find_all(text: &str) -> Vec<FoundPhone> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

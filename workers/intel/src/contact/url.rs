@@ -60,7 +60,6 @@ pub fn find(text: &str) -> Vec<FoundUrl> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -136,7 +136,6 @@ pub fn is_footer_sentence(folded: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

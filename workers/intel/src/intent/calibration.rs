@@ -151,7 +151,6 @@ pub fn confidence(_label: IntentLabel, tier: Tier) -> f64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -162,7 +162,6 @@ fn finish(label: IntentLabel, tier: Tier, evidence: Vec<&'static str>) -> Intent
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use IntentLabel::*;

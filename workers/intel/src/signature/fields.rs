@@ -469,7 +469,6 @@ pub fn is_contact_label(seg: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

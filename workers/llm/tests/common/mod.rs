@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests: provider replies in each API's real format, configs
 //! pointing at mock servers, and a Redis namespace per test.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers shared by several test binaries, each using a part"
+)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -1,5 +1,8 @@
 //! The store's scripts against a real Redis, one namespace per test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 use std::time::Duration;
 
