@@ -534,9 +534,11 @@ async fn schedules_read_in_words_and_run_now_follows_the_job_role() {
         app.state.queue.get(&job).await.unwrap().unwrap().job,
         "maint.backup"
     );
+    let entries = audit_of(&app, "schedule", "maint.backup").await;
+    assert_eq!(entries[0].action, "schedule.run_now");
     assert_eq!(
-        audit_of(&app, "schedule", "maint.backup").await[0].action,
-        "schedule.run_now"
+        entries[0].details,
+        json!({"job": "maint.backup", "job_id": job.to_string()})
     );
     let (_, _, list) =
         parts(call_service(&svc, admin.get("/api/v1/dashboard/schedules").to_request()).await)
@@ -716,6 +718,11 @@ async fn the_run_form_lists_what_the_user_may_run_and_validates_the_payload() {
     let entries = audit_of(&app, "job", &id.to_string()).await;
     assert_eq!(entries[0].action, "job.run_now");
     assert_eq!(entries[0].actor_user_id, Some(admin_id));
+    // The dashboard's entry says where it came from and, unlike the API's, has no `duplicate`.
+    assert_eq!(
+        entries[0].details,
+        json!({"job": "diag.sleep", "job_id": id.to_string(), "run_at": null, "via": "dashboard"})
+    );
 }
 
 #[actix_web::test]

@@ -155,6 +155,31 @@ async fn sign_in_shares_the_login_rate_limit() {
 }
 
 #[actix_web::test]
+async fn both_sign_ins_refuse_a_blank_email_without_counting_it() {
+    let app = TestApp::with_env(&[("LOGIN_RATE_LIMIT_PER_MINUTE", "1")]).await;
+    let svc = service!(app);
+    let (_, email) = app.user(Role::Viewer).await;
+    for uri in ["/api/v1/auth/login", "/api/v1/dashboard/session"] {
+        let req = TestRequest::post()
+            .uri(uri)
+            .set_json(serde_json::json!({ "email": "  ", "password": "x" }))
+            .to_request();
+        let (status, headers, body) = parts(call_service(&svc, req).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(error_of(&body)["field"], "email", "{uri}");
+        assert_eq!(error_of(&body)["message"], "email must not be empty");
+        assert!(header(&headers, "x-ratelimit-limit").is_none(), "{uri}");
+    }
+    // Neither blank attempt used the one attempt allowed per minute.
+    assert_eq!(
+        call_service(&svc, sign_in_request(&email).to_request())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
 async fn the_page_and_its_assets_are_served_from_the_binary_with_a_strict_csp() {
     let app = TestApp::new().await;
     let svc = service!(app);

@@ -74,7 +74,15 @@ async fn a_viewer_gets_403_and_an_admin_202_with_a_waiting_job_and_an_audit_entr
     assert_eq!(entries[0].action, "job.run_now");
     assert_eq!(entries[0].actor_user_id, Some(admin_id));
     assert_eq!(entries[0].request_id.as_deref(), Some("req-abc-123"));
-    assert_eq!(entries[0].details["job"], "maint.backup");
+    assert_eq!(
+        entries[0].details,
+        serde_json::json!({
+            "job": "maint.backup",
+            "job_id": job_id.to_string(),
+            "duplicate": false,
+            "run_at": null,
+        })
+    );
 }
 
 #[actix_web::test]

@@ -367,6 +367,10 @@ async fn an_admin_runs_a_schedule_now() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].action, "schedule.run_now");
     assert_eq!(entries[0].actor_user_id, Some(admin_id));
+    assert_eq!(
+        entries[0].details,
+        serde_json::json!({ "job": "maint.backup", "job_id": id.to_string() })
+    );
 }
 
 #[actix_web::test]

@@ -7,7 +7,7 @@ use crate::dashboard::DashUser;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
-use crate::routes::jobs::create::enqueue_error;
+use crate::routes::jobs::enqueue_error;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]

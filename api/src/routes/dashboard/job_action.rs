@@ -7,8 +7,7 @@ use super::{audit_action, require_runner};
 use crate::dashboard::DashUser;
 use crate::error::ApiError;
 use crate::middleware::RequestId;
-use crate::routes::jobs::create::enqueue_error;
-use crate::routes::jobs::parse_job_id;
+use crate::routes::jobs::{enqueue_error, parse_job_id};
 use crate::state::AppState;
 
 #[derive(Serialize)]

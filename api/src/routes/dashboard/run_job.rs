@@ -1,15 +1,15 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use crm_queue::EnqueueOptions;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::jobs::catalogue;
 
-use super::{audit_action, require_runner};
+use super::require_runner;
 use crate::dashboard::DashUser;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
-use crate::routes::jobs::create::{enqueue_error, unknown_job};
+use crate::routes::jobs::create::{RunJobResponse, RunNow, Via, empty_object, run_now};
+use crate::routes::jobs::unknown_job;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -20,12 +20,6 @@ pub struct RunRequest {
     pub payload: Option<serde_json::Value>,
     #[serde(default)]
     pub run_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Serialize)]
-pub struct RunResponse {
-    pub job_id: String,
-    pub duplicate: bool,
 }
 
 /// `POST /api/v1/dashboard/run`: starts a catalogue job. The payload is checked against the job's type
@@ -44,31 +38,14 @@ pub async fn run(
     } = body.into_inner();
     let spec = catalogue::find(&job).ok_or_else(|| unknown_job(&job))?;
     require_runner(&user, spec)?;
-    let payload = payload.unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new()));
-    if let Err(e) = spec.validate(&payload) {
-        return Err(enqueue_error(spec.name, e.into()));
-    }
-    let opts = EnqueueOptions {
+    let run = RunNow {
+        spec,
+        payload: payload.unwrap_or_else(empty_object),
         run_at,
         idempotency_key: None,
-        request_id: Some(request_id.0.clone()),
     };
-    let enqueued = state
-        .queue
-        .enqueue_json(spec.name, payload, opts)
-        .await
-        .map_err(|e| enqueue_error(spec.name, e))?;
-    audit_action(
-        &state,
-        &user,
-        &request_id,
-        "job.run_now",
-        "job",
-        enqueued.job_id.to_string(),
-        serde_json::json!({ "job": spec.name, "job_id": enqueued.job_id.to_string(), "run_at": run_at, "via": "dashboard" }),
-    )
-    .await;
-    Ok(HttpResponse::Accepted().json(RunResponse {
+    let enqueued = run_now(&state, user.id, &request_id, run, Via::Dashboard).await?;
+    Ok(HttpResponse::Accepted().json(RunJobResponse {
         job_id: enqueued.job_id.to_string(),
         duplicate: enqueued.duplicate,
     }))

@@ -2,10 +2,10 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::audit_action;
-use super::schedule_run::unknown_schedule;
 use crate::dashboard::DashUser;
 use crate::error::ApiError;
 use crate::middleware::RequestId;
+use crate::routes::schedules::find_entry;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -22,10 +22,7 @@ async fn set(
     enabled: bool,
 ) -> Result<HttpResponse, ApiError> {
     user.require_operator()?;
-    let entry = state
-        .schedules
-        .get(&name)
-        .ok_or_else(|| unknown_schedule(&name))?;
+    let entry = find_entry(&state, &name)?;
     crm_schedules::set_enabled(&state.queue, &entry.name, enabled).await?;
     let action = if enabled {
         "schedule.enable"

@@ -7,7 +7,8 @@ use crate::audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::middleware::RequestId;
-use crate::routes::jobs::create::{RunJobResponse, enqueue_error};
+use crate::routes::jobs::create::RunJobResponse;
+use crate::routes::jobs::enqueue_error;
 use crate::state::AppState;
 
 /// Syncs an account now (owner or admin): enqueues `mail.sync_account` and returns the job id.

@@ -1,9 +1,11 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use crm_queue::{EnqueueError, EnqueueOptions};
+use crm_queue::{EnqueueOptions, Enqueued};
 use serde::{Deserialize, Serialize};
-use shared::jobs::catalogue;
+use shared::jobs::{JobSpec, catalogue};
+use shared::models::UserId;
 
+use super::{enqueue_error, unknown_job};
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -30,7 +32,8 @@ pub struct RunJobRequest {
     pub idempotency_key: Option<String>,
 }
 
-fn empty_object() -> serde_json::Value {
+/// The payload of a run-now request that gives none.
+pub(crate) fn empty_object() -> serde_json::Value {
     serde_json::Value::Object(serde_json::Map::new())
 }
 
@@ -73,35 +76,14 @@ pub async fn create(
     let spec = catalogue::find(&job).ok_or_else(|| unknown_job(&job))?;
     user.require(spec.run_role)?;
 
-    let opts = EnqueueOptions {
+    let run = RunNow {
+        spec,
+        payload,
         run_at,
         idempotency_key,
-        request_id: Some(request_id.0.clone()),
     };
-    let enqueued = state
-        .queue
-        .enqueue_json(spec.name, payload, opts)
-        .await
-        .map_err(|e| enqueue_error(spec.name, e))?;
+    let enqueued = run_now(&state, user.id, &request_id, run, Via::Api).await?;
     tracing::info!(job.name = spec.name, job.id = %enqueued.job_id, duplicate = enqueued.duplicate, "job run now");
-
-    audit::record(
-        &state,
-        audit::Entry {
-            actor: user.id,
-            action: "job.run_now",
-            target_type: "job",
-            target_id: enqueued.job_id.to_string(),
-            details: serde_json::json!({
-                "job": spec.name,
-                "job_id": enqueued.job_id.to_string(),
-                "duplicate": enqueued.duplicate,
-                "run_at": run_at,
-            }),
-            request_id: &request_id,
-        },
-    )
-    .await;
 
     Ok(HttpResponse::Accepted()
         .insert_header((
@@ -114,37 +96,75 @@ pub async fn create(
         }))
 }
 
-pub(crate) fn unknown_job(name: &str) -> ApiError {
-    ApiError::NotFound {
-        code: "unknown_job",
-        message: format!(
-            "unknown job `{}`",
-            name.chars().take(100).collect::<String>()
-        ),
-    }
+/// A run-now request whose job the caller has found and may run.
+pub(crate) struct RunNow {
+    pub spec: &'static JobSpec,
+    pub payload: serde_json::Value,
+    pub run_at: Option<DateTime<Utc>>,
+    pub idempotency_key: Option<String>,
 }
 
-pub(crate) fn enqueue_error(job: &str, err: EnqueueError) -> ApiError {
-    match err {
-        EnqueueError::UnknownJob(name) => unknown_job(&name),
-        EnqueueError::Payload(p) => {
-            let field = p.field.unwrap_or_else(|| "payload".to_owned());
-            ApiError::BadRequest {
-                code: "invalid_payload",
-                message: format!(
-                    "invalid payload for job `{job}`: field `{field}`: {}",
-                    p.message
-                ),
-                field: Some(field),
-            }
-        }
-        EnqueueError::BadIdempotencyKey => ApiError::invalid_field(
-            "idempotency_key",
-            "idempotency_key must be 1 to 200 bytes long",
-        ),
-        EnqueueError::Redis(e) => e.into(),
-        EnqueueError::Json(e) => {
-            ApiError::Internal(anyhow::Error::new(e).context("encoding a job"))
-        }
-    }
+/// The route a run-now came through; each writes its own audit details, kept as they always were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    Api,
+    Dashboard,
+}
+
+/// Validates the payload, enqueues the job for `actor` and writes the `job.run_now` audit entry: the shared
+/// body of `POST /api/v1/jobs` and `POST /api/v1/dashboard/run`.
+pub(crate) async fn run_now(
+    state: &AppState,
+    actor: UserId,
+    request_id: &RequestId,
+    run: RunNow,
+    via: Via,
+) -> Result<Enqueued, ApiError> {
+    let RunNow {
+        spec,
+        payload,
+        run_at,
+        idempotency_key,
+    } = run;
+    spec.validate(&payload)
+        .map_err(|e| enqueue_error(spec.name, e.into()))?;
+    let opts = EnqueueOptions {
+        run_at,
+        idempotency_key,
+        request_id: Some(request_id.0.clone()),
+    };
+    let enqueued = state
+        .queue
+        .enqueue_validated(spec, payload, opts)
+        .await
+        .map_err(|e| enqueue_error(spec.name, e))?;
+
+    let job_id = enqueued.job_id.to_string();
+    let details = match via {
+        Via::Api => serde_json::json!({
+            "job": spec.name,
+            "job_id": job_id,
+            "duplicate": enqueued.duplicate,
+            "run_at": run_at,
+        }),
+        Via::Dashboard => serde_json::json!({
+            "job": spec.name,
+            "job_id": job_id,
+            "run_at": run_at,
+            "via": "dashboard",
+        }),
+    };
+    audit::record(
+        state,
+        audit::Entry {
+            actor,
+            action: "job.run_now",
+            target_type: "job",
+            target_id: job_id,
+            details,
+            request_id,
+        },
+    )
+    .await;
+    Ok(enqueued)
 }

@@ -3,8 +3,7 @@ use crm_queue::RequeueOutcome;
 use serde::Serialize;
 use shared::models::user::Role;
 
-use super::create::enqueue_error;
-use super::parse_job_id;
+use super::{enqueue_error, parse_job_id};
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;

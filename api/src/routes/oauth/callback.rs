@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::middleware::RequestId;
 use crate::routes::email_accounts::EmailAccountView;
-use crate::routes::jobs::create::enqueue_error;
+use crate::routes::jobs::enqueue_error;
 use crate::state::AppState;
 
 /// The provider's redirect parameters.

@@ -1,8 +1,11 @@
 use actix_web::{HttpResponse, web};
+use crm_schedules::Entry;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
+use shared::models::UserId;
 use shared::models::user::Role;
 
+use super::find_entry;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -36,30 +39,44 @@ pub async fn run(
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let entry = state
-        .schedules
-        .get(&name)
-        .ok_or_else(|| ApiError::NotFound {
-            code: "unknown_schedule",
-            message: format!(
-                "unknown schedule `{}`",
-                name.chars().take(100).collect::<String>()
-            ),
-        })?;
-    let result = crm_schedules::fire(&state.queue, entry, None).await;
-    let (job_id, error) = (result.job_id.clone(), result.error.clone());
+    let entry = find_entry(&state, &name)?;
+    let fired = fire_now(&state, entry, user.id, &request_id).await?;
+    Ok(HttpResponse::Accepted().json(RunScheduleResponse {
+        schedule: entry.name.clone(),
+        job_id: fired.job_id,
+        duplicate: fired.duplicate,
+    }))
+}
 
-    let mut conn = state.redis();
+/// What a manual fire enqueued.
+pub(crate) struct Fired {
+    pub job_id: String,
+    /// True when the job was already enqueued (an idempotency match).
+    pub duplicate: bool,
+}
+
+/// Fires `entry` now for `actor` (who was allowed to): the shared body of the API and dashboard run-now.
+/// Stores the result beside the scheduled ones and writes the `schedule.run_now` audit entry.
+pub(crate) async fn fire_now(
+    state: &AppState,
+    entry: &Entry,
+    actor: UserId,
+    request_id: &RequestId,
+) -> Result<Fired, ApiError> {
+    let result = crm_schedules::fire(&state.queue, entry, None).await;
     let json = serde_json::to_string(&result)
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("encoding a tick result")))?;
-    let stored: Result<(), redis::RedisError> = conn
+    // The listings read their last fire and last result from this hash, so a manual fire shows there too.
+    // Storing it is best effort: the fire has happened either way.
+    let stored: Result<(), redis::RedisError> = state
+        .redis()
         .hset(state.keys().scheduler_result(), &entry.name, json)
         .await;
     if let Err(e) = stored {
         tracing::warn!(schedule = %entry.name, error = %e, "could not store the manual tick result");
     }
 
-    let job_id = match (job_id, error) {
+    let job_id = match (result.job_id, result.error) {
         (Some(id), None) => id,
         (_, error) => {
             return Err(ApiError::Unavailable(anyhow::anyhow!(
@@ -70,20 +87,19 @@ pub async fn run(
         }
     };
     audit::record(
-        &state,
+        state,
         audit::Entry {
-            actor: user.id,
+            actor,
             action: "schedule.run_now",
             target_type: "schedule",
             target_id: entry.name.clone(),
             details: serde_json::json!({ "job": entry.job, "job_id": job_id }),
-            request_id: &request_id,
+            request_id,
         },
     )
     .await;
-    Ok(HttpResponse::Accepted().json(RunScheduleResponse {
-        schedule: entry.name.clone(),
+    Ok(Fired {
         job_id,
         duplicate: result.duplicate,
-    }))
+    })
 }
