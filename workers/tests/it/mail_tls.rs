@@ -6,7 +6,7 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-mod common;
+use crate::common;
 
 use crm_mailbox::imap::ImapError;
 use crm_mailbox::sync::{SyncError, SyncOutcome, SyncSettings};

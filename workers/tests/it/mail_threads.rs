@@ -6,7 +6,7 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-mod common;
+use crate::common;
 
 use crm_mailbox::parse::parse_message;
 use crm_mailbox::store::{Fetched, Target, store_batch};

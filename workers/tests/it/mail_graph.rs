@@ -7,8 +7,7 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-mod common;
-mod providers;
+use crate::providers;
 
 use chrono::Duration;
 use crm_mailbox::sync::SyncSettings;

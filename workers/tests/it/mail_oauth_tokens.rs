@@ -7,8 +7,8 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-mod common;
-mod providers;
+use crate::common;
+use crate::providers;
 
 use base64::Engine;
 use chrono::Duration;

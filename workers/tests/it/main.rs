@@ -1,0 +1,18 @@
+//! The workers' integration tests, one binary (one link) for all: each module is one area.
+
+mod common;
+mod providers;
+
+mod intel_jobs;
+mod mail_gmail;
+mod mail_graph;
+mod mail_oauth_tokens;
+mod mail_sync;
+mod mail_threads;
+mod mail_tls;
+mod runtime_admin;
+mod runtime_crash;
+mod runtime_pause_history;
+mod runtime_retries;
+mod runtime_throughput;
+mod scheduler;
