@@ -518,7 +518,7 @@ async fn schedules_read_in_words_and_run_now_follows_the_job_role() {
         .iter()
         .find(|s| s["name"] == "maint.backup")
         .unwrap();
-    assert_eq!(backup["description"], "every day at 02:00");
+    assert_eq!(backup["description"], "At 02:00.");
     assert!(backup["next_fire_at"].is_string());
 
     // maint.* jobs are for admins.
