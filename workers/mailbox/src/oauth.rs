@@ -1,6 +1,6 @@
 //! OAuth 2.0 token calls for Gmail and Outlook mailboxes: the authorization-code exchange and the
-//! refresh-token grant (form POSTs to the token endpoint, RFC 6749 §4.1.3 and §6), and the mailbox
-//! address of a new grant. Provider settings are `shared::config::OAuthConfig`.
+//! refresh-token grant (RFC 6749 §4.1.3 and §6, through the `oauth2` crate over our HTTP client), and
+//! the mailbox address of a new grant. Provider settings are `shared::config::OAuthConfig`.
 //!
 //! Tokens are kept as the JSON of [`StoredTokens`], sealed with `MAIL_ENCRYPTION_KEY`. Nothing here logs
 //! a token, a code or an address.
@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use shared::config::ProviderConfig;
 use shared::models::email_account::Provider;
@@ -29,28 +28,6 @@ impl std::fmt::Debug for StoredTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("StoredTokens(<redacted>)")
     }
-}
-
-/// A token endpoint's success answer.
-#[derive(serde::Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    expires_in: Option<i64>,
-    #[serde(default)]
-    scope: Option<String>,
-    #[serde(default)]
-    token_type: Option<String>,
-}
-
-/// A token endpoint's error answer (RFC 6749 §5.2).
-#[derive(serde::Deserialize)]
-struct TokenErrorBody {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
 }
 
 /// Tokens granted, with their expiry.
@@ -91,65 +68,103 @@ pub fn http_client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
-    let mut url = Url::parse("http://form.invalid/").unwrap_or_else(|_| unreachable!());
-    url.query_pairs_mut().extend_pairs(pairs);
-    url.query().unwrap_or_default().to_owned()
+/// Largest token-endpoint answer read; a bigger one is refused rather than buffered.
+const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// Why a request of the OAuth client failed (transport, or an answer over the size cap).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(String);
+
+/// Sends one request of the `oauth2` crate through our `reqwest` client (its timeouts, and a cap on the
+/// answer's size); errors never carry the URL.
+async fn send(
+    http: reqwest::Client,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, TransportError> {
+    let error = |e: reqwest::Error| TransportError(e.without_url().to_string());
+    let request = reqwest::Request::try_from(request).map_err(error)?;
+    let mut response = http.execute(request).await.map_err(error)?;
+    let mut answer = oauth2::http::Response::builder().status(response.status().as_u16());
+    for (name, value) in response.headers() {
+        answer = answer.header(name.as_str(), value.as_bytes());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(error)? {
+        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE_BYTES {
+            return Err(TransportError("token response too large".to_owned()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    answer
+        .body(body)
+        .map_err(|e| TransportError(format!("token response: {e}")))
 }
 
-async fn token_request(
-    http: &reqwest::Client,
+/// The provider's OAuth client: credentials in the request body (RFC 6749 §2.3.1), as both providers
+/// accept and as the CRM has always sent them.
+fn client(
     p: &ProviderConfig,
-    pairs: &[(&str, &str)],
+) -> oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    oauth2::basic::BasicTokenResponse,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+> {
+    oauth2::basic::BasicClient::new(oauth2::ClientId::new(p.client_id.clone()))
+        .set_client_secret(oauth2::ClientSecret::new(
+            p.client_secret.expose_secret().to_owned(),
+        ))
+        .set_auth_type(oauth2::AuthType::RequestBody)
+        .set_token_uri(oauth2::TokenUrl::from_url(p.token_url.clone()))
+}
+
+/// The grant of a token answer; a refresh answer without a refresh token keeps `previous_refresh`
+/// (Google), Microsoft rotates it.
+fn grant(
+    answer: Result<
+        oauth2::basic::BasicTokenResponse,
+        oauth2::RequestTokenError<TransportError, oauth2::basic::BasicErrorResponse>,
+    >,
     previous_refresh: Option<&str>,
 ) -> Result<Grant, OAuthError> {
-    let res = http
-        .post(p.token_url.clone())
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .header(reqwest::header::ACCEPT, "application/json")
-        .body(form(pairs))
-        .send()
-        .await
-        .map_err(|e| OAuthError::Http(e.without_url().to_string()))?;
-    let status = res.status();
-    let body = res
-        .bytes()
-        .await
-        .map_err(|e| OAuthError::Http(e.without_url().to_string()))?;
-    if !status.is_success() {
-        return Err(match serde_json::from_slice::<TokenErrorBody>(&body) {
-            Ok(e) => OAuthError::Refused {
-                error: e.error.chars().take(100).collect(),
-                description: e.error_description.map(|d| d.chars().take(300).collect()),
-            },
-            Err(_) => OAuthError::Http(format!("HTTP {}", status.as_u16())),
-        });
-    }
-    let t: TokenResponse = serde_json::from_slice(&body)
-        // serde_json's message may quote a value (a token): its position only.
-        .map_err(|e| {
-            OAuthError::Http(format!(
-                "unexpected token response ({:?} error at line {} column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            ))
-        })?;
-    let expires_at = t
-        .expires_in
-        .map(|s| Utc::now() + chrono::Duration::seconds(s.clamp(0, 86_400 * 365)));
+    use oauth2::TokenResponse;
+    let t = answer.map_err(|e| match e {
+        oauth2::RequestTokenError::ServerResponse(r) => OAuthError::Refused {
+            error: r.error().as_ref().chars().take(100).collect(),
+            description: r.error_description().map(|d| d.chars().take(300).collect()),
+        },
+        oauth2::RequestTokenError::Request(e) => OAuthError::Http(e.to_string()),
+        // The parse error and the raw answer may quote a token: neither is kept.
+        oauth2::RequestTokenError::Parse(_, _) => {
+            OAuthError::Http("unexpected token response".to_owned())
+        }
+        oauth2::RequestTokenError::Other(m) => OAuthError::Http(m.chars().take(200).collect()),
+    })?;
+    let expires_at = t.expires_in().map(|d| {
+        let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        Utc::now() + chrono::Duration::seconds(secs.clamp(0, 86_400 * 365))
+    });
     Ok(Grant {
         tokens: StoredTokens {
-            access_token: t.access_token,
-            // A refresh answer without a refresh token keeps the previous one (Google); Microsoft rotates it.
+            access_token: t.access_token().secret().clone(),
             refresh_token: t
-                .refresh_token
+                .refresh_token()
+                .map(|r| r.secret().clone())
                 .or_else(|| previous_refresh.map(str::to_owned)),
-            scope: t.scope,
-            token_type: t.token_type,
+            scope: t.scopes().map(|s| {
+                s.iter()
+                    .map(|scope| scope.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
+            token_type: Some(t.token_type().as_ref().to_owned()),
         },
         expires_at,
     })
@@ -162,20 +177,16 @@ pub async fn exchange_code(
     redirect_uri: &str,
     code: &SecretString,
 ) -> Result<Grant, OAuthError> {
-    let secret = p.client_secret.expose_secret();
-    token_request(
-        http,
-        p,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code.expose_secret()),
-            ("redirect_uri", redirect_uri),
-            ("client_id", &p.client_id),
-            ("client_secret", secret),
-        ],
-        None,
-    )
-    .await
+    let redirect = oauth2::RedirectUrl::new(redirect_uri.to_owned())
+        .map_err(|_| OAuthError::Http("invalid redirect URI".to_owned()))?;
+    let answer = client(p)
+        .exchange_code(oauth2::AuthorizationCode::new(
+            code.expose_secret().to_owned(),
+        ))
+        .set_redirect_uri(std::borrow::Cow::Owned(redirect))
+        .request_async(&|request| send(http.clone(), request))
+        .await;
+    grant(answer, None)
 }
 
 /// Gets a new access token with the refresh token (a rotated refresh token is returned in the grant).
@@ -184,19 +195,12 @@ pub async fn refresh(
     p: &ProviderConfig,
     refresh_token: &str,
 ) -> Result<Grant, OAuthError> {
-    let secret = p.client_secret.expose_secret();
-    token_request(
-        http,
-        p,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("client_id", &p.client_id),
-            ("client_secret", secret),
-        ],
-        Some(refresh_token),
-    )
-    .await
+    let token = oauth2::RefreshToken::new(refresh_token.to_owned());
+    let answer = client(p)
+        .exchange_refresh_token(&token)
+        .request_async(&|request| send(http.clone(), request))
+        .await;
+    grant(answer, Some(refresh_token))
 }
 
 /// The mailbox address of a new grant: Gmail's `users/me/profile` `emailAddress`, Graph's `/me` `mail`
@@ -239,17 +243,4 @@ pub async fn mailbox_address(
         .map(|a| a.trim().to_owned())
         .filter(|a| a.contains('@'))
         .ok_or(OAuthError::Api { status: 200, what })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form_encoding() {
-        assert_eq!(
-            form(&[("a", "b c&d"), ("e", "é/")]),
-            "a=b+c%26d&e=%C3%A9%2F"
-        );
-    }
 }
