@@ -16,6 +16,8 @@ pub struct Settings {
     pub mail: MailConfig,
     /// `GOOGLE_*`, `GMAIL_API_URL`, `MS_*`, `GRAPH_API_URL`, `OAUTH_REDIRECT_BASE`: OAuth mailboxes.
     pub oauth: OAuthConfig,
+    /// `LLM_*`: the analyser of `POST /api/v1/analyze`.
+    pub llm: llm::LlmConfig,
 }
 
 /// A setting is missing or invalid; the message names the variable.
@@ -25,6 +27,8 @@ pub enum SettingsError {
     Config(#[from] shared::config::ConfigError),
     #[error(transparent)]
     Schedule(#[from] crm_schedules::ScheduleError),
+    #[error("LLM configuration: {0}")]
+    Llm(#[from] llm::ConfigError),
 }
 
 impl Settings {
@@ -35,11 +39,35 @@ impl Settings {
         let schedules = ScheduleTable::load(env, timezone)?;
         let mail = MailConfig::from_env(env)?;
         let oauth = OAuthConfig::from_env(env)?;
+        let llm = llm::LlmConfig::from_env(|k| env.get(k))?;
         Ok(Self {
             api,
             schedules,
             mail,
             oauth,
+            llm,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_llm_setting_stops_the_boot_naming_the_variable() {
+        let base = [
+            ("DATABASE_URL", "postgres://crm@127.0.0.1/crm"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("JWT_SECRET", "a-settings-test-secret-of-at-least-32-bytes"),
+        ];
+        assert!(Settings::from_env(&EnvSource::from_pairs(&base)).is_ok());
+        let mut bad = base.to_vec();
+        bad.push(("LLM_PROVIDERS", "nosuchprovider"));
+        let err = Settings::from_env(&EnvSource::from_pairs(&bad))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("LLM_PROVIDERS"), "{err}");
     }
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub oauth: Arc<OAuthConfig>,
     /// HTTP client of the OAuth token and provider API calls.
     pub http: reqwest::Client,
+    /// The email analyser (`LLM_*` read at boot), caching provider answers in the API's Redis.
+    pub analyzer: Arc<llm::Analyzer>,
     pub pool: PgPool,
     pub queue: JobQueue,
     pub jwt: Arc<JwtKeys>,
@@ -50,6 +52,7 @@ impl AppState {
             mail: Arc::new(settings.mail),
             oauth: Arc::new(settings.oauth),
             http: crm_mailbox::oauth::http_client(),
+            analyzer: Arc::new(llm::Analyzer::cached(settings.llm, queue.connection())),
             pool,
             queue,
             jwt: Arc::new(jwt),

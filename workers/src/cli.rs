@@ -256,6 +256,7 @@ fn schedules(env: &EnvSource) -> anyhow::Result<()> {
 async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     let config = WorkerConfig::from_env(env)?;
     let oauth = shared::config::OAuthConfig::providers_from_env(env)?;
+    let llm_config = llm::LlmConfig::from_env(|k| env.get(k)).context("LLM configuration")?;
     // The cron table is read before anything starts (an invalid entry stops the boot, named).
     let schedule = if config.scheduler.enabled {
         Some(crm_schedules::ScheduleTable::load(
@@ -282,14 +283,8 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
         Keys::new(config.common.redis_namespace.clone()),
         config.common.job_record_ttl,
     );
-    let analyzer = llm::Analyzer::from_env(|k| env.get(k)).context("LLM configuration")?;
-    let analyzer = if analyzer.config().providers.is_empty() {
-        analyzer
-    } else {
-        analyzer.with_redis(queue.connection())
-    };
     let services = crate::jobs::Services {
-        analyzer: Arc::new(analyzer),
+        analyzer: Arc::new(llm::Analyzer::cached(llm_config, queue.connection())),
     };
     let mut companions: Vec<runtime::Companion> = Vec::new();
     if let Some(table) = schedule {

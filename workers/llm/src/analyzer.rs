@@ -131,6 +131,13 @@ impl Analyzer {
         }
     }
 
+    /// The analyser a platform process runs: built-in only when no provider is listed, else the cascade
+    /// with its answers cached in `redis`.
+    pub fn cached(config: LlmConfig, redis: ConnectionManager) -> Analyzer {
+        let redis = (!config.providers.is_empty()).then_some(redis);
+        Analyzer::new(config, redis)
+    }
+
     /// The same analyser with a Redis cache.
     pub fn with_redis(self, redis: ConnectionManager) -> Analyzer {
         Analyzer::new(self.inner.config.clone(), Some(redis))

@@ -1,5 +1,3 @@
-use std::sync::OnceLock;
-
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use shared::models::user::Role;
@@ -19,25 +17,6 @@ pub struct AnalyzeRequest {
     /// A whole RFC 822 message (headers and body), as a string.
     #[serde(default)]
     pub raw: Option<String>,
-}
-
-static ANALYZER: OnceLock<Result<llm::Analyzer, String>> = OnceLock::new();
-
-/// The process's analyser, built once from the `LLM_*` variables (built-in only when no provider is
-/// listed), caching provider answers in the API's Redis.
-fn analyzer(state: &AppState) -> Result<&'static llm::Analyzer, ApiError> {
-    ANALYZER
-        .get_or_init(|| {
-            let a = llm::Analyzer::from_env(|k| std::env::var(k).ok())
-                .map_err(|e| format!("LLM configuration: {e}"))?;
-            Ok(if a.config().providers.is_empty() {
-                a
-            } else {
-                a.with_redis(state.redis())
-            })
-        })
-        .as_ref()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
 }
 
 /// Analyses a posted text or message without storing anything. The answer is the object printed by
@@ -63,7 +42,7 @@ pub async fn analyze(
     body: JsonBody<AnalyzeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::User)?;
-    let analyzer = analyzer(&state)?;
+    let analyzer = &state.analyzer;
     let analysis = match body.into_inner() {
         AnalyzeRequest {
             text: Some(text),
