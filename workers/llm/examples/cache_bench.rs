@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use hdrhistogram::Histogram;
 use llm::{Analyzer, CacheConfig, CacheStatus, LlmConfig, ProviderConfig, ProviderKind};
 use redis::aio::ConnectionManager;
 use serde_json::json;
@@ -18,20 +19,24 @@ pour notre comité de sélection du mois prochain.\n\nJe vous remercie par avanc
 Jean Dupont\nDirecteur de la gestion privée\nCabinet Dupont Patrimoine\n12 rue de la Paix, 75002 Paris\n\
 Tél. : 01 42 00 00 00 | Mob. : 06 12 34 56 78\nwww.dupont-patrimoine.fr";
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
+/// Sample at quantile `q` (0 to 1), from an HDR histogram of nanoseconds (3 significant figures).
+fn percentile(hist: &Histogram<u64>, q: f64) -> Duration {
+    Duration::from_nanos(hist.value_at_quantile(q))
 }
 
-fn show(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
+fn show(name: &str, samples: Vec<Duration>) {
+    let mut hist = Histogram::<u64>::new(3).expect("3 significant figures are supported");
+    for s in &samples {
+        hist.record(u64::try_from(s.as_nanos()).unwrap_or(u64::MAX))
+            .expect("a latency fits the histogram");
+    }
     let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
     println!(
         "{name:<28} n={:<6} p50={:>8.1?} p99={:>8.1?} max={:>8.1?} mean={:>8.1?}",
         samples.len(),
-        percentile(&samples, 0.50),
-        percentile(&samples, 0.99),
-        samples[samples.len() - 1],
+        percentile(&hist, 0.50),
+        percentile(&hist, 0.99),
+        samples.iter().max().unwrap(),
         mean
     );
 }

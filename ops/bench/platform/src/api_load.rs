@@ -10,8 +10,8 @@ use crm_queue::JobId;
 use serde_json::{Value, json};
 use shared::models::user::{Role, create_user};
 
-use crate::pct;
 use crate::procfs::{clock_ticks_per_sec, cpu_ticks, mib, rss_kib};
+use crate::stats::Percentiles;
 
 /// Signed-in users (the login limit allows 5 per minute from one address).
 const USERS: usize = 5;
@@ -36,16 +36,16 @@ struct Samples {
 
 impl Samples {
     fn summary(&self, window: Duration) -> Value {
-        let mut v = self.latencies_us.clone();
-        v.sort_unstable();
+        let v = &self.latencies_us;
+        let p = Percentiles::new(v.iter().copied());
         json!({
             "requests": v.len(),
             "per_s": v.len() as f64 / window.as_secs_f64(),
             "non_2xx": self.non_2xx,
             "transport_errors": self.errors,
-            "p50_us": pct(&v, 50.0),
-            "p99_us": pct(&v, 99.0),
-            "max_us": v.last(),
+            "p50_us": p.at(50.0),
+            "p99_us": p.at(99.0),
+            "max_us": v.iter().max(),
         })
     }
 }
