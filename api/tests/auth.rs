@@ -1,5 +1,8 @@
 //! Login, tokens and rate limits against real Postgres and Redis.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

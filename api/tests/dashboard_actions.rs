@@ -1,7 +1,10 @@
 //! Dashboard endpoints and actions against real Postgres and Redis: CSRF, RBAC, audit, overview counts,
 //! queue listings and search, job view, cancel/delete/retry, dead letters with retry-all confirmation,
 //! schedules (in words, run now) and the run-a-job form.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 mod dashboard_common;

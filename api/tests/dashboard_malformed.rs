@@ -1,6 +1,9 @@
 //! Set-aside envelopes in the dashboard: listed without their content to any signed-in user, discarded by an
 //! operator only, with an audit entry; bad queue names and task ids get clear errors.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 mod dashboard_common;

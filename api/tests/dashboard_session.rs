@@ -1,6 +1,9 @@
 //! Dashboard sign-in: the session cookie's flags, `me` and its CSRF token, sign-out, the shared login
 //! rate limit, and the page and its embedded assets.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 mod dashboard_common;

@@ -1,7 +1,10 @@
 //! Email account API against a real Dovecot, Postgres and Redis: creation after a test login (400 with the
 //! server's reason on wrong credentials, 409 on a duplicate), owner/admin visibility (404 for another
 //! user's account), update, sync now and delete; no secret in any response.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,6 +1,9 @@
 //! Email-intelligence endpoints against real Postgres and Redis: a stored analysis, analysing a posted
 //! text or message without storing it, and the statistics of the stored analyses.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,5 +1,9 @@
 //! Run-now, job lookup, dead letters, requeue and the catalogue against real Postgres and Redis.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

@@ -1,7 +1,10 @@
 //! OAuth consent for Gmail and Outlook against wiremock token and profile endpoints, real Postgres and
 //! Redis: the one-time state (missing, expired, reused, another user's), the code exchange (form POST),
 //! tokens stored encrypted, account created then updated, first sync enqueued.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

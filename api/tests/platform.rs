@@ -1,5 +1,8 @@
 //! Health, schedules, OpenAPI, metrics, request ids, and a real server on a free port.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
 
 mod common;
 

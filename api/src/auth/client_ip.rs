@@ -20,7 +20,10 @@ pub fn client_ip(req: &HttpRequest, trust_proxy_headers: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
     use actix_web::test::TestRequest;
 
     use super::client_ip;

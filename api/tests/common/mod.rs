@@ -1,5 +1,10 @@
 //! Test harness: a fresh database and Redis namespace per test, an `AppState` on them, users and tokens.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    dead_code,
+    reason = "helpers shared by several test binaries, each using a part"
+)]
 
 use std::collections::HashMap;
 

@@ -1,6 +1,11 @@
 //! Helpers of the dashboard tests: sign in through the session endpoint, send cookie + CSRF token,
 //! read audit entries, and put a job in the dead-letter set as the worker would.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    dead_code,
+    reason = "helpers shared by several test binaries, each using a part"
+)]
 
 use actix_web::http::header::HeaderMap;
 use actix_web::test::TestRequest;
