@@ -5,8 +5,8 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-mod common;
-mod dashboard_common;
+use crate::common;
+use crate::dashboard_common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};

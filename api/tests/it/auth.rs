@@ -4,7 +4,7 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

@@ -6,7 +6,7 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-mod common;
+use crate::common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, read_body};
