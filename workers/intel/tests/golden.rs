@@ -1,5 +1,6 @@
 //! Golden tests: every `fixtures/<case>.eml` is analysed, with LF and with CRLF line endings, and
-//! compared with `fixtures/<case>.json` (language, intent label and signature fields).
+//! compared with its insta snapshot in `snapshots/` (language, intent label and signature fields).
+//! Review changes with `cargo insta review`.
 #![expect(
     clippy::unwrap_used,
     reason = "tests: a panic with its message is the failure report"
@@ -36,11 +37,9 @@ fn summary(raw: &[u8]) -> Value {
 
 #[test]
 fn fixtures_match_expected_with_lf_and_crlf() {
-    for eml in fixtures() {
-        let expected: Value =
-            serde_json::from_str(&std::fs::read_to_string(eml.with_extension("json")).unwrap())
-                .unwrap();
-        let lf = std::fs::read(&eml).unwrap();
+    assert!(fixtures().len() >= 6);
+    insta::glob!("fixtures/*.eml", |eml| {
+        let lf = std::fs::read(eml).unwrap();
         let lf: Vec<u8> = String::from_utf8(lf)
             .unwrap()
             .replace("\r\n", "\n")
@@ -49,9 +48,10 @@ fn fixtures_match_expected_with_lf_and_crlf() {
             .unwrap()
             .replace('\n', "\r\n")
             .into_bytes();
-        assert_eq!(summary(&lf), expected, "{} (LF)", eml.display());
-        assert_eq!(summary(&crlf), expected, "{} (CRLF)", eml.display());
-    }
+        let summary_lf = summary(&lf);
+        insta::assert_json_snapshot!(summary_lf);
+        assert_eq!(summary(&crlf), summary_lf, "{} (CRLF)", eml.display());
+    });
 }
 
 #[test]
