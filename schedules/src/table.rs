@@ -220,13 +220,9 @@ mod tests {
 
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_pairs(pairs)
-    }
-
     #[test]
     fn default_table_is_valid_and_in_paris_time() {
-        let t = ScheduleTable::load(&env(&[]), chrono_tz::Europe::Paris).unwrap();
+        let t = ScheduleTable::load(&EnvSource::from_pairs(&[]), chrono_tz::Europe::Paris).unwrap();
         let backup = t.get("maint.backup").unwrap();
         assert!(backup.enabled);
         // 2026-07-01 00:30 UTC is 02:30 in Paris (CEST): next backup is 2026-07-02 02:00 Paris = 00:00 UTC.
@@ -252,7 +248,7 @@ mod tests {
     #[test]
     fn env_overrides_and_disables() {
         let t = ScheduleTable::load(
-            &env(&[
+            &EnvSource::from_pairs(&[
                 ("SCHEDULE_MAINT_BACKUP", ""),
                 ("SCHEDULE_DIAG_HEARTBEAT", "*/5 * * * * *"),
             ]),
@@ -270,7 +266,7 @@ mod tests {
     #[test]
     fn invalid_expression_names_the_entry() {
         let err = ScheduleTable::load(
-            &env(&[("SCHEDULE_MAINT_BACKUP", "61 25 * *")]),
+            &EnvSource::from_pairs(&[("SCHEDULE_MAINT_BACKUP", "61 25 * *")]),
             chrono_tz::Europe::Paris,
         )
         .unwrap_err()
@@ -284,7 +280,7 @@ mod tests {
     #[test]
     fn catch_up_is_capped_to_the_most_recent_ticks() {
         let t = ScheduleTable::load(
-            &env(&[("SCHEDULE_DIAG_HEARTBEAT", "* * * * * *")]),
+            &EnvSource::from_pairs(&[("SCHEDULE_DIAG_HEARTBEAT", "* * * * * *")]),
             chrono_tz::Europe::Paris,
         )
         .unwrap();

@@ -115,16 +115,8 @@ impl JobQueue {
         }
         let spec = shared::jobs::catalogue::find(J::NAME)
             .ok_or_else(|| EnqueueError::UnknownJob(J::NAME.into()))?;
-        let payload = serde_json::to_value(job)?;
-        let mut out = self
-            .enqueue_items(vec![Item {
-                spec,
-                payload,
-                opts,
-            }])
-            .await?;
-        out.pop()
-            .ok_or_else(|| EnqueueError::UnknownJob(J::NAME.into()))
+        self.enqueue_validated(spec, serde_json::to_value(job)?, opts)
+            .await
     }
 
     /// Enqueues many typed jobs with the same options (run_at, request id); idempotency keys come from

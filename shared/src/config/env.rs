@@ -163,33 +163,33 @@ mod tests {
     )]
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_pairs(pairs)
-    }
-
     #[test]
     fn errors_name_the_variable() {
-        let e = env(&[("N", "abc")]);
+        let e = EnvSource::from_pairs(&[("N", "abc")]);
         let err = e.parse_or::<u32>("N", 1).unwrap_err().to_string();
         assert!(err.starts_with("N is invalid"), "{err}");
         let err = e.required("MISSING").unwrap_err().to_string();
         assert_eq!(err, "MISSING is required but not set");
-        let err = env(&[("N", "900")])
+        let err = EnvSource::from_pairs(&[("N", "900")])
             .parse_in::<u32>("N", 1, 1..=10)
             .unwrap_err()
             .to_string();
         assert!(err.contains("N is invalid") && err.contains("900"), "{err}");
-        let err = env(&[("U", "mysql://x")])
+        let err = EnvSource::from_pairs(&[("U", "mysql://x")])
             .url("U", &["postgres"])
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("U is invalid"), "{err}");
-        assert!(env(&[("B", "maybe")]).bool_or("B", true).is_err());
+        assert!(
+            EnvSource::from_pairs(&[("B", "maybe")])
+                .bool_or("B", true)
+                .is_err()
+        );
     }
 
     #[test]
     fn defaults_apply_when_unset_or_blank() {
-        let e = env(&[("B", " ")]);
+        let e = EnvSource::from_pairs(&[("B", " ")]);
         assert_eq!(e.parse_or::<u32>("B", 7).unwrap(), 7);
         assert_eq!(e.parse_or::<u32>("UNSET", 8).unwrap(), 8);
         assert!(e.bool_or("UNSET", true).unwrap());

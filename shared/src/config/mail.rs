@@ -79,10 +79,6 @@ mod tests {
     )]
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_pairs(pairs)
-    }
-
     #[test]
     fn tls_ca_file_must_hold_certificates() {
         let dir = std::env::temp_dir().join(format!("crm-ca-{}", std::process::id()));
@@ -90,8 +86,11 @@ mod tests {
         let garbage = dir.join("garbage.pem");
         std::fs::write(&garbage, "not a certificate\n").unwrap();
         for path in [dir.join("missing.pem"), garbage] {
-            let err = MailConfig::from_env(&env(&[("MAIL_TLS_CA_FILE", path.to_str().unwrap())]))
-                .unwrap_err();
+            let err = MailConfig::from_env(&EnvSource::from_pairs(&[(
+                "MAIL_TLS_CA_FILE",
+                path.to_str().unwrap(),
+            )]))
+            .unwrap_err();
             assert!(
                 err.to_string().starts_with("MAIL_TLS_CA_FILE is invalid"),
                 "{err}"
@@ -99,7 +98,7 @@ mod tests {
         }
         std::fs::remove_dir_all(&dir).ok();
         assert!(
-            MailConfig::from_env(&env(&[("MAIL_TLS_CA_FILE", " ")]))
+            MailConfig::from_env(&EnvSource::from_pairs(&[("MAIL_TLS_CA_FILE", " ")]))
                 .unwrap()
                 .tls_extra_roots
                 .is_empty()
@@ -108,7 +107,7 @@ mod tests {
 
     #[test]
     fn defaults_and_bad_key_named() {
-        let c = MailConfig::from_env(&env(&[])).unwrap();
+        let c = MailConfig::from_env(&EnvSource::from_pairs(&[])).unwrap();
         assert!(c.secrets.is_none());
         assert_eq!(c.max_bytes, 25 * 1_048_576);
         assert!(
@@ -117,13 +116,18 @@ mod tests {
                 .to_string()
                 .contains("MAIL_ENCRYPTION_KEY")
         );
-        let err = MailConfig::from_env(&env(&[("MAIL_ENCRYPTION_KEY", "abc")])).unwrap_err();
+        let err = MailConfig::from_env(&EnvSource::from_pairs(&[("MAIL_ENCRYPTION_KEY", "abc")]))
+            .unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("MAIL_ENCRYPTION_KEY is invalid"),
             "{err}"
         );
-        let ok = MailConfig::from_env(&env(&[("MAIL_ENCRYPTION_KEY", &"ab".repeat(32))])).unwrap();
+        let ok = MailConfig::from_env(&EnvSource::from_pairs(&[(
+            "MAIL_ENCRYPTION_KEY",
+            &"ab".repeat(32),
+        )]))
+        .unwrap();
         assert!(ok.secrets.is_some());
     }
 }

@@ -151,33 +151,31 @@ mod tests {
     )]
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvSource {
-        EnvSource::from_pairs(pairs)
-    }
-
     #[test]
     fn providers_are_optional_and_bad_values_name_the_variable() {
-        let none = OAuthConfig::from_env(&env(&[])).unwrap();
+        let none = OAuthConfig::from_env(&EnvSource::from_pairs(&[])).unwrap();
         assert!(none.google.is_none() && none.microsoft.is_none());
-        let err = OAuthConfig::from_env(&env(&[("GOOGLE_OAUTH_CLIENT_ID", "id")])).unwrap_err();
+        let err =
+            OAuthConfig::from_env(&EnvSource::from_pairs(&[("GOOGLE_OAUTH_CLIENT_ID", "id")]))
+                .unwrap_err();
         assert!(
             err.to_string().contains("GOOGLE_OAUTH_CLIENT_SECRET"),
             "{err}"
         );
-        let err = OAuthConfig::from_env(&env(&[
+        let err = OAuthConfig::from_env(&EnvSource::from_pairs(&[
             ("MS_OAUTH_CLIENT_ID", "id"),
             ("MS_OAUTH_CLIENT_SECRET", "s"),
             ("MS_TOKEN_URL", "ftp://nope"),
         ]))
         .unwrap_err();
         assert!(err.to_string().contains("MS_TOKEN_URL"), "{err}");
-        let err = OAuthConfig::from_env(&env(&[
+        let err = OAuthConfig::from_env(&EnvSource::from_pairs(&[
             ("MS_OAUTH_CLIENT_ID", "id"),
             ("MS_OAUTH_CLIENT_SECRET", "s"),
         ]))
         .unwrap_err();
         assert!(err.to_string().contains("OAUTH_REDIRECT_BASE"), "{err}");
-        let ok = OAuthConfig::from_env(&env(&[
+        let ok = OAuthConfig::from_env(&EnvSource::from_pairs(&[
             ("GOOGLE_OAUTH_CLIENT_ID", "id"),
             ("GOOGLE_OAUTH_CLIENT_SECRET", "s"),
             ("OAUTH_REDIRECT_BASE", "https://crm.test/"),
@@ -198,8 +196,8 @@ mod tests {
             ("MS_OAUTH_CLIENT_SECRET", "s"),
             ("GRAPH_API_URL", "http://127.0.0.1:9/graph/v1.0"),
         ];
-        assert!(OAuthConfig::from_env(&env(&vars)).is_err());
-        let workers = OAuthConfig::providers_from_env(&env(&vars)).unwrap();
+        assert!(OAuthConfig::from_env(&EnvSource::from_pairs(&vars)).is_err());
+        let workers = OAuthConfig::providers_from_env(&EnvSource::from_pairs(&vars)).unwrap();
         let ms = workers.provider(Provider::Outlook).unwrap();
         assert_eq!(ms.api_url.as_str(), "http://127.0.0.1:9/graph/v1.0");
         assert!(workers.google.is_none() && workers.redirect_base.is_none());
