@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
 
+use super::email_account::EmailAccountId;
 use super::interaction::{Direction, InteractionId};
 use crate::db::DbError;
 use crate::schema::{interaction_analyses, interactions};
@@ -85,7 +86,7 @@ pub fn find(
 /// `[from, to)`, and whose result is missing or of another analyser version.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    pub account_id: Option<i64>,
+    pub account_id: Option<EmailAccountId>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub analyzer_version_not: Option<String>,

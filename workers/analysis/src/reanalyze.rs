@@ -66,7 +66,7 @@ pub async fn reanalyze(
         let jobs: Vec<AnalyzeEmail> = chunk
             .iter()
             .map(|id| AnalyzeEmail {
-                interaction_id: id.0,
+                interaction_id: *id,
             })
             .collect();
         let done = queue

@@ -181,7 +181,7 @@ pub async fn store_batch(
                     .any(|r| r.message_id == *message_id && r.direction == Direction::Inbound)
             })
             .map(|(id, _)| AnalyzeEmail {
-                interaction_id: id.0,
+                interaction_id: *id,
             })
             .collect();
         let stored = Stored {

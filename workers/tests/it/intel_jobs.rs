@@ -205,7 +205,7 @@ async fn reanalyze_enqueues_the_selection_and_the_workers_analyse_it() {
         .queue
         .enqueue(
             &Reanalyze {
-                account_id: Some(a.0),
+                account_id: Some(a),
                 ..Reanalyze::default()
             },
             Default::default(),
@@ -242,7 +242,7 @@ async fn reanalyze_enqueues_the_selection_and_the_workers_analyse_it() {
         .queue
         .enqueue(
             &Reanalyze {
-                account_id: Some(a.0),
+                account_id: Some(a),
                 analyzer_version_not: Some(intel::ANALYZER_VERSION.into()),
                 ..Reanalyze::default()
             },

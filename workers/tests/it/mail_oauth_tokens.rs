@@ -236,7 +236,7 @@ async fn the_workers_binary_syncs_outlook_and_stops_on_a_revoked_grant() {
         async move {
             queue
                 .enqueue(
-                    &shared::jobs::payloads::mail::SyncAccount { account_id: id.0 },
+                    &shared::jobs::payloads::mail::SyncAccount { account_id: id },
                     Default::default(),
                 )
                 .await

@@ -319,7 +319,7 @@ async fn auth_failure_dead_letters_without_retry_in_the_workers_binary() {
     let job = env
         .queue
         .enqueue(
-            &shared::jobs::payloads::mail::SyncAccount { account_id: id.0 },
+            &shared::jobs::payloads::mail::SyncAccount { account_id: id },
             Default::default(),
         )
         .await
@@ -374,11 +374,11 @@ async fn one_sync_per_account_at_a_time() {
     let queue = f.redis.queue().await;
 
     // sync_all within one 10-minute window enqueues each account once.
-    let first = enqueue_syncs(&queue, &[id.0], 1_000_000).await.unwrap();
-    let second = enqueue_syncs(&queue, &[id.0], 1_000_100).await.unwrap();
+    let first = enqueue_syncs(&queue, &[id], 1_000_000).await.unwrap();
+    let second = enqueue_syncs(&queue, &[id], 1_000_100).await.unwrap();
     assert_eq!((first.enqueued, first.already_queued), (1, 0));
     assert_eq!((second.enqueued, second.already_queued), (0, 1));
-    let next_window = enqueue_syncs(&queue, &[id.0], 1_000_800).await.unwrap();
+    let next_window = enqueue_syncs(&queue, &[id], 1_000_800).await.unwrap();
     assert_eq!(next_window.enqueued, 1);
 
     // While the account's lock is held, another sync does nothing.

@@ -32,7 +32,7 @@ pub async fn sync(
 ) -> Result<HttpResponse, ApiError> {
     let account = visible_account(&state, &user, id.into_inner()).await?;
     let job = SyncAccount {
-        account_id: account.id.0,
+        account_id: account.id,
     };
     let opts = EnqueueOptions {
         request_id: Some(request_id.0.clone()),

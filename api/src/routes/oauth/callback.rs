@@ -152,7 +152,7 @@ pub async fn callback(
         .queue
         .enqueue(
             &SyncAccount {
-                account_id: account.id.0,
+                account_id: account.id,
             },
             EnqueueOptions {
                 request_id: Some(request_id.0.clone()),

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Backoff, Job, JobPolicy, Queue};
+use crate::models::email_account::EmailAccountId;
+use crate::models::interaction::InteractionId;
 use crate::models::user::Role;
 
 /// `intel.analyze_email`: analyse a stored email (intent, signature, extras) and store the result,
@@ -13,7 +15,8 @@ use crate::models::user::Role;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeEmail {
-    pub interaction_id: i64,
+    #[schema(value_type = i64)]
+    pub interaction_id: InteractionId,
 }
 
 impl Job for AnalyzeEmail {
@@ -40,7 +43,8 @@ impl Job for AnalyzeEmail {
 #[serde(deny_unknown_fields)]
 pub struct Reanalyze {
     #[serde(default)]
-    pub account_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub account_id: Option<EmailAccountId>,
     #[serde(default)]
     pub from: Option<DateTime<Utc>>,
     #[serde(default)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Backoff, Job, JobPolicy, Queue};
+use crate::models::email_account::EmailAccountId;
 use crate::models::user::Role;
 
 /// Width of the window of [`SyncAccount::window_key`]: the cron fires `mail.sync_all` every 10 minutes.
@@ -34,12 +35,13 @@ impl Job for SyncAll {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncAccount {
-    pub account_id: i64,
+    #[schema(value_type = i64)]
+    pub account_id: EmailAccountId,
 }
 
 impl SyncAccount {
     /// The idempotency key `mail.sync_all` uses: one job per account and 10-minute window.
-    pub fn window_key(account_id: i64, now_unix_secs: i64) -> String {
+    pub fn window_key(account_id: EmailAccountId, now_unix_secs: i64) -> String {
         format!(
             "mail.sync_account:{account_id}:{}",
             now_unix_secs.div_euclid(SYNC_WINDOW_SECS)
@@ -88,7 +90,8 @@ impl Job for Cleanup {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Import {
-    pub account_id: i64,
+    #[schema(value_type = i64)]
+    pub account_id: EmailAccountId,
     /// Path of the mbox file or Maildir folder, absolute or relative to `MAIL_IMPORT_DIR`.
     pub path: String,
     /// Folder name recorded on the messages (default `Import`; `Sent` marks them outbound).
@@ -117,8 +120,17 @@ mod tests {
 
     #[test]
     fn window_key_changes_every_ten_minutes() {
-        assert_eq!(SyncAccount::window_key(7, 0), "mail.sync_account:7:0");
-        assert_eq!(SyncAccount::window_key(7, 599), "mail.sync_account:7:0");
-        assert_eq!(SyncAccount::window_key(7, 600), "mail.sync_account:7:1");
+        assert_eq!(
+            SyncAccount::window_key(EmailAccountId(7), 0),
+            "mail.sync_account:7:0"
+        );
+        assert_eq!(
+            SyncAccount::window_key(EmailAccountId(7), 599),
+            "mail.sync_account:7:0"
+        );
+        assert_eq!(
+            SyncAccount::window_key(EmailAccountId(7), 600),
+            "mail.sync_account:7:1"
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Backoff, Job, JobPolicy, Queue};
+use crate::models::BackupId;
 use crate::models::user::Role;
 
 /// `maint.backup`: dump the database with `pg_dump`, gzip it into `BACKUP_DIR`, apply retention.
@@ -34,7 +35,8 @@ impl Job for Backup {
 pub struct BackupVerify {
     /// Verify this backup instead of the newest successful one.
     #[serde(default)]
-    pub backup_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub backup_id: Option<BackupId>,
 }
 
 impl Job for BackupVerify {

@@ -12,5 +12,5 @@ pub async fn analyze_email(
     job: AnalyzeEmail,
     analyzer: Arc<llm::Analyzer>,
 ) -> Result<AnalyzeOutcome, JobError> {
-    analyze_interaction(&ctx.app.db, &analyzer, job.interaction_id).await
+    analyze_interaction(&ctx.app.db, &analyzer, job.interaction_id.0).await
 }

@@ -11,7 +11,7 @@ pub async fn import(ctx: JobCtx, job: Import) -> Result<ImportOutcome, JobError>
     import_path_analysed(
         &ctx.app.db,
         Some(ctx.queue().clone()),
-        job.account_id,
+        job.account_id.0,
         &path,
         folder,
         mail.max_bytes,

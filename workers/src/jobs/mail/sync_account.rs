@@ -19,7 +19,7 @@ pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, 
         oauth: ctx.app.oauth.clone(),
         ..SyncSettings::default()
     };
-    sync::sync_account(&deps, &settings, job.account_id, &ctx)
+    sync::sync_account(&deps, &settings, job.account_id.0, &ctx)
         .await
         .map_err(sync_error)
 }

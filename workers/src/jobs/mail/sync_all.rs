@@ -2,7 +2,7 @@ use crm_queue::{EnqueueOptions, JobQueue};
 use serde::Serialize;
 use shared::db::run_blocking;
 use shared::jobs::payloads::mail::{SyncAccount, SyncAll};
-use shared::models::email_account as accounts;
+use shared::models::email_account::{self as accounts, EmailAccountId};
 
 use crm_queue::runtime::{JobCtx, JobError};
 
@@ -20,7 +20,6 @@ pub async fn sync_all(ctx: JobCtx, _job: SyncAll) -> Result<SyncAllOutcome, JobE
     let ids = run_blocking(&ctx.app.db, accounts::list_syncable_ids)
         .await
         .map_err(|e| JobError::transient(anyhow::Error::new(e).context("listing accounts")))?;
-    let ids: Vec<i64> = ids.into_iter().map(|id| id.0).collect();
     enqueue_syncs(ctx.queue(), &ids, chrono::Utc::now().timestamp())
         .await
         .map_err(JobError::transient)
@@ -31,7 +30,7 @@ pub async fn sync_all(ctx: JobCtx, _job: SyncAll) -> Result<SyncAllOutcome, JobE
 /// account never sync at the same time anyway.
 pub async fn enqueue_syncs(
     queue: &JobQueue,
-    account_ids: &[i64],
+    account_ids: &[EmailAccountId],
     now_unix_secs: i64,
 ) -> anyhow::Result<SyncAllOutcome> {
     let mut outcome = SyncAllOutcome {

@@ -8,7 +8,13 @@ use shared::models::backup::VerifyResult;
 
 /// Handler of `maint.backup_verify`: a backup that does not verify fails the job (dead-letter, no retry).
 pub async fn backup_verify(ctx: JobCtx, job: BackupVerify) -> Result<VerifyOutcome, JobError> {
-    let outcome = verify_backup(&super::settings(&ctx), &ctx.app.db, job.backup_id, &ctx).await?;
+    let outcome = verify_backup(
+        &super::settings(&ctx),
+        &ctx.app.db,
+        job.backup_id.map(|id| id.0),
+        &ctx,
+    )
+    .await?;
     if outcome.result != VerifyResult::Ok {
         return Err(JobError::permanent(anyhow!(
             "backup {} ({}) did not verify: {}: {}",
