@@ -61,20 +61,9 @@ pub fn resolve_path(import_dir: Option<&Path>, path: &str) -> Result<PathBuf, Im
     Ok(real)
 }
 
-/// Imports the mbox file or Maildir folder at `path` (already resolved) into the account.
+/// Imports the mbox file or Maildir folder at `path` (already resolved) into the account, enqueueing
+/// `intel.analyze_email` on `analysis_queue` (when given) for every new inbound message.
 pub async fn import_path(
-    pool: &PgPool,
-    account_id: i64,
-    path: &Path,
-    folder: &str,
-    max_bytes: u64,
-    progress: &dyn ReportProgress,
-) -> Result<ImportOutcome, ImportError> {
-    import_path_analysed(pool, None, account_id, path, folder, max_bytes, progress).await
-}
-
-/// [`import_path`], enqueueing `intel.analyze_email` on `analysis_queue` for every new inbound message.
-pub async fn import_path_analysed(
     pool: &PgPool,
     analysis_queue: Option<JobQueue>,
     account_id: i64,

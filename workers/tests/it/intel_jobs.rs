@@ -274,7 +274,7 @@ async fn an_import_enqueues_the_analysis_of_its_inbound_emails() {
         content.extend_from_slice(b"\n");
     }
     std::fs::write(&mbox, content).unwrap();
-    let out = crm_mailbox::import::import_path_analysed(
+    let out = crm_mailbox::import::import_path(
         db.pool(),
         Some(queue.clone()),
         account_id.0,

@@ -573,6 +573,7 @@ From b@x Thu Mar  5 11:00:00 2026\nMessage-ID: <m2@x>\nIn-Reply-To: <m1@x>\nFrom
     for round in 0..2 {
         let out = crm_mailbox::import::import_path(
             db.pool(),
+            None,
             id.0,
             &path,
             "Import",
@@ -618,10 +619,17 @@ async fn demo_mailbox_imports_into_threads() {
     let id = accounts::create_account(&mut db.conn(), &new).unwrap().id;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/demo");
     let path = crm_mailbox::import::resolve_path(Some(&dir), "mailbox.mbox").unwrap();
-    let out =
-        crm_mailbox::import::import_path(db.pool(), id.0, &path, "Import", 1 << 20, &NoProgress)
-            .await
-            .unwrap();
+    let out = crm_mailbox::import::import_path(
+        db.pool(),
+        None,
+        id.0,
+        &path,
+        "Import",
+        1 << 20,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     assert!(out.messages >= 250, "{out:?}");
     assert_eq!(out.stored.inserted, out.messages);
     assert_eq!(out.stored.skipped, 0);

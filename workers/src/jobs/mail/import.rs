@@ -1,6 +1,6 @@
 use shared::jobs::payloads::mail::Import;
 
-use crm_mailbox::import::{ImportError, ImportOutcome, import_path_analysed, resolve_path};
+use crm_mailbox::import::{ImportError, ImportOutcome, import_path, resolve_path};
 use crm_queue::runtime::{JobCtx, JobError};
 
 /// Handler of `mail.import`.
@@ -8,7 +8,7 @@ pub async fn import(ctx: JobCtx, job: Import) -> Result<ImportOutcome, JobError>
     let mail = &ctx.app.config.mail;
     let path = resolve_path(mail.import_dir.as_deref(), &job.path).map_err(JobError::permanent)?;
     let folder = job.folder.as_deref().unwrap_or("Import");
-    import_path_analysed(
+    import_path(
         &ctx.app.db,
         Some(ctx.queue().clone()),
         job.account_id.0,
