@@ -13,6 +13,7 @@ pub mod lock;
 pub mod oauth;
 pub mod parse;
 pub mod provider;
+pub mod schedule;
 pub mod store;
 pub mod sync;
 pub mod tokens;

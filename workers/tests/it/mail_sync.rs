@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use crm_mailbox::imap::ImapError;
 use crm_mailbox::lock::{self, AccountLock};
+use crm_mailbox::schedule::enqueue_syncs;
 use crm_mailbox::sync::{SyncError, SyncOutcome, SyncSettings};
 use crm_queue::JobState;
 use crm_queue::test_utils::TestRedis;
-use crm_workers::jobs::mail::enqueue_syncs;
 use diesel::prelude::*;
 use shared::crypto::SecretBox;
 use shared::models::UserId;

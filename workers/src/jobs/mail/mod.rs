@@ -1,4 +1,4 @@
-//! Mailbox jobs (see `shared::jobs::payloads::mail`); the work is in [`crate::mail`].
+//! Mailbox jobs (see `shared::jobs::payloads::mail`); the work is the `crm-mailbox` crate's.
 
 mod cleanup;
 mod import;
@@ -8,4 +8,4 @@ mod sync_all;
 pub use cleanup::cleanup;
 pub use import::import;
 pub use sync_account::{sync_account, sync_error};
-pub use sync_all::{SyncAllOutcome, enqueue_syncs, sync_all};
+pub use sync_all::sync_all;
