@@ -5,6 +5,10 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes;
 
+mod common_responses;
+
+use common_responses::CommonResponses;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -46,7 +50,7 @@ use crate::routes;
         crm_queue::Progress,
         crm_queue::AttemptError,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "health", description = "Liveness and dependency health"),
         (name = "auth", description = "Sign in"),

@@ -41,7 +41,9 @@ async fn kill_9_mid_batch_loses_no_job() {
     let env = common::Env::new().await;
     let ids: Vec<JobId> = env
         .queue
-        .enqueue_bulk(&sleeps(120, 150), EnqueueOptions::default())
+        // 120 x 500 ms over 20 slots: about 3 s of work, so the batch is still running when the checks below
+        // (one Redis round trip per job) are done, even on a loaded machine.
+        .enqueue_bulk(&sleeps(120, 500), EnqueueOptions::default())
         .await
         .unwrap()
         .into_iter()
