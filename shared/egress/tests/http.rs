@@ -110,7 +110,7 @@ async fn ip_literal_and_resolved_names_are_checked_on_the_first_url() {
     let err = EgressError::from(err);
     assert!(refusal_in(&err), "{err:?}");
     assert!(matches!(
-        strict.check_url(&"file:///etc/passwd".parse().unwrap()),
+        strict.check(&"file:///etc/passwd".parse().unwrap()),
         Err(EgressError::Scheme)
     ));
     server.verify().await;
