@@ -100,16 +100,32 @@ const LOGIN_CODES: &[(&str, &str)] = &[
 ];
 
 /// Our text for a refused login: the standard response code the server gave, if any, never its text.
+/// `reason` is async-imap's `code: Some(..), info: Some("..")`: a code imap-proto knows is in the first
+/// part (its debug form), an other one stays at the start of the text as `[CODE]`. Only a code of
+/// [`LOGIN_CODES`] is repeated.
 pub(crate) fn refusal_text(reason: &str) -> String {
-    let code = reason
-        .trim()
+    let normalise = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_uppercase()
+    };
+    let reason = reason.trim();
+    let (code_part, info) = match reason.strip_prefix("code: ") {
+        Some(rest) => rest.split_once(", info: ").unwrap_or((rest, "")),
+        None => ("", reason),
+    };
+    let known = normalise(code_part);
+    let leading = info
+        .trim_start_matches("Some(\"")
         .strip_prefix('[')
-        .and_then(|r| r.split([']', ' ']).next())
+        .and_then(|r| r.split(']').next())
+        .map(normalise)
         .unwrap_or_default();
-    match LOGIN_CODES
+    let found = LOGIN_CODES
         .iter()
-        .find(|(c, _)| c.eq_ignore_ascii_case(code))
-    {
+        .find(|(c, _)| (!known.is_empty() && known.contains(c)) || leading == *c);
+    match found {
         Some((c, meaning)) => format!("the server refused the login [{c}]: {meaning}"),
         None => "the server refused the login".to_owned(),
     }
@@ -127,6 +143,17 @@ mod tests {
         let t = refusal_text("MariaDB 5.5.5-salt:x8#kQ0 refuse");
         assert_eq!(t, "the server refused the login");
         let t = refusal_text("[X-SECRET-BANNER-abc] hi");
+        assert_eq!(t, "the server refused the login");
+        // async-imap's form: the code's debug text, then the server's text (never repeated).
+        let t = refusal_text(
+            "code: Some(Other(\"AUTHENTICATIONFAILED\", None)), info: Some(\"ALERT hunter2\")",
+        );
+        assert!(t.contains("[AUTHENTICATIONFAILED]"), "{t}");
+        assert!(!t.contains("hunter2"), "{t}");
+        let t = refusal_text("code: None, info: Some(\"[EXPIRED] hunter2\")");
+        assert!(t.contains("[EXPIRED]"), "{t}");
+        assert!(!t.contains("hunter2"), "{t}");
+        let t = refusal_text("code: None, info: Some(\"[EXPIRED hunter2] x\")");
         assert_eq!(t, "the server refused the login");
     }
 
