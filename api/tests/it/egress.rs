@@ -55,7 +55,13 @@ async fn private_loopback_and_metadata_hosts_are_refused_before_any_connection()
     let app = TestApp::with_env(&[("MAIL_ENCRYPTION_KEY", KEY), ("EGRESS_ALLOW_CIDRS", "")]).await;
     let svc = service!(app);
     let (_, bearer) = app.bearer(Role::User).await;
-    for host in ["127.0.0.1", "localhost", "169.254.169.254", "10.0.0.1", "[::1]"] {
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "169.254.169.254",
+        "10.0.0.1",
+        "[::1]",
+    ] {
         for security in ["tls", "none"] {
             let (status, text, json) =
                 call!(svc, post(&bearer, &account(host, witness.port(), security)));
@@ -80,7 +86,10 @@ async fn plaintext_imap_needs_the_operators_setting() {
     .await;
     let svc = service!(app);
     let (_, bearer) = app.bearer(Role::User).await;
-    let (status, text, json) = call!(svc, post(&bearer, &account("127.0.0.1", server.port(), "none")));
+    let (status, text, json) = call!(
+        svc,
+        post(&bearer, &account("127.0.0.1", server.port(), "none"))
+    );
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
     assert_eq!(error_of(&json)["code"], "plaintext_disabled", "{text}");
     assert_eq!(error_of(&json)["field"], "security", "{text}");
@@ -106,14 +115,25 @@ async fn a_hostile_servers_bytes_are_never_echoed() {
     ];
     for banner in banners {
         let server = HostileImap::start(Behaviour::Banner(banner.to_vec())).await;
-        let (status, text, json) =
-            call!(svc, post(&bearer, &account("127.0.0.1", server.port(), "none")));
+        let (status, text, json) = call!(
+            svc,
+            post(&bearer, &account("127.0.0.1", server.port(), "none"))
+        );
         assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
         assert!(
-            ["server_unreachable", "login_refused"].contains(&error_of(&json)["code"].as_str().unwrap()),
+            ["server_unreachable", "login_refused"]
+                .contains(&error_of(&json)["code"].as_str().unwrap()),
             "{text}"
         );
-        for leaked in ["MariaDB", "SALT", "Zq8", "garbage", "NATSBANNER42", "server_id", "SECRETGREETING"] {
+        for leaked in [
+            "MariaDB",
+            "SALT",
+            "Zq8",
+            "garbage",
+            "NATSBANNER42",
+            "server_id",
+            "SECRETGREETING",
+        ] {
             assert!(!text.contains(leaked), "{leaked} echoed: {text}");
         }
     }
@@ -122,8 +142,10 @@ async fn a_hostile_servers_bytes_are_never_echoed() {
         body_head: Vec::new(),
     })
     .await;
-    let (status, text, json) =
-        call!(svc, post(&bearer, &account("127.0.0.1", refusing.port(), "none")));
+    let (status, text, json) = call!(
+        svc,
+        post(&bearer, &account("127.0.0.1", refusing.port(), "none"))
+    );
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
     assert_eq!(error_of(&json)["code"], "login_refused", "{text}");
     assert!(text.contains("AUTHENTICATIONFAILED"), "{text}");
@@ -153,14 +175,24 @@ async fn a_huge_literal_fails_fast_without_buffering() {
     for server in &servers {
         let before = rss_bytes();
         let started = Instant::now();
-        let (status, text, json) =
-            call!(svc, post(&bearer, &account("127.0.0.1", server.port(), "none")));
+        let (status, text, json) = call!(
+            svc,
+            post(&bearer, &account("127.0.0.1", server.port(), "none"))
+        );
         let grown = rss_bytes().saturating_sub(before);
         assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
         assert_eq!(error_of(&json)["code"], "server_unreachable", "{text}");
-        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
         // The old code read (and zeroed) 300 MB; the server could send only what socket buffers hold.
-        assert!(server.sent() < 32 * 1_048_576, "the server sent {} bytes", server.sent());
+        assert!(
+            server.sent() < 32 * 1_048_576,
+            "the server sent {} bytes",
+            server.sent()
+        );
         assert!(grown < 32 * 1_048_576, "RSS grew by {grown} bytes");
     }
 }
@@ -180,7 +212,10 @@ async fn a_dripping_server_times_out_within_the_configured_cap() {
     })
     .await;
     let started = Instant::now();
-    let (status, text, json) = call!(svc, post(&bearer, &account("127.0.0.1", server.port(), "none")));
+    let (status, text, json) = call!(
+        svc,
+        post(&bearer, &account("127.0.0.1", server.port(), "none"))
+    );
     let took = started.elapsed();
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
     assert_eq!(error_of(&json)["code"], "server_unreachable", "{text}");
@@ -188,7 +223,10 @@ async fn a_dripping_server_times_out_within_the_configured_cap() {
         text.contains("timed out") || text.contains("did not answer in time"),
         "{text}"
     );
-    assert!(took >= Duration::from_millis(1_400) && took < Duration::from_secs(4), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(1_400) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
 }
 
 #[actix_web::test]
@@ -218,11 +256,19 @@ async fn a_second_concurrent_test_login_of_the_same_user_is_a_429() {
     assert_eq!(error_of(&same.2)["code"], "rate_limited", "{}", same.1);
     // The first one, and another user's, ran (and timed out on the silent server).
     assert_eq!(first.0, StatusCode::BAD_REQUEST, "{}", first.1);
-    assert_eq!(another_user.0, StatusCode::BAD_REQUEST, "{}", another_user.1);
+    assert_eq!(
+        another_user.0,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        another_user.1
+    );
     assert_eq!(silent.connections(), 2);
     // The slot is free again.
     assert_eq!(app.state.test_logins.running(user), 0);
-    let (status, text, _) = call!(svc, post(&bearer, &account("127.0.0.1", silent.port(), "none")));
+    let (status, text, _) = call!(
+        svc,
+        post(&bearer, &account("127.0.0.1", silent.port(), "none"))
+    );
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
 }
 

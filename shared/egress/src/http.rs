@@ -151,7 +151,10 @@ impl EgressHttp {
 
 /// Reads a response body up to `limit` bytes: refused at once when `Content-Length` announces more, and
 /// reading stops (nothing more buffered) as soon as the bytes received pass the cap.
-pub async fn read_body_capped(mut response: Response, limit: usize) -> Result<Vec<u8>, EgressError> {
+pub async fn read_body_capped(
+    mut response: Response,
+    limit: usize,
+) -> Result<Vec<u8>, EgressError> {
     if response
         .content_length()
         .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))

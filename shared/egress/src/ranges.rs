@@ -124,13 +124,25 @@ const V4: &[(Ipv4Net, BlockedRange)] = &[
 const V6: &[(Ipv6Net, BlockedRange)] = &[
     (v6(0, 0, 0, 0, 0, 0, 0, 0, 128), BlockedRange::Unspecified),
     (v6(0, 0, 0, 0, 0, 0, 0, 1, 128), BlockedRange::Loopback),
-    (v6(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254, 128), BlockedRange::CloudMetadata),
+    (
+        v6(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254, 128),
+        BlockedRange::CloudMetadata,
+    ),
     (v6(0x64, 0xff9b, 1, 0, 0, 0, 0, 0, 48), BlockedRange::Tunnel),
     (v6(0x100, 0, 0, 0, 0, 0, 0, 0, 64), BlockedRange::Reserved),
     (v6(0x2001, 0, 0, 0, 0, 0, 0, 0, 32), BlockedRange::Tunnel),
-    (v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0, 32), BlockedRange::Documentation),
-    (v6(0x3fff, 0, 0, 0, 0, 0, 0, 0, 20), BlockedRange::Documentation),
-    (v6(0xfc00, 0, 0, 0, 0, 0, 0, 0, 7), BlockedRange::UniqueLocal),
+    (
+        v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0, 32),
+        BlockedRange::Documentation,
+    ),
+    (
+        v6(0x3fff, 0, 0, 0, 0, 0, 0, 0, 20),
+        BlockedRange::Documentation,
+    ),
+    (
+        v6(0xfc00, 0, 0, 0, 0, 0, 0, 0, 7),
+        BlockedRange::UniqueLocal,
+    ),
     (v6(0xfe80, 0, 0, 0, 0, 0, 0, 0, 10), BlockedRange::LinkLocal),
     (v6(0xfec0, 0, 0, 0, 0, 0, 0, 0, 10), BlockedRange::Reserved),
     (v6(0xff00, 0, 0, 0, 0, 0, 0, 0, 8), BlockedRange::Multicast),
@@ -149,7 +161,9 @@ pub fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     match s {
         [0, 0, 0, 0, 0, 0xffff, hi, lo] => Some(last(hi, lo)),
         // `::` and `::1` are themselves, not IPv4-compatible forms of 0.0.0.0 and 0.0.0.1.
-        [0, 0, 0, 0, 0, 0, hi, lo] if (hi, lo) != (0, 0) && (hi, lo) != (0, 1) => Some(last(hi, lo)),
+        [0, 0, 0, 0, 0, 0, hi, lo] if (hi, lo) != (0, 0) && (hi, lo) != (0, 1) => {
+            Some(last(hi, lo))
+        }
         [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(last(hi, lo)),
         [0x2002, hi, lo, ..] => Some(last(hi, lo)),
         _ => None,
@@ -159,12 +173,17 @@ pub fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
 /// The range that makes `ip` unreachable, or `None` for a public address.
 pub fn blocked_range(ip: IpAddr) -> Option<BlockedRange> {
     match ip {
-        IpAddr::V4(v4) => V4.iter().find(|(net, _)| net.contains(&v4)).map(|(_, r)| *r),
+        IpAddr::V4(v4) => V4
+            .iter()
+            .find(|(net, _)| net.contains(&v4))
+            .map(|(_, r)| *r),
         IpAddr::V6(v6) => {
             if let Some(inner) = embedded_v4(v6) {
                 return blocked_range(IpAddr::V4(inner));
             }
-            V6.iter().find(|(net, _)| net.contains(&v6)).map(|(_, r)| *r)
+            V6.iter()
+                .find(|(net, _)| net.contains(&v6))
+                .map(|(_, r)| *r)
         }
     }
 }

@@ -63,13 +63,23 @@ async fn a_redirect_to_an_address_outside_the_allow_list_is_refused() {
 
     // An allowed hop is followed (so the refusal below is the policy's, not a broken client).
     let ok = http
-        .execute(http.client().get(format!("{}/ok", origin.uri())).build().unwrap())
+        .execute(
+            http.client()
+                .get(format!("{}/ok", origin.uri()))
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(ok.text().await.unwrap(), "fine");
 
     let err = http
-        .execute(http.client().get(format!("{}/hop", origin.uri())).build().unwrap())
+        .execute(
+            http.client()
+                .get(format!("{}/hop", origin.uri()))
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap_err();
     assert!(refusal_in(&err), "{err:?}");
@@ -130,14 +140,22 @@ async fn bodies_are_read_under_a_cap() {
     let http = loopback_only_127_0_0_1()
         .http_client(HttpLimits::default())
         .unwrap();
-    let get = |p: &str| http.client().get(format!("{}{p}", server.uri())).build().unwrap();
+    let get = |p: &str| {
+        http.client()
+            .get(format!("{}{p}", server.uri()))
+            .build()
+            .unwrap()
+    };
     let big = http.execute(get("/big")).await.unwrap();
     assert!(matches!(
         read_body_capped(big, 64 * 1024).await,
         Err(EgressError::BodyTooLarge { limit: 65_536 })
     ));
     let small = http.execute(get("/small")).await.unwrap();
-    assert_eq!(read_body_capped(small, 64 * 1024).await.unwrap().len(), 1_000);
+    assert_eq!(
+        read_body_capped(small, 64 * 1024).await.unwrap().len(),
+        1_000
+    );
 }
 
 #[tokio::test]
@@ -167,7 +185,12 @@ async fn a_chunked_body_past_the_cap_stops_the_read() {
         .http_client(HttpLimits::default())
         .unwrap();
     let response = http
-        .execute(http.client().get(format!("http://{addr}/")).build().unwrap())
+        .execute(
+            http.client()
+                .get(format!("http://{addr}/"))
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     let err = read_body_capped(response, 64 * 1024).await.unwrap_err();
@@ -177,5 +200,8 @@ async fn a_chunked_body_past_the_cap_stops_the_read() {
         .await
         .expect("the connection was closed")
         .unwrap();
-    assert!(sent < 100 * 1_048_576, "the server could send everything: {sent}");
+    assert!(
+        sent < 100 * 1_048_576,
+        "the server could send everything: {sent}"
+    );
 }

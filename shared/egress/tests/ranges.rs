@@ -147,13 +147,25 @@ fn a_bad_allow_list_item_is_named() {
     let err = EgressPolicy::parse_allow_list("10.0.0.0/8, 300.1.1.0/24").unwrap_err();
     assert!(err.to_string().contains("300.1.1.0/24"), "{err}");
     assert!(EgressPolicy::parse_allow_list("10.0.0.0/33").is_err());
-    assert!(EgressPolicy::parse_allow_list("").unwrap().allowed().is_empty());
+    assert!(
+        EgressPolicy::parse_allow_list("")
+            .unwrap()
+            .allowed()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn names_are_checked_after_resolution_and_literals_without_lookup() {
     let strict = EgressPolicy::default();
-    for host in ["localhost", "127.0.0.1", "[::1]", "::1", "169.254.169.254", "10.0.0.1"] {
+    for host in [
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+        "::1",
+        "169.254.169.254",
+        "10.0.0.1",
+    ] {
         let err = strict.resolve(host, 993).await.unwrap_err();
         assert!(matches!(err, EgressError::Refused(_)), "{host}: {err:?}");
         let text = err.to_string();
@@ -167,7 +179,11 @@ async fn names_are_checked_after_resolution_and_literals_without_lookup() {
     ));
     let loopback = EgressPolicy::parse_allow_list("127.0.0.0/8,::1/128").unwrap();
     let addrs = loopback.resolve("localhost", 993).await.unwrap();
-    assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 993));
+    assert!(
+        addrs
+            .iter()
+            .all(|a| a.ip().is_loopback() && a.port() == 993)
+    );
 }
 
 #[tokio::test]
@@ -182,6 +198,9 @@ async fn connect_tcp_reaches_only_allowed_listeners() {
         .unwrap_err();
     assert!(matches!(err, EgressError::Refused(B::Loopback)), "{err:?}");
     let allowed = EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap();
-    let stream = allowed.connect_tcp("127.0.0.1", port, timeout).await.unwrap();
+    let stream = allowed
+        .connect_tcp("127.0.0.1", port, timeout)
+        .await
+        .unwrap();
     assert_eq!(stream.peer_addr().unwrap().port(), port);
 }

@@ -150,7 +150,13 @@ async fn imap(
     sent: &AtomicU64,
 ) {
     let mut stream = BufReader::new(stream);
-    if !write(stream.get_mut(), b"* OK [CAPABILITY IMAP4rev1] ready\r\n", sent).await {
+    if !write(
+        stream.get_mut(),
+        b"* OK [CAPABILITY IMAP4rev1] ready\r\n",
+        sent,
+    )
+    .await
+    {
         return;
     }
     let mut line = String::new();

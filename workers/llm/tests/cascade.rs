@@ -355,7 +355,10 @@ async fn the_strict_egress_policy_keeps_providers_off_private_addresses() {
     // The platform's default (no EGRESS_ALLOW_CIDRS): a provider on loopback is never called.
     let server = MockServer::start().await;
     on(ProviderKind::Ollama)
-        .respond_with(success(ProviderKind::Ollama, &answer("meeting_request", 0.8)))
+        .respond_with(success(
+            ProviderKind::Ollama,
+            &answer("meeting_request", 0.8),
+        ))
         .expect(0)
         .mount(&server)
         .await;

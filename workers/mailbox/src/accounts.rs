@@ -57,7 +57,9 @@ pub enum AccountError {
     #[error("the IMAP server is not allowed: {0}")]
     EgressRefused(egress::EgressError),
     /// 400: `security: none` while plaintext IMAP is disabled (`IMAP_ALLOW_PLAINTEXT`).
-    #[error("plaintext IMAP (security `none`) is disabled on this platform: use `tls` or `starttls`")]
+    #[error(
+        "plaintext IMAP (security `none`) is disabled on this platform: use `tls` or `starttls`"
+    )]
     PlaintextRefused,
     /// 400: the server could not be reached or spoke no IMAP (reason).
     #[error("the IMAP server could not be reached: {0}")]

@@ -107,7 +107,9 @@ impl Fixture {
     }
 
     async fn sync(&self, id: EmailAccountId) -> SyncOutcome {
-        self.sync_with(id, &common::test_sync_settings()).await.unwrap()
+        self.sync_with(id, &common::test_sync_settings())
+            .await
+            .unwrap()
     }
 
     fn stored(&self, id: EmailAccountId) -> Vec<Interaction> {
@@ -276,7 +278,10 @@ async fn malformed_and_oversized_messages_are_recorded_and_skipped() {
 async fn wrong_password_marks_the_account_and_is_permanent() {
     let f = Fixture::new();
     let id = f.account_with("alice", "wrong-password", ImapAuth::Login, &["INBOX"]);
-    let err = f.sync_with(id, &common::test_sync_settings()).await.unwrap_err();
+    let err = f
+        .sync_with(id, &common::test_sync_settings())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, SyncError::Imap(ImapError::Auth(_))),
         "{err:?}"

@@ -47,8 +47,9 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     if let Some(folders) = &req.folders {
-        crm_mailbox::accounts::check_folder_names(folders)
-            .map_err(|reason| ApiError::invalid_field("folders", format!("invalid `folders`: {reason}")))?;
+        crm_mailbox::accounts::check_folder_names(folders).map_err(|reason| {
+            ApiError::invalid_field("folders", format!("invalid `folders`: {reason}"))
+        })?;
     }
     let account = visible_account(&state, &user, id.into_inner()).await?;
     let account_id = account.id;

@@ -103,7 +103,10 @@ pub async fn call(
             .timeout(timeout)
             .build()
             .map_err(CallError::from_reqwest)?;
-        let response = http.execute(request).await.map_err(CallError::from_egress)?;
+        let response = http
+            .execute(request)
+            .await
+            .map_err(CallError::from_egress)?;
         let response = check_status(response)?;
         match provider.kind {
             ProviderKind::Ollama => ollama::reply_text(response).await,

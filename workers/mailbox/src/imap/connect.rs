@@ -254,7 +254,8 @@ async fn tls_handshake(
                 .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
             {
                 ImapError::Config(
-                    "TLS certificate refused (untrusted, expired or issued for another name)".into(),
+                    "TLS certificate refused (untrusted, expired or issued for another name)"
+                        .into(),
                 )
             } else {
                 ImapError::Network("TLS handshake failed".into())

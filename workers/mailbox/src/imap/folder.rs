@@ -176,7 +176,9 @@ pub async fn sync_folder(
             match chunk {
                 Some(c) => {
                     let mut batch = Vec::with_capacity(c.len());
-                    fetch_chunk(session, c, limits, &mut batch).await.map(|()| Some(batch))
+                    fetch_chunk(session, c, limits, &mut batch)
+                        .await
+                        .map(|()| Some(batch))
                 }
                 None => Ok(None),
             }
@@ -226,6 +228,9 @@ fn folder_tag(folder: &str) -> &str {
     }
 }
 
+/// A message's UID and announced size.
+type UidSize = (u32, u32);
+
 /// A fetched batch waiting to be stored, with the (UID, size) pairs it was fetched for.
 type Pending<'a> = (Vec<Fetched>, &'a [(u32, u32)]);
 
@@ -238,7 +243,7 @@ async fn fetch_chunk(
     limits: FolderLimits,
     out_batch: &mut Vec<Fetched>,
 ) -> Result<(), ImapError> {
-    let (big, small): (Vec<&(u32, u32)>, Vec<&(u32, u32)>) = chunk
+    let (big, small): (Vec<&UidSize>, Vec<&UidSize>) = chunk
         .iter()
         .partition(|(_, size)| u64::from(*size) > limits.max_bytes);
     let mut group: Vec<&(u32, u32)> = Vec::new();
@@ -246,7 +251,15 @@ async fn fetch_chunk(
     for m in small {
         let size = u64::from(m.1);
         if !group.is_empty() && group_bytes + size > limits.max_bytes {
-            fetch_group(session, &group, group_bytes, "BODY.PEEK[]", limits, out_batch).await?;
+            fetch_group(
+                session,
+                &group,
+                group_bytes,
+                "BODY.PEEK[]",
+                limits,
+                out_batch,
+            )
+            .await?;
             group.clear();
             group_bytes = 0;
         }
@@ -254,7 +267,15 @@ async fn fetch_chunk(
         group_bytes += size;
     }
     if !group.is_empty() {
-        fetch_group(session, &group, group_bytes, "BODY.PEEK[]", limits, out_batch).await?;
+        fetch_group(
+            session,
+            &group,
+            group_bytes,
+            "BODY.PEEK[]",
+            limits,
+            out_batch,
+        )
+        .await?;
     }
     for headers in big.chunks(16) {
         let bytes = HEADER_BYTES * headers.len() as u64;

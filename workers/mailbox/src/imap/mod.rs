@@ -30,7 +30,9 @@ pub enum ImapError {
     #[error(transparent)]
     Egress(#[from] egress::EgressError),
     /// `security: none` while the operator does not allow plaintext IMAP (`IMAP_ALLOW_PLAINTEXT`).
-    #[error("plaintext IMAP (security `none`) is disabled on this platform: use `tls` or `starttls`")]
+    #[error(
+        "plaintext IMAP (security `none`) is disabled on this platform: use `tls` or `starttls`"
+    )]
     PlaintextRefused,
     /// The server sent more than a read may hold (an oversized literal or answer): refused before
     /// buffering it.
@@ -92,8 +94,14 @@ const LOGIN_CODES: &[(&str, &str)] = &[
     ("AUTHENTICATIONFAILED", "wrong user name or password"),
     ("AUTHORIZATIONFAILED", "this user may not use this mailbox"),
     ("EXPIRED", "the password has expired"),
-    ("PRIVACYREQUIRED", "the server requires an encrypted connection"),
-    ("CONTACTADMIN", "the server asks to contact its administrator"),
+    (
+        "PRIVACYREQUIRED",
+        "the server requires an encrypted connection",
+    ),
+    (
+        "CONTACTADMIN",
+        "the server asks to contact its administrator",
+    ),
     ("UNAVAILABLE", "the server is temporarily unavailable"),
     ("LIMIT", "the server's connection limit was reached"),
     ("ALERT", "the server sent an alert"),
