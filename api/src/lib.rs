@@ -17,6 +17,7 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
+pub mod test_logins;
 
 use std::io;
 use std::time::Duration;

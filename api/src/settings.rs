@@ -39,7 +39,8 @@ impl Settings {
         let schedules = ScheduleTable::load(env, timezone)?;
         let mail = MailConfig::from_env(env)?;
         let oauth = OAuthConfig::from_env(env)?;
-        let llm = llm::LlmConfig::from_env(|k| env.get(k))?;
+        let mut llm = llm::LlmConfig::from_env(|k| env.get(k))?;
+        llm.egress = api.common.egress.clone();
         Ok(Self {
             api,
             schedules,

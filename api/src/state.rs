@@ -25,8 +25,10 @@ pub struct AppState {
     pub mail: Arc<MailConfig>,
     /// OAuth providers of Gmail and Outlook mailboxes.
     pub oauth: Arc<OAuthConfig>,
-    /// HTTP client of the OAuth token and provider API calls.
-    pub http: reqwest::Client,
+    /// HTTP client of the OAuth token and provider API calls, under the egress policy.
+    pub http: egress::EgressHttp,
+    /// Running IMAP test logins per user (the per-user concurrency cap).
+    pub test_logins: Arc<crate::test_logins::TestLogins>,
     /// The email analyser (`LLM_*` read at boot), caching provider answers in the API's Redis.
     pub analyzer: Arc<llm::Analyzer>,
     pub pool: PgPool,
@@ -46,12 +48,14 @@ impl AppState {
         dummy_password_hash: String,
     ) -> Self {
         let jwt = JwtKeys::new(&settings.api.jwt_secret, settings.api.jwt_ttl);
+        let http = crm_mailbox::oauth::http_client(&settings.api.common.egress);
         Self {
             config: Arc::new(settings.api),
             schedules: Arc::new(settings.schedules),
             mail: Arc::new(settings.mail),
             oauth: Arc::new(settings.oauth),
-            http: crm_mailbox::oauth::http_client(),
+            http,
+            test_logins: Arc::default(),
             analyzer: Arc::new(llm::Analyzer::cached(settings.llm, queue.connection())),
             pool,
             queue,

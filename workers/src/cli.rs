@@ -256,7 +256,8 @@ fn schedules(env: &EnvSource) -> anyhow::Result<()> {
 async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     let config = WorkerConfig::from_env(env)?;
     let oauth = shared::config::OAuthConfig::providers_from_env(env)?;
-    let llm_config = llm::LlmConfig::from_env(|k| env.get(k)).context("LLM configuration")?;
+    let mut llm_config = llm::LlmConfig::from_env(|k| env.get(k)).context("LLM configuration")?;
+    llm_config.egress = config.common.egress.clone();
     // The cron table is read before anything starts (an invalid entry stops the boot, named).
     let schedule = if config.scheduler.enabled {
         Some(crm_schedules::ScheduleTable::load(

@@ -9,6 +9,7 @@ mod auth;
 mod dashboard_actions;
 mod dashboard_malformed;
 mod dashboard_session;
+mod egress;
 mod email_accounts;
 mod intelligence;
 mod jobs;

@@ -1,6 +1,7 @@
 //! Mail settings: the key sealing account secrets, size limit, retention, import folder.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::{ConfigError, EnvSource};
 use crate::crypto::SecretBox;
@@ -19,6 +20,50 @@ pub struct MailConfig {
     /// `MAIL_TLS_CA_FILE`: extra CA certificates (DER, read from a PEM file at boot) trusted for IMAP
     /// servers with a private CA, on top of the system's roots.
     pub tls_extra_roots: Vec<Vec<u8>>,
+    /// IMAP network limits (plaintext, timeouts).
+    pub imap: ImapLimits,
+}
+
+/// What IMAP connections may do: plaintext or not, and how long the server may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImapLimits {
+    /// `IMAP_ALLOW_PLAINTEXT` (default false): accounts with `security: none` (password sent in clear)
+    /// may be created and synced.
+    pub allow_plaintext: bool,
+    /// `IMAP_CONNECT_TIMEOUT_MS` (default 30 s): connect, TLS, greeting and login together.
+    pub connect_timeout: Duration,
+    /// `IMAP_COMMAND_TIMEOUT_SECS` (default 300 s): the longest one command's answer may take to arrive
+    /// (a server that drips bytes is cut off there).
+    pub command_timeout: Duration,
+}
+
+impl Default for ImapLimits {
+    fn default() -> Self {
+        Self {
+            allow_plaintext: false,
+            connect_timeout: Duration::from_secs(30),
+            command_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+impl ImapLimits {
+    /// Reads `IMAP_ALLOW_PLAINTEXT`, `IMAP_CONNECT_TIMEOUT_MS`, `IMAP_COMMAND_TIMEOUT_SECS`.
+    pub fn from_env(env: &EnvSource) -> Result<Self, ConfigError> {
+        Ok(Self {
+            allow_plaintext: env.bool_or("IMAP_ALLOW_PLAINTEXT", false)?,
+            connect_timeout: Duration::from_millis(env.parse_in(
+                "IMAP_CONNECT_TIMEOUT_MS",
+                30_000,
+                100..=600_000,
+            )?),
+            command_timeout: Duration::from_secs(env.parse_in(
+                "IMAP_COMMAND_TIMEOUT_SECS",
+                300,
+                1..=86_400,
+            )?),
+        })
+    }
 }
 
 impl MailConfig {
@@ -45,6 +90,7 @@ impl MailConfig {
                 }
                 _ => Vec::new(),
             },
+            imap: ImapLimits::from_env(env)?,
         })
     }
 

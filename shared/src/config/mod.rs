@@ -14,7 +14,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 pub use env::{ConfigError, EnvSource};
-pub use mail::MailConfig;
+pub use mail::{ImapLimits, MailConfig};
 pub use oauth::{OAuthConfig, ProviderConfig};
 pub use worker::{SchedulerConfig, WorkerConfig};
 
@@ -27,6 +27,9 @@ pub struct CommonConfig {
     pub redis_namespace: String,
     pub log_json: bool,
     pub job_record_ttl: Duration,
+    /// `EGRESS_ALLOW_CIDRS`: the egress policy of every outbound connection (IMAP, OAuth, provider APIs,
+    /// LLM); its allow-list lifts the refusal of private, loopback… addresses it contains.
+    pub egress: egress::EgressPolicy,
 }
 
 impl CommonConfig {
@@ -54,8 +57,15 @@ impl CommonConfig {
             job_record_ttl: Duration::from_secs(
                 env.parse_in::<u64>("JOB_RECORD_TTL_DAYS", 7, 1..=365)? * 86_400,
             ),
+            egress: egress_policy(env)?,
         })
     }
+}
+
+/// `EGRESS_ALLOW_CIDRS`: comma-separated CIDRs; blank or unset is the strict policy.
+pub fn egress_policy(env: &EnvSource) -> Result<egress::EgressPolicy, ConfigError> {
+    egress::EgressPolicy::parse_allow_list(&env.get("EGRESS_ALLOW_CIDRS").unwrap_or_default())
+        .map_err(|e| env.invalid("EGRESS_ALLOW_CIDRS", e))
 }
 
 /// Settings of the `api` process.
@@ -101,5 +111,35 @@ impl ApiConfig {
             )?,
             trust_proxy_headers: env.bool_or("TRUST_PROXY_HEADERS", false)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(
+        clippy::unwrap_used,
+        reason = "tests: a panic with its message is the failure report"
+    )]
+    use super::*;
+
+    #[test]
+    fn egress_allow_list_is_read_once_and_a_bad_cidr_names_the_variable() {
+        let base = [
+            ("DATABASE_URL", "postgres://crm@127.0.0.1/crm"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ];
+        let strict = CommonConfig::from_env(&EnvSource::from_pairs(&base)).unwrap();
+        assert!(strict.egress.allowed().is_empty());
+        let mut pairs = base.to_vec();
+        pairs.push(("EGRESS_ALLOW_CIDRS", "127.0.0.1/32, 10.1.0.0/16"));
+        let allowed = CommonConfig::from_env(&EnvSource::from_pairs(&pairs)).unwrap();
+        assert_eq!(allowed.egress.allowed().len(), 2);
+        pairs.pop();
+        pairs.push(("EGRESS_ALLOW_CIDRS", "127.0.0.1/32,not-a-cidr"));
+        let err = CommonConfig::from_env(&EnvSource::from_pairs(&pairs)).unwrap_err();
+        assert!(
+            err.to_string().starts_with("EGRESS_ALLOW_CIDRS is invalid"),
+            "{err}"
+        );
     }
 }

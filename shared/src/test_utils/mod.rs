@@ -3,6 +3,8 @@
 
 pub mod db;
 pub mod dovecot;
+pub mod hostile_imap;
 
 pub use db::TestDb;
 pub use dovecot::Dovecot;
+pub use hostile_imap::{Behaviour, HostileImap};

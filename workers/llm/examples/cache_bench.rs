@@ -82,6 +82,8 @@ async fn main() {
             prefix: prefix.clone(),
             ..CacheConfig::default()
         },
+        // The mock provider listens on loopback.
+        egress: egress::EgressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()]),
     };
     let analyzer = Analyzer::new(config, Some(conn.clone()));
     let first = analyzer.analyze_text_report(BODY).await;

@@ -78,7 +78,7 @@ pub struct Analyzer {
 
 struct Inner {
     config: LlmConfig,
-    client: Option<reqwest::Client>,
+    client: Option<egress::EgressHttp>,
     cache: Option<Cache>,
     /// Provider index → instant before which it is not called (after a 429).
     cooldowns: Mutex<HashMap<usize, Instant>>,
@@ -108,11 +108,11 @@ impl Analyzer {
         let client = if config.providers.is_empty() {
             None
         } else {
-            match reqwest::Client::builder()
-                .connect_timeout(config.timeout)
-                .timeout(config.timeout)
-                .build()
-            {
+            let limits = egress::HttpLimits {
+                connect_timeout: config.timeout,
+                timeout: config.timeout,
+            };
+            match config.egress.http_client(limits) {
                 Ok(c) => Some(c),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot build the HTTP client: LLM providers disabled");

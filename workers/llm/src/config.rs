@@ -170,6 +170,10 @@ pub struct LlmConfig {
     /// `LLM_TIMEOUT_MS`: limit of one provider call, connection included.
     pub timeout: Duration,
     pub cache: CacheConfig,
+    /// Which addresses providers may have: the platform's `EGRESS_ALLOW_CIDRS` (read by
+    /// `shared::config`, set here by the process); the strict policy by default, so a local Ollama needs
+    /// its address in the allow-list.
+    pub egress: egress::EgressPolicy,
 }
 
 impl Default for LlmConfig {
@@ -178,13 +182,15 @@ impl Default for LlmConfig {
             providers: Vec::new(),
             timeout: Duration::from_secs(5),
             cache: CacheConfig::default(),
+            egress: egress::EgressPolicy::default(),
         }
     }
 }
 
 impl LlmConfig {
     /// Reads the `LLM_*` variables through `env` (e.g. `|k| std::env::var(k).ok()`, or the
-    /// platform's `EnvSource::get`). Blank values count as unset.
+    /// platform's `EnvSource::get`). Blank values count as unset. The egress policy is the strict one:
+    /// the caller sets [`LlmConfig::egress`] from the platform's configuration.
     pub fn from_env<F>(env: F) -> Result<LlmConfig, ConfigError>
     where
         F: Fn(&str) -> Option<String>,
@@ -236,6 +242,7 @@ impl LlmConfig {
             providers,
             timeout: Duration::from_millis(timeout_ms),
             cache,
+            egress: egress::EgressPolicy::default(),
         })
     }
 }

@@ -139,7 +139,7 @@ async fn entries_expire_after_the_task_ttl() {
             _ => None,
         }
     };
-    let a = Analyzer::from_env(env).unwrap().with_redis(conn.clone());
+    let a = from_env_loopback(env).with_redis(conn.clone());
     a.analyze_text(BODY).await;
     let ks = keys(&mut conn, &prefix).await;
     let ttl: i64 = conn.ttl(&ks[0]).await.unwrap();

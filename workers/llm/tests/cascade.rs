@@ -319,7 +319,7 @@ async fn configured_order_is_respected() {
             _ => None,
         }
     };
-    let a = Analyzer::from_env(env).unwrap();
+    let a = from_env_loopback(env);
     let r = a.analyze_text_report(BODY).await;
     assert_eq!(r.source(), "anthropic:claude-haiku-4-5");
     assert_eq!(r.analysis.intent.label, IntentLabel::Interested);
@@ -348,4 +348,29 @@ async fn a_message_sends_subject_sender_and_own_text_only() {
     assert!(user.contains("From: Jean Dupont <jean@acme.fr>"), "{user}");
     assert!(user.contains("quels sont vos frais"), "{user}");
     assert!(!user.contains("QUOTED-HISTORY"), "{user}");
+}
+
+#[tokio::test]
+async fn the_strict_egress_policy_keeps_providers_off_private_addresses() {
+    // The platform's default (no EGRESS_ALLOW_CIDRS): a provider on loopback is never called.
+    let server = MockServer::start().await;
+    on(ProviderKind::Ollama)
+        .respond_with(success(
+            ProviderKind::Ollama,
+            &answer("meeting_request", 0.8),
+        ))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let mut c = config(vec![provider(ProviderKind::Ollama, &server.uri())], "x:");
+    c.egress = egress::EgressPolicy::default();
+    let a = Analyzer::new(c, None);
+    let r = a.analyze_text_report(BODY).await;
+    assert_eq!(r.source(), "rules");
+    assert_eq!(outcomes(&r), ["transport_error"]);
+    let AttemptOutcome::Failed(e) = &r.attempts[0].outcome else {
+        panic!("{:?}", r.attempts)
+    };
+    assert!(e.to_string().contains("not allowed"), "{e}");
+    assert!(!e.to_string().contains("127.0.0.1"), "{e}");
 }

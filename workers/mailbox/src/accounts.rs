@@ -1,7 +1,9 @@
 //! Account domain functions for the API: create an IMAP account after a test login, so wrong
 //! credentials are refused with the server's reason before anything is saved.
 
+use egress::EgressPolicy;
 use secrecy::{ExposeSecret, SecretString};
+use shared::config::ImapLimits;
 use shared::crypto::SecretBox;
 use shared::db::{DbError, PgPool, run_blocking};
 use shared::models::UserId;
@@ -48,9 +50,17 @@ pub enum AccountError {
         field: &'static str,
         message: &'static str,
     },
-    /// 400: the server refused the credentials (its reason).
+    /// 400: the server refused the credentials (a standard response code at most, never its text).
     #[error("the IMAP server refused the login: {0}")]
     LoginRefused(String),
+    /// 400: the egress policy refuses the host (private, loopback, metadata… addresses).
+    #[error("the IMAP server is not allowed: {0}")]
+    EgressRefused(egress::EgressError),
+    /// 400: `security: none` while plaintext IMAP is disabled (`IMAP_ALLOW_PLAINTEXT`).
+    #[error(
+        "plaintext IMAP (security `none`) is disabled on this platform: use `tls` or `starttls`"
+    )]
+    PlaintextRefused,
     /// 400: the server could not be reached or spoke no IMAP (reason).
     #[error("the IMAP server could not be reached: {0}")]
     Unreachable(String),
@@ -64,12 +74,47 @@ pub enum AccountError {
     Db(#[from] DbError),
 }
 
-/// Validates, test-logs in (unless `verify` is false: tests, imports; trusting `extra_roots` besides the
-/// system's CAs), seals the secret and creates the account.
+/// How the test login connects: extra trusted roots (besides the system's CAs), the egress policy and the
+/// IMAP limits.
+#[derive(Debug, Clone, Default)]
+pub struct LoginCheck {
+    pub extra_roots: Vec<Vec<u8>>,
+    pub egress: EgressPolicy,
+    pub limits: ImapLimits,
+}
+
+/// Most folders an account may sync.
+pub const MAX_FOLDERS: usize = 100;
+/// Longest folder name, in bytes.
+pub const MAX_FOLDER_BYTES: usize = 200;
+
+/// Checks folder names as IMAP commands will carry them: one to [`MAX_FOLDERS`] names, none blank, none
+/// longer than [`MAX_FOLDER_BYTES`], none holding a control character (CR, LF and NUL would end or
+/// corrupt the command line). The error is the reason, for a 400 naming `folders`.
+pub fn check_folder_names(folders: &[String]) -> Result<(), &'static str> {
+    if folders.is_empty() || folders.len() > MAX_FOLDERS {
+        return Err("one to 100 folder names");
+    }
+    for f in folders {
+        if f.trim().is_empty() {
+            return Err("folder names must not be blank");
+        }
+        if f.len() > MAX_FOLDER_BYTES {
+            return Err("folder names are at most 200 bytes");
+        }
+        if f.chars().any(char::is_control) {
+            return Err("folder names must not hold control characters (CR, LF, NUL…)");
+        }
+    }
+    Ok(())
+}
+
+/// Validates, test-logs in (unless `verify` is false: tests, imports) under `check`, seals the secret and
+/// creates the account. `security: none` is refused unless `check.limits` allows plaintext.
 pub async fn create_imap_account(
     pool: &PgPool,
     secrets: Option<&SecretBox>,
-    extra_roots: &[Vec<u8>],
+    check: &LoginCheck,
     owner: UserId,
     input: NewImapAccount,
     verify: bool,
@@ -105,11 +150,12 @@ pub async fn create_imap_account(
         .folders
         .clone()
         .unwrap_or_else(accounts::default_folders);
-    if folders.is_empty() || folders.iter().any(|f| f.trim().is_empty() || f.len() > 200) {
-        return Err(AccountError::Invalid {
-            field: "folders",
-            message: "one or more non-empty folder names",
-        });
+    check_folder_names(&folders).map_err(|message| AccountError::Invalid {
+        field: "folders",
+        message,
+    })?;
+    if input.security == ImapSecurity::None && !check.limits.allow_plaintext {
+        return Err(AccountError::PlaintextRefused);
     }
     let auth = input.auth.unwrap_or(ImapAuth::Login);
     let user = input.username.clone().unwrap_or_else(|| address.clone());
@@ -129,13 +175,23 @@ pub async fn create_imap_account(
             port: input.port,
             security: input.security,
             credentials,
-            extra_roots: extra_roots.to_vec(),
+            extra_roots: check.extra_roots.clone(),
+            egress: check.egress.clone(),
+            limits: check.limits,
         };
         match imap::connect(&settings).await {
             Ok(mut session) => {
+                imap::folder::limit_next(
+                    &mut session,
+                    imap::ReadLimits::small(imap::LOGIN_READ_BYTES, check.limits.connect_timeout),
+                );
                 let _ = session.logout().await;
             }
             Err(ImapError::Auth(reason)) => return Err(AccountError::LoginRefused(reason)),
+            Err(ImapError::Egress(e)) if e.is_refusal() => {
+                return Err(AccountError::EgressRefused(e));
+            }
+            Err(ImapError::PlaintextRefused) => return Err(AccountError::PlaintextRefused),
             Err(other) => return Err(AccountError::Unreachable(other.to_string())),
         }
     }

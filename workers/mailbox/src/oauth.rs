@@ -5,8 +5,6 @@
 //! Tokens are kept as the JSON of [`StoredTokens`], sealed with `MAIL_ENCRYPTION_KEY`. Nothing here logs
 //! a token, a code or an address.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use shared::config::ProviderConfig;
@@ -59,13 +57,12 @@ impl OAuthError {
     }
 }
 
-/// The shared HTTP client of OAuth and provider API calls (bounded timeouts).
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap_or_default()
+/// The shared HTTP client of OAuth and provider API calls, under the egress policy (bounded timeouts:
+/// 10 s to connect, 60 s in all).
+pub fn http_client(policy: &egress::EgressPolicy) -> egress::EgressHttp {
+    policy
+        .http_client(egress::HttpLimits::default())
+        .unwrap_or_else(|_| egress::EgressHttp::strict())
 }
 
 /// Largest token-endpoint answer read; a bigger one is refused rather than buffered.
@@ -76,26 +73,23 @@ const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
 #[error("{0}")]
 pub struct TransportError(String);
 
-/// Sends one request of the `oauth2` crate through our `reqwest` client (its timeouts, and a cap on the
-/// answer's size); errors never carry the URL.
+/// Sends one request of the `oauth2` crate through our client (the egress policy, its timeouts, and a
+/// cap on the answer's size); errors never carry the URL nor the answer.
 async fn send(
-    http: reqwest::Client,
+    http: egress::EgressHttp,
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, TransportError> {
-    let error = |e: reqwest::Error| TransportError(e.without_url().to_string());
-    let request = reqwest::Request::try_from(request).map_err(error)?;
-    let mut response = http.execute(request).await.map_err(error)?;
+    let error = |e: egress::EgressError| TransportError(e.to_string());
+    let request = reqwest::Request::try_from(request)
+        .map_err(|e| TransportError(e.without_url().to_string()))?;
+    let response = http.execute(request).await.map_err(error)?;
     let mut answer = oauth2::http::Response::builder().status(response.status().as_u16());
     for (name, value) in response.headers() {
         answer = answer.header(name.as_str(), value.as_bytes());
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(error)? {
-        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE_BYTES {
-            return Err(TransportError("token response too large".to_owned()));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = egress::read_body_capped(response, MAX_TOKEN_RESPONSE_BYTES)
+        .await
+        .map_err(error)?;
     answer
         .body(body)
         .map_err(|e| TransportError(format!("token response: {e}")))
@@ -172,7 +166,7 @@ fn grant(
 
 /// Exchanges an authorization code for tokens.
 pub async fn exchange_code(
-    http: &reqwest::Client,
+    http: &egress::EgressHttp,
     p: &ProviderConfig,
     redirect_uri: &str,
     code: &SecretString,
@@ -191,7 +185,7 @@ pub async fn exchange_code(
 
 /// Gets a new access token with the refresh token (a rotated refresh token is returned in the grant).
 pub async fn refresh(
-    http: &reqwest::Client,
+    http: &egress::EgressHttp,
     p: &ProviderConfig,
     refresh_token: &str,
 ) -> Result<Grant, OAuthError> {
@@ -206,7 +200,7 @@ pub async fn refresh(
 /// The mailbox address of a new grant: Gmail's `users/me/profile` `emailAddress`, Graph's `/me` `mail`
 /// (else `userPrincipalName`).
 pub async fn mailbox_address(
-    http: &reqwest::Client,
+    http: &egress::EgressHttp,
     provider: Provider,
     p: &ProviderConfig,
     access_token: &str,
@@ -216,22 +210,27 @@ pub async fn mailbox_address(
         Provider::Gmail => (format!("{base}/gmail/v1/users/me/profile"), "profile"),
         _ => (format!("{base}/me"), "me"),
     };
-    let res = http
+    let request = http
+        .client()
         .get(url)
         .bearer_auth(access_token)
-        .send()
-        .await
+        .build()
         .map_err(|e| OAuthError::Http(e.without_url().to_string()))?;
+    let res = http
+        .execute(request)
+        .await
+        .map_err(|e| OAuthError::Http(e.to_string()))?;
     if !res.status().is_success() {
         return Err(OAuthError::Api {
             status: res.status().as_u16(),
             what,
         });
     }
-    let v: serde_json::Value = res
-        .json()
+    let body = egress::read_body_capped(res, MAX_TOKEN_RESPONSE_BYTES)
         .await
-        .map_err(|e| OAuthError::Http(e.without_url().to_string()))?;
+        .map_err(|e| OAuthError::Http(e.to_string()))?;
+    let v: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|_| OAuthError::Http("unexpected profile response".to_owned()))?;
     let address = match provider {
         Provider::Gmail => v.get("emailAddress").and_then(|a| a.as_str()),
         _ => v

@@ -193,14 +193,21 @@ impl<'a> ApiClient<'a> {
         let mut waits = 0;
         loop {
             let token = self.tokens.access_token().await?;
-            let mut req = self.tokens.http().get(url.clone()).bearer_auth(&token);
+            let http = self.tokens.http();
+            let mut req = http.client().get(url.clone()).bearer_auth(&token);
             if let Some(prefer) = self.prefer {
                 req = req.header("prefer", prefer);
             }
-            let res = req
-                .send()
-                .await
+            let req = req
+                .build()
                 .map_err(|e| ProviderError::Network(format!("{what}: {}", e.without_url())))?;
+            let res = http.execute(req).await.map_err(|e| {
+                if e.is_refusal() {
+                    ProviderError::Config(format!("{what}: {e}"))
+                } else {
+                    ProviderError::Network(format!("{what}: {e}"))
+                }
+            })?;
             let status = res.status();
             if status.is_success() {
                 return Ok(Answer::Ok(res));

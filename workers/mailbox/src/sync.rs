@@ -14,7 +14,8 @@ use shared::models::email_account::{
 use super::imap::folder::FolderLimits;
 use super::imap::{self, Credentials, FolderOutcome, ImapError, ImapSettings};
 use super::lock::{self, AccountLock};
-use shared::config::OAuthConfig;
+use egress::EgressPolicy;
+use shared::config::{ImapLimits, OAuthConfig};
 
 use super::oauth;
 use super::provider::{ApiClient, ProviderError};
@@ -32,15 +33,22 @@ pub struct SyncSettings {
     pub extra_roots: Vec<Vec<u8>>,
     /// OAuth clients and API URLs of Gmail and Outlook accounts (token refresh, REST calls).
     pub oauth: OAuthConfig,
+    /// Which addresses IMAP servers and provider APIs may have (`EGRESS_ALLOW_CIDRS`).
+    pub egress: EgressPolicy,
+    /// IMAP plaintext and timeouts (`IMAP_*`).
+    pub imap: ImapLimits,
 }
 
 impl Default for SyncSettings {
+    /// The strict egress policy, no plaintext IMAP.
     fn default() -> Self {
         Self {
             max_bytes: 25 * 1_048_576,
             batch_size: 100,
             extra_roots: Vec::new(),
             oauth: OAuthConfig::default(),
+            egress: EgressPolicy::default(),
+            imap: ImapLimits::default(),
         }
     }
 }
@@ -200,6 +208,7 @@ fn storing(
     let limits = FolderLimits {
         max_bytes: settings.max_bytes,
         batch_size: settings.batch_size,
+        command_timeout: settings.imap.command_timeout,
     };
     (target, limits)
 }
@@ -221,7 +230,8 @@ async fn run_api(
     let secrets = deps
         .secrets
         .ok_or_else(|| SyncError::Secret("MAIL_ENCRYPTION_KEY is not set".into()))?;
-    let tokens = AccountTokens::load(deps.pool, secrets, config, oauth::http_client(), account)?;
+    let http = oauth::http_client(&settings.egress);
+    let tokens = AccountTokens::load(deps.pool, secrets, config, http, account)?;
     let mut api = ApiClient::new(tokens, config.api_url.clone());
     if account.provider == Provider::Outlook {
         // Delta pages hold 10 messages by default.
@@ -306,6 +316,8 @@ pub fn imap_settings(
         security,
         credentials,
         extra_roots: settings.extra_roots.clone(),
+        egress: settings.egress.clone(),
+        limits: settings.imap,
     })
 }
 

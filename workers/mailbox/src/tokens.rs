@@ -21,7 +21,7 @@ pub struct AccountTokens<'a> {
     pool: &'a PgPool,
     secrets: &'a SecretBox,
     config: &'a ProviderConfig,
-    http: reqwest::Client,
+    http: egress::EgressHttp,
     account_id: EmailAccountId,
     tokens: StoredTokens,
     expires_at: Option<DateTime<Utc>>,
@@ -33,7 +33,7 @@ impl<'a> AccountTokens<'a> {
         pool: &'a PgPool,
         secrets: &'a SecretBox,
         config: &'a ProviderConfig,
-        http: reqwest::Client,
+        http: egress::EgressHttp,
         account: &EmailAccount,
     ) -> Result<Self, ProviderError> {
         let sealed = account
@@ -57,7 +57,7 @@ impl<'a> AccountTokens<'a> {
     }
 
     /// The HTTP client calls are made with.
-    pub fn http(&self) -> &reqwest::Client {
+    pub fn http(&self) -> &egress::EgressHttp {
         &self.http
     }
 

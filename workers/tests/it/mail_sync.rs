@@ -107,7 +107,9 @@ impl Fixture {
     }
 
     async fn sync(&self, id: EmailAccountId) -> SyncOutcome {
-        self.sync_with(id, &SyncSettings::default()).await.unwrap()
+        self.sync_with(id, &common::test_sync_settings())
+            .await
+            .unwrap()
     }
 
     fn stored(&self, id: EmailAccountId) -> Vec<Interaction> {
@@ -245,7 +247,7 @@ async fn malformed_and_oversized_messages_are_recorded_and_skipped() {
     let id = f.account(&["INBOX"]);
     let settings = SyncSettings {
         max_bytes: 4_096,
-        ..SyncSettings::default()
+        ..common::test_sync_settings()
     };
     let out = f.sync_with(id, &settings).await.unwrap();
     assert_eq!(out.totals.inserted, 4, "{out:?}");
@@ -276,7 +278,10 @@ async fn malformed_and_oversized_messages_are_recorded_and_skipped() {
 async fn wrong_password_marks_the_account_and_is_permanent() {
     let f = Fixture::new();
     let id = f.account_with("alice", "wrong-password", ImapAuth::Login, &["INBOX"]);
-    let err = f.sync_with(id, &SyncSettings::default()).await.unwrap_err();
+    let err = f
+        .sync_with(id, &common::test_sync_settings())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, SyncError::Imap(ImapError::Auth(_))),
         "{err:?}"
@@ -356,7 +361,7 @@ async fn xoauth2_authenticates_with_the_token() {
         ImapAuth::Xoauth2,
         &["INBOX"],
     );
-    let err = f.sync_with(bad, &SyncSettings::default()).await;
+    let err = f.sync_with(bad, &common::test_sync_settings()).await;
     assert!(
         matches!(err, Err(SyncError::Imap(ImapError::Auth(_)))),
         "{err:?}"
@@ -428,7 +433,7 @@ Subject: Re: Fonds\r\nDate: Thu, 5 Mar 2026 10:00:00 +0100\r\n\r\nTexte.\r\n"
         );
         let settings = SyncSettings {
             batch_size,
-            ..SyncSettings::default()
+            ..common::test_sync_settings()
         };
         f.sync_with(id, &settings).await.unwrap();
         let stored = f.stored(id);
@@ -660,7 +665,7 @@ async fn creating_an_account_checks_the_login_first() {
     let err = create_imap_account(
         f.db.pool(),
         Some(&f.secrets),
-        &[],
+        &common::test_login_check(),
         f.owner,
         input("nope"),
         true,
@@ -680,7 +685,7 @@ async fn creating_an_account_checks_the_login_first() {
     let created = create_imap_account(
         f.db.pool(),
         Some(&f.secrets),
-        &[],
+        &common::test_login_check(),
         f.owner,
         input(PASSWORD),
         true,
@@ -697,7 +702,7 @@ async fn creating_an_account_checks_the_login_first() {
     let dup = create_imap_account(
         f.db.pool(),
         Some(&f.secrets),
-        &[],
+        &common::test_login_check(),
         f.owner,
         input(PASSWORD),
         true,

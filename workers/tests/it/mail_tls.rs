@@ -104,7 +104,7 @@ async fn implicit_tls_and_starttls_sync_once_the_ca_is_trusted() {
     assert_eq!(mail.tls_extra_roots, vec![dovecot.ca_der().unwrap()]);
     let trusted = SyncSettings {
         extra_roots: mail.tls_extra_roots,
-        ..SyncSettings::default()
+        ..common::test_sync_settings()
     };
 
     let imaps = f.account(
@@ -126,7 +126,7 @@ async fn implicit_tls_and_starttls_sync_once_the_ca_is_trusted() {
 
     // The same servers without their CA among the trusted roots: refused, recorded, not retried.
     for id in [imaps, starttls] {
-        let err = f.sync(id, &SyncSettings::default()).await.unwrap_err();
+        let err = f.sync(id, &common::test_sync_settings()).await.unwrap_err();
         assert!(
             matches!(err, SyncError::Imap(ImapError::Config(ref m)) if m.contains("certificate")),
             "{err:?}"
@@ -142,7 +142,7 @@ async fn starttls_account_never_falls_back_to_plaintext() {
     let dovecot = Dovecot::start(&[("alice", PASSWORD)]);
     let f = Fixture::new();
     let id = f.account("alice@crm.test", dovecot.port(), ImapSecurity::Starttls);
-    let err = f.sync(id, &SyncSettings::default()).await.unwrap_err();
+    let err = f.sync(id, &common::test_sync_settings()).await.unwrap_err();
     assert!(
         matches!(err, SyncError::Imap(ImapError::Protocol(ref m)) if m.contains("STARTTLS")),
         "{err:?}"

@@ -6,6 +6,7 @@ mod providers;
 mod intel_jobs;
 mod mail_gmail;
 mod mail_graph;
+mod mail_limits;
 mod mail_oauth_tokens;
 mod mail_sync;
 mod mail_threads;

@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use crm_mailbox::accounts::{NewImapAccount, create_imap_account};
+use crm_mailbox::accounts::{LoginCheck, NewImapAccount, create_imap_account};
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::models::email_account::{ImapAuth, ImapSecurity};
@@ -34,7 +34,8 @@ pub struct CreateEmailAccountRequest {
     /// The password (or access token).
     #[schema(value_type = String, format = Password)]
     pub secret: SecretString,
-    /// Folders to sync; `INBOX` and `Sent` when absent.
+    /// Folders to sync (1 to 100 names of at most 200 bytes, no control characters); `INBOX` and
+    /// `Sent` when absent.
     #[serde(default)]
     pub folders: Option<Vec<String>>,
 }
@@ -48,9 +49,10 @@ pub struct CreateEmailAccountRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created (no secret in the answer)", body = EmailAccountView),
-        (status = 400, description = "Invalid field, login refused by the server (`login_refused`, with its reason) or server unreachable (`server_unreachable`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Invalid field; host refused by the egress policy (`egress_refused`: private, loopback, link-local, metadata… addresses); `security: none` while plaintext IMAP is disabled (`plaintext_disabled`); login refused by the server (`login_refused`, with its standard response code, never the server's text); server unreachable or not speaking IMAP within the limits (`server_unreachable`)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
         (status = 409, description = "The caller already has an account with this address (`duplicate_account`)", body = crate::error::ErrorBody),
+        (status = 429, description = "The caller already runs a test login (`rate_limited`)", body = crate::error::ErrorBody),
     )
 )]
 pub async fn create(
@@ -82,10 +84,25 @@ pub async fn create(
         secret: req.secret,
         folders: req.folders,
     };
+    // One test login at a time per user: each holds a connection for up to the connect timeout.
+    let _slot = state.test_logins.try_acquire(user.id).ok_or_else(|| {
+        let secs = state.mail.imap.connect_timeout.as_secs().max(1);
+        ApiError::RateLimited(crate::rate_limit::RateLimit {
+            limit: u32::try_from(crate::test_logins::TEST_LOGINS_PER_USER).unwrap_or(1),
+            remaining: 0,
+            reset_secs: u32::try_from(secs).unwrap_or(u32::MAX),
+            exceeded: true,
+        })
+    })?;
+    let check = LoginCheck {
+        extra_roots: state.mail.tls_extra_roots.clone(),
+        egress: state.config.common.egress.clone(),
+        limits: state.mail.imap,
+    };
     let account = create_imap_account(
         &state.pool,
         state.mail.secrets.as_ref(),
-        &state.mail.tls_extra_roots,
+        &check,
         user.id,
         input,
         true,

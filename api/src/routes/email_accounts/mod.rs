@@ -105,6 +105,16 @@ pub(crate) fn account_error(err: AccountError) -> ApiError {
         e @ AccountError::Unreachable(_) => {
             ApiError::bad_request("server_unreachable", e.to_string())
         }
+        e @ AccountError::EgressRefused(_) => ApiError::BadRequest {
+            code: "egress_refused",
+            message: e.to_string(),
+            field: Some("host".to_owned()),
+        },
+        e @ AccountError::PlaintextRefused => ApiError::BadRequest {
+            code: "plaintext_disabled",
+            message: e.to_string(),
+            field: Some("security".to_owned()),
+        },
         e @ AccountError::Duplicate => ApiError::Conflict {
             code: "duplicate_account",
             message: e.to_string(),

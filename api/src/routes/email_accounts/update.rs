@@ -18,7 +18,7 @@ pub struct UpdateEmailAccountRequest {
     /// False stops the periodic sync (the account and its emails stay).
     #[serde(default)]
     pub active: Option<bool>,
-    /// Folders to sync (one or more).
+    /// Folders to sync (1 to 100 names of at most 200 bytes, no control characters).
     #[serde(default)]
     pub folders: Option<Vec<String>>,
 }
@@ -46,13 +46,10 @@ pub async fn update(
     body: JsonBody<UpdateEmailAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    if let Some(folders) = &req.folders
-        && (folders.is_empty() || folders.iter().any(|f| f.trim().is_empty() || f.len() > 200))
-    {
-        return Err(ApiError::invalid_field(
-            "folders",
-            "folders must be one or more non-empty names of at most 200 bytes",
-        ));
+    if let Some(folders) = &req.folders {
+        crm_mailbox::accounts::check_folder_names(folders).map_err(|reason| {
+            ApiError::invalid_field("folders", format!("invalid `folders`: {reason}"))
+        })?;
     }
     let account = visible_account(&state, &user, id.into_inner()).await?;
     let account_id = account.id;

@@ -54,6 +54,9 @@ pub fn settings(
         ("JWT_SECRET", JWT_SECRET),
         ("API_MAX_BODY_BYTES", "4096"),
         ("RUN_MIGRATIONS", "false"),
+        // Dovecot and the mock servers of tests listen on 127.0.0.1, and the test Dovecot speaks plaintext.
+        ("EGRESS_ALLOW_CIDRS", "127.0.0.1/32"),
+        ("IMAP_ALLOW_PLAINTEXT", "true"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -44,6 +44,9 @@ impl Env {
             ("WORKER_POLL_FALLBACK_MS", "1000".into()),
             ("WORKER_SHUTDOWN_GRACE_SECS", "10".into()),
             ("SCHEDULER_ENABLED", "false".into()),
+            // Dovecot and the mock servers of tests listen on 127.0.0.1.
+            ("EGRESS_ALLOW_CIDRS", "127.0.0.1/32".into()),
+            ("IMAP_ALLOW_PLAINTEXT", "true".into()),
             ("RUST_LOG", "warn".into()),
             (
                 "BACKUP_DIR",

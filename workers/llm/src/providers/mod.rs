@@ -43,6 +43,17 @@ impl CallError {
         }
     }
 
+    fn from_egress(e: egress::EgressError) -> CallError {
+        match e {
+            egress::EgressError::Http(e) => CallError::from_reqwest(e),
+            egress::EgressError::BodyTooLarge { limit } => {
+                CallError::InvalidReply(format!("response body larger than {limit} bytes"))
+            }
+            // The policy's refusal (and its cause chain, without addresses), in the reqwest chain too.
+            other => CallError::Transport(other.to_string()),
+        }
+    }
+
     fn from_reqwest(e: reqwest::Error) -> CallError {
         if e.is_timeout() {
             CallError::Timeout
@@ -71,13 +82,14 @@ impl From<ReplyError> for CallError {
 
 /// Asks `provider` to analyse `input`; returns its answer, validated.
 pub async fn call(
-    client: &reqwest::Client,
+    http: &egress::EgressHttp,
     provider: &ProviderConfig,
     task: Task,
     input: &str,
     timeout: Duration,
 ) -> Result<intel::ProviderResult, CallError> {
     let user = prompt::user_message(task, input);
+    let client = http.client();
     let request = match provider.kind {
         ProviderKind::Ollama => ollama::request(client, provider, &user),
         ProviderKind::Mistral | ProviderKind::OpenAi => {
@@ -87,11 +99,14 @@ pub async fn call(
     };
     // one deadline over connection, headers and body
     let text = tokio::time::timeout(timeout, async {
-        let response = request
+        let request = request
             .timeout(timeout)
-            .send()
-            .await
+            .build()
             .map_err(CallError::from_reqwest)?;
+        let response = http
+            .execute(request)
+            .await
+            .map_err(CallError::from_egress)?;
         let response = check_status(response)?;
         match provider.kind {
             ProviderKind::Ollama => ollama::reply_text(response).await,
@@ -131,8 +146,16 @@ fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs).min(MAX_COOLDOWN))
 }
 
+/// Largest provider answer read (a reply of `MAX_TOKENS` tokens is a few KiB).
+const MAX_REPLY_BYTES: usize = 1_048_576;
+
 async fn json<T: DeserializeOwned>(response: Response) -> Result<T, CallError> {
-    response.json::<T>().await.map_err(CallError::from_reqwest)
+    let body = egress::read_body_capped(response, MAX_REPLY_BYTES)
+        .await
+        .map_err(CallError::from_egress)?;
+    serde_json::from_slice(&body).map_err(|_| {
+        CallError::InvalidReply("response body is not the provider's JSON format".into())
+    })
 }
 
 /// Every provider is asked for deterministic output.

@@ -119,7 +119,23 @@ pub fn config(providers: Vec<ProviderConfig>, prefix: &str) -> LlmConfig {
             prefix: prefix.to_owned(),
             ..CacheConfig::default()
         },
+        egress: loopback_egress(),
     }
+}
+
+/// The egress policy of tests: the mock providers listen on 127.0.0.1.
+pub fn loopback_egress() -> egress::EgressPolicy {
+    egress::EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap()
+}
+
+/// The analyser `env` configures, allowed to reach the loopback mock providers.
+pub fn from_env_loopback<F>(env: F) -> llm::Analyzer
+where
+    F: Fn(&str) -> Option<String>,
+{
+    let mut config = LlmConfig::from_env(env).unwrap();
+    config.egress = loopback_egress();
+    llm::Analyzer::new(config, None)
 }
 
 /// A key prefix no other test (or run) uses.

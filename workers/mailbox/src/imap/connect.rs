@@ -1,14 +1,20 @@
-//! Opening an authenticated IMAP session: implicit TLS, STARTTLS or (only when configured) plain TCP,
-//! then LOGIN or AUTHENTICATE XOAUTH2. TLS is rustls with the aws-lc-rs provider and the system roots.
+//! Opening an authenticated IMAP session: implicit TLS, STARTTLS or (only when the operator allows it,
+//! `IMAP_ALLOW_PLAINTEXT`) plain TCP, then LOGIN or AUTHENTICATE XOAUTH2. TLS is rustls with the aws-lc-rs
+//! provider and the system roots.
+//!
+//! The TCP connection goes through the egress policy (resolved once, checked, connected to the checked
+//! address). Every read is bounded ([`Bounded`]): until the login is done, [`LOGIN_READ_BYTES`] per
+//! answer and the connect timeout; the caller sets the session's limits after that.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use async_imap::{Client, Session};
+use egress::EgressPolicy;
 use secrecy::{ExposeSecret, SecretString};
+use shared::config::ImapLimits;
 use shared::models::email_account::ImapSecurity;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -18,9 +24,11 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
 use super::ImapError;
+use super::bounded::{Bounded, ReadLimits};
 
-/// How long connecting, the TLS handshake and authentication may take together.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bytes each answer may hold until the login is done (greeting, capabilities, STARTTLS, login): a real
+/// server sends well under 1 KiB.
+pub const LOGIN_READ_BYTES: u64 = 8 * 1024;
 
 /// Credentials of a session. `Debug` prints no secret.
 #[derive(Clone)]
@@ -52,19 +60,26 @@ pub struct ImapSettings {
     pub credentials: Credentials,
     /// Extra trusted certificates in DER (tests with a self-signed server); the system roots always apply.
     pub extra_roots: Vec<Vec<u8>>,
+    /// Which addresses may be reached.
+    pub egress: EgressPolicy,
+    /// Plaintext allowed or not, timeouts.
+    pub limits: ImapLimits,
 }
 
 /// The transport under the IMAP session.
 #[derive(Debug)]
-pub enum ImapStream {
+pub enum Transport {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
 }
 
+/// The stream of a session: the transport under read limits.
+pub type ImapStream = Bounded<Transport>;
+
 /// An authenticated session.
 pub type ImapSession = Session<ImapStream>;
 
-impl AsyncRead for ImapStream {
+impl AsyncRead for Transport {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -77,7 +92,7 @@ impl AsyncRead for ImapStream {
     }
 }
 
-impl AsyncWrite for ImapStream {
+impl AsyncWrite for Transport {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -128,43 +143,59 @@ impl async_imap::Authenticator for XOAuth2<'_> {
     }
 }
 
-/// Connects and authenticates, within 30 s.
+/// Connects and authenticates within the connect timeout. Refuses `security: none` unless plaintext
+/// is allowed, and destinations the egress policy refuses.
 pub async fn connect(settings: &ImapSettings) -> Result<ImapSession, ImapError> {
-    tokio::time::timeout(CONNECT_TIMEOUT, connect_inner(settings))
+    if settings.security == ImapSecurity::None && !settings.limits.allow_plaintext {
+        return Err(ImapError::PlaintextRefused);
+    }
+    tokio::time::timeout(settings.limits.connect_timeout, connect_inner(settings))
         .await
         .map_err(|_| ImapError::Network("timed out connecting to the IMAP server".into()))?
 }
 
 async fn connect_inner(settings: &ImapSettings) -> Result<ImapSession, ImapError> {
-    let tcp = TcpStream::connect((settings.host.as_str(), settings.port))
-        .await
-        .map_err(|e| ImapError::Network(format!("connecting: {e}")))?;
-    let stream = match settings.security {
+    let timeout = settings.limits.connect_timeout;
+    let tcp = settings
+        .egress
+        .connect_tcp(&settings.host, settings.port, timeout)
+        .await?;
+    let login = ReadLimits::small(LOGIN_READ_BYTES, timeout);
+    let client = match settings.security {
         ImapSecurity::None => {
-            let mut client = Client::new(ImapStream::Plain(tcp));
+            let mut client = Client::new(Bounded::new(Transport::Plain(tcp), login));
             read_greeting(&mut client).await?;
             client
         }
         ImapSecurity::Tls => {
             let tls = tls_handshake(settings, tcp).await?;
-            let mut client = Client::new(ImapStream::Tls(Box::new(tls)));
+            let mut client = Client::new(Bounded::new(Transport::Tls(Box::new(tls)), login));
             read_greeting(&mut client).await?;
             client
         }
         ImapSecurity::Starttls => {
-            let mut client = Client::new(tcp);
+            let mut client = Client::new(Bounded::new(Transport::Plain(tcp), login));
             read_greeting(&mut client).await?;
             client
                 .run_command_and_check_ok("STARTTLS", None)
                 .await
-                .map_err(|e| ImapError::Protocol(format!("STARTTLS refused: {e}")))?;
-            let tcp = client.into_inner();
+                .map_err(|e| ImapError::from_imap(e, "STARTTLS"))?;
+            // Whatever the server sent after its OK stays behind with the plaintext client.
+            let Transport::Plain(tcp) = client.into_inner().into_inner() else {
+                return Err(ImapError::Protocol("STARTTLS on a TLS stream".into()));
+            };
             let tls = tls_handshake(settings, tcp).await?;
             // No greeting after STARTTLS.
-            Client::new(ImapStream::Tls(Box::new(tls)))
+            Client::new(Bounded::new(Transport::Tls(Box::new(tls)), login))
         }
     };
-    authenticate(stream, &settings.credentials).await
+    let mut session = authenticate(client, &settings.credentials).await?;
+    // Until the caller sets the limits of its next command: answers that carry no message.
+    session.get_mut().set_limits(ReadLimits::small(
+        super::folder::SMALL_ANSWER_BYTES,
+        settings.limits.command_timeout,
+    ));
+    Ok(session)
 }
 
 async fn read_greeting<T>(client: &mut Client<T>) -> Result<(), ImapError>
@@ -176,7 +207,7 @@ where
         Ok(None) => Err(ImapError::Network(
             "connection closed before the greeting".into(),
         )),
-        Err(e) => Err(ImapError::Network(format!("reading the greeting: {e}"))),
+        Err(e) => Err(ImapError::from_io(&e, "reading the greeting")),
     }
 }
 
@@ -199,7 +230,7 @@ async fn authenticate(
     };
     result.map_err(|(e, _client)| match e {
         async_imap::error::Error::No(reason) | async_imap::error::Error::Bad(reason) => {
-            ImapError::Auth(reason.trim().to_owned())
+            ImapError::Auth(super::refusal_text(&reason))
         }
         other => ImapError::from_imap(other, "authenticating"),
     })
@@ -216,14 +247,18 @@ async fn tls_handshake(
         .connect(name, tcp)
         .await
         .map_err(|e| {
-            // Certificate problems will not fix themselves; other handshake failures may.
+            // Certificate problems will not fix themselves; other handshake failures may. Neither text
+            // quotes the error: a certificate error lists the names the peer's certificate presents.
             if e.get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
                 .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)))
             {
-                ImapError::Config(format!("TLS certificate refused: {e}"))
+                ImapError::Config(
+                    "TLS certificate refused (untrusted, expired or issued for another name)"
+                        .into(),
+                )
             } else {
-                ImapError::Network(format!("TLS handshake: {e}"))
+                ImapError::Network("TLS handshake failed".into())
             }
         })
 }

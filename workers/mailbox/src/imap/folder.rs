@@ -2,12 +2,19 @@
 //! check, `UID FETCH` of the new UIDs' sizes, then their bodies with `BODY.PEEK[]` in batches (headers
 //! only above the size limit). The folder state advances after each stored batch, so an interrupted sync
 //! resumes where it stopped; the (account, Message-ID) key makes a replayed batch insert nothing.
+//!
+//! Every command's answer has a byte budget set just before it ([`Bounded`](super::bounded::Bounded)):
+//! body fetches are grouped so that a group's announced sizes stay under `MAIL_MAX_BYTES` (one message
+//! alone may reach it), and no literal may exceed `MAIL_MAX_BYTES`. A server that announces (or sends)
+//! more than it said fails the command before the excess is buffered.
+
+use std::time::Duration;
 
 use futures::TryStreamExt;
 use shared::db::{PgPool, run_blocking};
 use shared::models::email_account as accounts;
 
-use super::{ImapError, ImapSession};
+use super::{ImapError, ImapSession, ReadLimits};
 use crate::parse::{parse_headers_only, parse_message};
 use crate::store::{Fetched, Stored, Target, is_sent_folder, store_batch};
 use crate::utf7;
@@ -34,6 +41,31 @@ pub struct FolderOutcome {
 pub struct FolderLimits {
     pub max_bytes: u64,
     pub batch_size: usize,
+    /// Longest time one IMAP command's answer may take (`IMAP_COMMAND_TIMEOUT_SECS`).
+    pub command_timeout: Duration,
+}
+
+/// Budget of an answer that carries no message (EXAMINE, LIST, LOGOUT): folder lists of thousands.
+pub const SMALL_ANSWER_BYTES: u64 = 4 * 1_048_576;
+/// Budget of the FETCH items around each message (UID, size, flags, the parentheses).
+const PER_MESSAGE_OVERHEAD: u64 = 4 * 1_024;
+/// Budget of a message's header when only the header is fetched.
+const HEADER_BYTES: u64 = 1_048_576;
+
+impl FolderLimits {
+    /// Limits of the next command: `bytes` in all for its answer, literals up to `MAIL_MAX_BYTES`.
+    pub fn answer(&self, bytes: u64) -> ReadLimits {
+        ReadLimits {
+            command_bytes: bytes,
+            max_literal: self.max_bytes.min(bytes),
+            command_timeout: self.command_timeout,
+        }
+    }
+}
+
+/// Sets the limits of the next command of `session`.
+pub fn limit_next(session: &mut ImapSession, limits: ReadLimits) {
+    session.get_mut().set_limits(limits);
 }
 
 /// Folders of the account as the server names them, decoded to UTF-8, with whether each is the special-use
@@ -71,6 +103,7 @@ pub async fn sync_folder(
         folder: folder.to_owned(),
         ..FolderOutcome::default()
     };
+    limit_next(session, limits.answer(SMALL_ANSWER_BYTES));
     let mailbox = match session.examine(utf7::encode(folder)).await {
         Ok(m) => m,
         Err(async_imap::error::Error::No(_)) => {
@@ -112,6 +145,10 @@ pub async fn sync_folder(
     }
 
     // Sizes first: cheap, and they tell which bodies may be fetched at all.
+    limit_next(
+        session,
+        limits.answer(u64::from(mailbox.exists).saturating_mul(256) + SMALL_ANSWER_BYTES),
+    );
     let mut sizes: Vec<(u32, u32)> = session
         .uid_fetch(format!("{}:*", last_uid + 1), "(UID RFC822.SIZE)")
         .await
@@ -137,7 +174,12 @@ pub async fn sync_folder(
     for chunk in chunks.chain([None]) {
         let fetch = async {
             match chunk {
-                Some(c) => fetch_chunk(session, c, limits).await.map(Some),
+                Some(c) => {
+                    let mut batch = Vec::with_capacity(c.len());
+                    fetch_chunk(session, c, limits, &mut batch)
+                        .await
+                        .map(|()| Some(batch))
+                }
                 None => Ok(None),
             }
         };
@@ -186,40 +228,89 @@ fn folder_tag(folder: &str) -> &str {
     }
 }
 
+/// A message's UID and announced size.
+type UidSize = (u32, u32);
+
 /// A fetched batch waiting to be stored, with the (UID, size) pairs it was fetched for.
 type Pending<'a> = (Vec<Fetched>, &'a [(u32, u32)]);
 
-/// Fetches and parses one batch: whole bodies, or only headers above the size limit.
+/// Fetches and parses one batch: whole bodies, or only headers above the size limit. Bodies are asked
+/// in groups whose announced sizes add up to at most `max_bytes` (one message alone may reach it), so the
+/// answer to each command has a budget that bounds what can be buffered.
 async fn fetch_chunk(
     session: &mut ImapSession,
     chunk: &[(u32, u32)],
     limits: FolderLimits,
-) -> Result<Vec<Fetched>, ImapError> {
-    let mut batch = Vec::with_capacity(chunk.len());
-    let (big, small): (Vec<_>, Vec<_>) = chunk
+    out_batch: &mut Vec<Fetched>,
+) -> Result<(), ImapError> {
+    let (big, small): (Vec<&UidSize>, Vec<&UidSize>) = chunk
         .iter()
         .partition(|(_, size)| u64::from(*size) > limits.max_bytes);
-    if !small.is_empty() {
-        fetch_into(
+    let mut group: Vec<&(u32, u32)> = Vec::new();
+    let mut group_bytes = 0u64;
+    for m in small {
+        let size = u64::from(m.1);
+        if !group.is_empty() && group_bytes + size > limits.max_bytes {
+            fetch_group(
+                session,
+                &group,
+                group_bytes,
+                "BODY.PEEK[]",
+                limits,
+                out_batch,
+            )
+            .await?;
+            group.clear();
+            group_bytes = 0;
+        }
+        group.push(m);
+        group_bytes += size;
+    }
+    if !group.is_empty() {
+        fetch_group(
             session,
-            &small,
-            "(UID RFC822.SIZE BODY.PEEK[])",
+            &group,
+            group_bytes,
+            "BODY.PEEK[]",
             limits,
-            &mut batch,
+            out_batch,
         )
         .await?;
     }
-    if !big.is_empty() {
-        fetch_into(
+    for headers in big.chunks(16) {
+        let bytes = HEADER_BYTES * headers.len() as u64;
+        fetch_group(
             session,
-            &big,
-            "(UID RFC822.SIZE BODY.PEEK[HEADER])",
+            headers,
+            bytes,
+            "BODY.PEEK[HEADER]",
             limits,
-            &mut batch,
+            out_batch,
         )
         .await?;
     }
-    Ok(batch)
+    Ok(())
+}
+
+/// One `UID FETCH` of `uids` whose items announce `bytes` in all, under that budget.
+async fn fetch_group(
+    session: &mut ImapSession,
+    uids: &[&(u32, u32)],
+    bytes: u64,
+    item: &str,
+    limits: FolderLimits,
+    out: &mut Vec<Fetched>,
+) -> Result<(), ImapError> {
+    let budget = bytes + PER_MESSAGE_OVERHEAD * uids.len() as u64 + PER_MESSAGE_OVERHEAD;
+    limit_next(session, limits.answer(budget));
+    fetch_into(
+        session,
+        uids,
+        &format!("(UID RFC822.SIZE {item})"),
+        limits,
+        out,
+    )
+    .await
 }
 
 async fn fetch_into(

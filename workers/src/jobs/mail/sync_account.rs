@@ -17,6 +17,8 @@ pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, 
         max_bytes: mail.max_bytes,
         extra_roots: mail.tls_extra_roots.clone(),
         oauth: ctx.app.oauth.clone(),
+        egress: ctx.app.config.common.egress.clone(),
+        imap: mail.imap,
         ..SyncSettings::default()
     };
     sync::sync_account(&deps, &settings, job.account_id.0, &ctx)

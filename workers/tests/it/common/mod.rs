@@ -51,3 +51,29 @@ pub fn imap_account(db: &TestDb, address: &str) -> shared::models::email_account
     };
     create_account(&mut db.conn(), &new).unwrap().id
 }
+
+/// The egress policy of tests: Dovecot and the mock servers listen on 127.0.0.1.
+pub fn loopback_egress() -> egress::EgressPolicy {
+    egress::EgressPolicy::parse_allow_list("127.0.0.1/32").unwrap()
+}
+
+/// Sync settings of tests: loopback allowed, plaintext IMAP allowed (the test Dovecot speaks both).
+pub fn test_sync_settings() -> crm_mailbox::sync::SyncSettings {
+    crm_mailbox::sync::SyncSettings {
+        egress: loopback_egress(),
+        imap: shared::config::ImapLimits {
+            allow_plaintext: true,
+            ..shared::config::ImapLimits::default()
+        },
+        ..crm_mailbox::sync::SyncSettings::default()
+    }
+}
+
+/// The test login's settings in tests: loopback allowed, plaintext allowed.
+pub fn test_login_check() -> crm_mailbox::accounts::LoginCheck {
+    crm_mailbox::accounts::LoginCheck {
+        egress: loopback_egress(),
+        limits: test_sync_settings().imap,
+        ..crm_mailbox::accounts::LoginCheck::default()
+    }
+}

@@ -71,7 +71,7 @@ impl Fx {
                 microsoft: Some(provider("ms-client", "/ms/token", "/graph/v1.0")),
                 redirect_base: None,
             },
-            ..SyncSettings::default()
+            ..crate::common::test_sync_settings()
         }
     }
 
