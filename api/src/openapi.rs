@@ -18,8 +18,10 @@ use crate::routes;
     ),
     paths(
         routes::health::live::live,
-        routes::health::detailed::detailed,
+        routes::health::detailed::detailed_for_admin,
         routes::auth::login::login,
+        routes::auth::logout::logout,
+        routes::auth::password::change,
         routes::jobs::create::create,
         routes::jobs::show::show,
         routes::jobs::dead::list_dead,
@@ -49,7 +51,7 @@ use crate::routes;
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and dependency health"),
-        (name = "auth", description = "Sign in"),
+        (name = "auth", description = "Sign in, sign out, change the password"),
         (name = "jobs", description = "Run, inspect and requeue jobs"),
         (name = "schedules", description = "The cron table"),
         (name = "intelligence", description = "Email intelligence: analyses and statistics"),

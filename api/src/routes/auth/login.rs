@@ -24,8 +24,8 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
-/// Signs in with email and password. Limited to `LOGIN_RATE_LIMIT_PER_MINUTE` attempts per client IP and per
-/// account.
+/// Signs in with email and password. Limited to `LOGIN_RATE_LIMIT_PER_MINUTE` attempts per client IP; failed
+/// attempts on an account from one client IP are then spaced by a progressive delay (see `docs`).
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -53,7 +53,7 @@ pub async fn login(
         })?;
     let token = state
         .jwt
-        .issue(user.id, user.role)
+        .issue(user.id, user.role, user.token_version)
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))?;
     tracing::info!(user.id = user.id.0, "login succeeded");
     Ok(HttpResponse::Ok()

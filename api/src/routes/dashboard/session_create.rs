@@ -38,7 +38,7 @@ pub async fn create(
                 tracing::info!("dashboard login refused");
             }
         })?;
-    let (token, sess) = session::create(&state, user.id).await?;
+    let (token, sess) = session::create(&state, user.id, user.token_version).await?;
     tracing::info!(user.id = user.id.0, "dashboard login succeeded");
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
