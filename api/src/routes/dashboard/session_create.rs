@@ -24,7 +24,7 @@ pub struct SessionResponse {
 }
 
 /// `POST /api/v1/dashboard/session`: signs in with a platform account and sets the `crm_session` cookie.
-/// Counted against the same per-IP and per-account limits as `POST /api/v1/auth/login`.
+/// Counted against the same per-IP limit and per-(account, IP) delay as `POST /api/v1/auth/login`.
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
