@@ -73,11 +73,16 @@ pub fn metrics_app_config(state: AppState) -> impl FnOnce(&mut web::ServiceConfi
     }
 }
 
+/// Longest time to receive a request's head, whatever `HTTP_REQUEST_TIMEOUT_SECS` says (actix's default):
+/// a head is small, only a body may legitimately take longer.
+const MAX_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The API's HTTP server on `listener`: the app of [`app_config`] with the connection limits of the
-/// settings (the request head must arrive within `HTTP_REQUEST_TIMEOUT_SECS`, and its body within as
-/// much again, see `middleware::guard_input`). Not yet running: spawn or await [`Server`].
+/// settings (the request head must arrive within `HTTP_REQUEST_TIMEOUT_SECS` but at most 5 s, and its body
+/// within `HTTP_REQUEST_TIMEOUT_SECS` of the head, see `middleware::guard_input`). Not yet running: spawn
+/// or await [`Server`].
 pub fn api_server(state: AppState, listener: TcpListener) -> io::Result<Server> {
-    let timeout = state.config.request_timeout;
+    let timeout = state.config.request_timeout.min(MAX_HEAD_TIMEOUT);
     Ok(
         HttpServer::new(move || App::new().configure(app_config(state.clone())))
             .client_request_timeout(timeout)
@@ -90,7 +95,7 @@ pub fn api_server(state: AppState, listener: TcpListener) -> io::Result<Server> 
 
 /// The monitoring server on `listener` (`API_METRICS_BIND`): the app of [`metrics_app_config`].
 pub fn metrics_server(state: AppState, listener: TcpListener) -> io::Result<Server> {
-    let timeout = state.config.request_timeout;
+    let timeout = state.config.request_timeout.min(MAX_HEAD_TIMEOUT);
     Ok(
         HttpServer::new(move || App::new().configure(metrics_app_config(state.clone())))
             .workers(1)

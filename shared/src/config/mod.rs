@@ -74,7 +74,8 @@ pub struct ApiConfig {
     /// `API_METRICS_BIND`: where `/metrics` and `/api/v1/health/detailed` are served instead of the main
     /// bind (unset or empty: on the main bind, admins only).
     pub metrics_bind: Option<SocketAddr>,
-    /// `HTTP_REQUEST_TIMEOUT_SECS`: longest time to receive a request's head, and then its body.
+    /// `HTTP_REQUEST_TIMEOUT_SECS`: longest time to receive a request's body after its head (and its head,
+    /// at most 5 s).
     pub request_timeout: Duration,
     /// `HTTP_MAX_HEADER_BYTES`: largest total size of a request's header names and values.
     pub max_header_bytes: usize,
