@@ -20,8 +20,10 @@ pub mod telemetry;
 pub mod test_logins;
 
 use std::io;
+use std::net::TcpListener;
 use std::time::Duration;
 
+use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use shared::db::{run_blocking, run_migrations};
 
@@ -33,10 +35,12 @@ pub use state::{AppState, build_state};
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Registers the state, the extractor limits and error handlers, the middleware and every route.
-/// Use as `App::new().configure(app_config(state))`.
+/// Use as `App::new().configure(app_config(state))`. With `API_METRICS_BIND` set, `/metrics` and
+/// `/api/v1/health/detailed` are left to [`metrics_app_config`]; otherwise they are served here to admins.
 pub fn app_config(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let limit = state.config.max_body_bytes;
+        let separate_metrics = state.config.metrics_bind.is_some();
         cfg.app_data(web::Data::new(state))
             .app_data(
                 web::JsonConfig::default()
@@ -49,17 +53,67 @@ pub fn app_config(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(
                 // An empty scope, so the middleware also wraps the JSON 404 of unknown paths.
                 web::scope("")
+                    .wrap(actix_web::middleware::from_fn(middleware::guard_input))
                     .wrap(actix_web::middleware::from_fn(middleware::observe))
-                    .configure(routes::configure)
+                    .configure(|cfg| routes::configure(cfg, !separate_metrics))
                     .default_service(web::to(routes::not_found)),
             );
     }
 }
 
+/// The app of the `API_METRICS_BIND` listener: `/metrics` and `/api/v1/health/detailed`, without
+/// authentication (the bind is meant for the monitoring network only), and a JSON 404 for anything else.
+pub fn metrics_app_config(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state)).service(
+            web::scope("")
+                .wrap(actix_web::middleware::from_fn(middleware::observe))
+                .configure(routes::configure_monitoring)
+                .default_service(web::to(routes::not_found)),
+        );
+    }
+}
+
+/// Longest time to receive a request's head, whatever `HTTP_REQUEST_TIMEOUT_SECS` says (actix's default):
+/// a head is small, only a body may legitimately take longer.
+const MAX_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The API's HTTP server on `listener`: the app of [`app_config`] with the connection limits of the
+/// settings (the request head must arrive within `HTTP_REQUEST_TIMEOUT_SECS` but at most 5 s, and its body
+/// within `HTTP_REQUEST_TIMEOUT_SECS` of the head, see `middleware::guard_input`). Not yet running: spawn
+/// or await [`Server`].
+pub fn api_server(state: AppState, listener: TcpListener) -> io::Result<Server> {
+    let timeout = state.config.request_timeout.min(MAX_HEAD_TIMEOUT);
+    Ok(
+        HttpServer::new(move || App::new().configure(app_config(state.clone())))
+            .client_request_timeout(timeout)
+            .client_disconnect_timeout(Duration::from_secs(1))
+            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+            .listen(listener)?
+            .run(),
+    )
+}
+
+/// The monitoring server on `listener` (`API_METRICS_BIND`): the app of [`metrics_app_config`].
+pub fn metrics_server(state: AppState, listener: TcpListener) -> io::Result<Server> {
+    let timeout = state.config.request_timeout.min(MAX_HEAD_TIMEOUT);
+    Ok(
+        HttpServer::new(move || App::new().configure(metrics_app_config(state.clone())))
+            .workers(1)
+            .client_request_timeout(timeout)
+            .client_disconnect_timeout(Duration::from_secs(1))
+            .shutdown_timeout(5)
+            .listen(listener)?
+            .run(),
+    )
+}
+
 /// Runs the API until SIGTERM or SIGINT: builds the state, applies pending migrations when
-/// `RUN_MIGRATIONS`, serves on `API_BIND` and lets in-flight requests finish (up to 30 s).
+/// `RUN_MIGRATIONS`, serves on `API_BIND` (and the monitoring routes on `API_METRICS_BIND` when set) and
+/// lets in-flight requests finish (up to 30 s).
 pub async fn run(settings: Settings) -> io::Result<()> {
     let bind = settings.api.bind;
+    let metrics_bind = settings.api.metrics_bind;
     let migrate = settings.api.run_migrations;
     let public_url = settings.api.public_url.clone();
     let state = build_state(settings)
@@ -73,12 +127,26 @@ pub async fn run(settings: Settings) -> io::Result<()> {
             tracing::info!(migration = %name, "migration applied");
         }
     }
-    let server = HttpServer::new(move || App::new().configure(app_config(state.clone())))
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-        .bind(bind)?;
+    let listener = TcpListener::bind(bind)
+        .map_err(|e| io::Error::new(e.kind(), format!("API_BIND={bind}: {e}")))?;
+    let monitoring = match metrics_bind {
+        Some(addr) => {
+            let l = TcpListener::bind(addr)
+                .map_err(|e| io::Error::new(e.kind(), format!("API_METRICS_BIND={addr}: {e}")))?;
+            tracing::info!(bind = %addr, "metrics and detailed health listening");
+            Some(metrics_server(state.clone(), l)?)
+        }
+        None => None,
+    };
+    let server = api_server(state, listener)?;
     tracing::info!(bind = %bind, url = %public_url, "API listening");
-    // actix handles SIGTERM and SIGINT: it stops accepting, then waits for in-flight requests.
-    server.run().await?;
+    // actix handles SIGTERM and SIGINT: each server stops accepting, then waits for in-flight requests.
+    match monitoring {
+        Some(m) => {
+            futures::future::try_join(server, m).await?;
+        }
+        None => server.await?,
+    }
     tracing::info!("API stopped");
     Ok(())
 }

@@ -22,8 +22,10 @@ use common_responses::CommonResponses;
     ),
     paths(
         routes::health::live::live,
-        routes::health::detailed::detailed,
+        routes::health::detailed::detailed_for_admin,
         routes::auth::login::login,
+        routes::auth::logout::logout,
+        routes::auth::password::change,
         routes::jobs::create::create,
         routes::jobs::show::show,
         routes::jobs::dead::list_dead,
@@ -53,7 +55,7 @@ use common_responses::CommonResponses;
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "health", description = "Liveness and dependency health"),
-        (name = "auth", description = "Sign in"),
+        (name = "auth", description = "Sign in, sign out, change the password"),
         (name = "jobs", description = "Run, inspect and requeue jobs"),
         (name = "schedules", description = "The cron table"),
         (name = "intelligence", description = "Email intelligence: analyses and statistics"),

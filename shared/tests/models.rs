@@ -128,6 +128,27 @@ fn users_hash_verify_and_look_up_ignoring_case() {
 }
 
 #[test]
+fn a_password_change_a_deactivation_and_a_logout_bump_the_token_version() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let bob = user::create_user(&mut conn, "bob@example.com", "old-pw", Role::User, None).unwrap();
+    assert_eq!(bob.token_version, 0);
+    assert_eq!(user::set_password(&mut conn, bob.id, "new-pw").unwrap(), 1);
+    let found = user::find_user(&mut conn, bob.id).unwrap().unwrap();
+    assert!(user::verify_password(&found.password_hash, "new-pw"));
+    assert!(!user::verify_password(&found.password_hash, "old-pw"));
+    assert_eq!(user::bump_token_version(&mut conn, bob.id).unwrap(), 2);
+    user::set_active(&mut conn, bob.id, false).unwrap();
+    user::set_active(&mut conn, bob.id, true).unwrap();
+    let found = user::find_user(&mut conn, bob.id).unwrap().unwrap();
+    assert_eq!(found.token_version, 3, "only the deactivation bumps it");
+    assert!(matches!(
+        user::set_password(&mut conn, 999_999.into(), "x"),
+        Err(DbError::NotFound)
+    ));
+}
+
+#[test]
 fn count_admins_counts_active_admins_only() {
     let db = TestDb::new();
     let mut conn = db.conn();

@@ -40,6 +40,14 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set an active user's password (generated and printed once unless --password-stdin is given); every
+    /// API token and dashboard session of the user is revoked.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Create the first admin if there is none; prints its credentials once.
     BootstrapAdmin {
         #[arg(long, default_value = "admin@crm.local")]
@@ -97,6 +105,10 @@ pub async fn main(cli: Cli) -> i32 {
             team,
             password_stdin,
         } => create_user(&env, email, role, team, password_stdin).await,
+        Command::SetPassword {
+            email,
+            password_stdin,
+        } => set_password(&env, email, password_stdin).await,
         Command::BootstrapAdmin { email } => bootstrap_admin(&env, email).await,
         Command::Enqueue {
             job,
@@ -167,6 +179,35 @@ async fn create_user(
     println!("created user id={} role={}", created.0.id, role);
     if generated {
         println!("PASSWORD={}", created.1);
+    }
+    Ok(())
+}
+
+async fn set_password(env: &EnvSource, email: String, password_stdin: bool) -> anyhow::Result<()> {
+    let pool = pool_from_env(env, 1)?;
+    let (password, generated) = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        (s.trim_end_matches(['\n', '\r']).to_owned(), false)
+    } else {
+        (user::generate_password(), true)
+    };
+    anyhow::ensure!(
+        password.len() >= 12,
+        "password must be at least 12 characters"
+    );
+    let pw = password.clone();
+    let changed = db::run_blocking(&pool, move |c| {
+        match user::find_active_by_email(c, &email)? {
+            Some(found) => user::set_password(c, found.id, &pw).map(|_| Some(found.id)),
+            None => Ok(None),
+        }
+    })
+    .await?;
+    let id = changed.ok_or_else(|| anyhow::anyhow!("no active user with this email"))?;
+    println!("password set for user id={id}; its tokens and sessions are revoked");
+    if generated {
+        println!("PASSWORD={password}");
     }
     Ok(())
 }

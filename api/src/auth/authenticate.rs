@@ -5,7 +5,7 @@ use actix_web::{HttpMessage, HttpRequest};
 use shared::db::{DbError, PgPool, run_blocking};
 use shared::models::user::{self, User};
 
-use super::client_ip;
+use super::{client_ip, login_delay};
 use crate::error::ApiError;
 use crate::rate_limit::{self, RateLimit};
 use crate::state::AppState;
@@ -18,7 +18,7 @@ const BAD_CREDENTIALS: &str = "invalid email or password";
 pub enum AuthError {
     /// The email is empty once trimmed.
     EmptyEmail,
-    /// Over the per-IP or per-account limit (the tighter of the two).
+    /// Over the per-IP limit, or within the progressive delay of the (account, IP) pair.
     RateLimited(RateLimit),
     /// Unknown account, inactive account or wrong password, deliberately not told apart.
     BadCredentials,
@@ -40,10 +40,10 @@ impl From<AuthError> for ApiError {
     }
 }
 
-/// Checks an email and password: counts the attempt against the client IP and the account
-/// (`LOGIN_RATE_LIMIT_PER_MINUTE` each), then looks the active account up, verifies the password and
-/// stamps the last login. The limit goes into the request's extensions (for the X-RateLimit-* headers)
-/// whatever the outcome.
+/// Checks an email and password: counts the attempt against the client IP (`LOGIN_RATE_LIMIT_PER_MINUTE`)
+/// and the progressive delay of the (account, client IP) pair (see `login_delay`), then looks the active
+/// account up, verifies the password and stamps the last login; a success clears the pair's failures.
+/// The IP limit goes into the request's extensions (for the X-RateLimit-* headers) whatever the outcome.
 pub async fn authenticate(
     state: &AppState,
     req: &HttpRequest,
@@ -55,45 +55,38 @@ pub async fn authenticate(
         return Err(AuthError::EmptyEmail);
     }
 
-    let limit = check_rate_limits(state, req, &account)
-        .await
-        .map_err(AuthError::Redis)?;
-    req.extensions_mut().insert(limit);
-    if limit.exceeded {
-        return Err(AuthError::RateLimited(limit));
-    }
-
-    let dummy = state.dummy_password_hash.clone();
-    verify(&state.pool, account, password, dummy)
-        .await
-        .map_err(AuthError::Db)?
-        .ok_or(AuthError::BadCredentials)
-}
-
-/// Counts the attempt against the client IP and the account (both hashed in the key), returning the tighter.
-async fn check_rate_limits(
-    state: &AppState,
-    req: &HttpRequest,
-    account: &str,
-) -> Result<RateLimit, redis::RedisError> {
-    let per_minute = state.config.login_rate_limit_per_minute;
     let ip = client_ip(req, state.config.trust_proxy_headers);
+    let per_minute = state.config.login_rate_limit_per_minute;
     let mut conn = state.redis();
-    let by_ip = rate_limit::hit(
+    let limit = rate_limit::hit(
         &mut conn,
         state.keys(),
         &rate_limit::hashed_bucket("login:ip", &ip),
         per_minute,
     )
-    .await?;
-    let by_account = rate_limit::hit(
-        &mut conn,
-        state.keys(),
-        &rate_limit::hashed_bucket("login:acct", account),
-        per_minute,
-    )
-    .await?;
-    Ok(by_ip.tightest(by_account))
+    .await
+    .map_err(AuthError::Redis)?;
+    req.extensions_mut().insert(limit);
+    if limit.exceeded {
+        return Err(AuthError::RateLimited(limit));
+    }
+    if let Some(delayed) = login_delay::attempt(&mut conn, state.keys(), &account, &ip)
+        .await
+        .map_err(AuthError::Redis)?
+    {
+        req.extensions_mut().insert(delayed);
+        return Err(AuthError::RateLimited(delayed));
+    }
+
+    let dummy = state.dummy_password_hash.clone();
+    let user = verify(&state.pool, account.clone(), password, dummy)
+        .await
+        .map_err(AuthError::Db)?
+        .ok_or(AuthError::BadCredentials)?;
+    login_delay::succeeded(&mut conn, state.keys(), &account, &ip)
+        .await
+        .map_err(AuthError::Redis)?;
+    Ok(user)
 }
 
 /// Looks the account up and checks the password on the blocking pool; stamps the last login on success.

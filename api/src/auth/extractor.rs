@@ -1,8 +1,9 @@
 //! `AuthUser`: the caller of an authenticated route, from `Authorization: Bearer <jwt>`.
 //!
-//! Extraction checks the token (signature, algorithm, expiry), counts the request against the caller's
-//! per-minute limit, and re-reads the account so a deactivated user is locked out and a role change applies
-//! at once, without waiting for the token to expire.
+//! Extraction checks the token (signature, algorithm, expiry, an `iat` not in the future), counts the request
+//! against the caller's per-minute limit, and re-reads the account so a deactivated user is locked out, a
+//! role change applies at once, and a token issued under an older token version (before a password change,
+//! a deactivation or a logout) is refused, without waiting for the token to expire.
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
@@ -43,12 +44,14 @@ impl AuthUser {
 }
 
 /// Counts a request of user `id` against the per-user limit (the limit goes into the request's extensions
-/// for the X-RateLimit-* headers) and re-reads the account: `None` when it is gone or deactivated. Shared by
-/// the bearer-token and the dashboard-session extractors.
+/// for the X-RateLimit-* headers) and re-reads the account: `None` when it is gone or deactivated, or when
+/// `version` (the token's or the session's) is not the account's current token version. Shared by the
+/// bearer-token and the dashboard-session extractors.
 pub(crate) async fn admit(
     req: &HttpRequest,
     state: &AppState,
     id: UserId,
+    version: i32,
 ) -> Result<Option<AuthUser>, ApiError> {
     let limit = rate_limit::hit(
         &mut state.redis(),
@@ -62,10 +65,12 @@ pub(crate) async fn admit(
         return Err(ApiError::RateLimited(limit));
     }
     let user = run_blocking(&state.pool, move |conn| find_user(conn, id)).await?;
-    Ok(user.filter(|u| u.active).map(|u| AuthUser {
-        id: u.id,
-        role: u.role,
-    }))
+    Ok(user
+        .filter(|u| u.active && u.token_version == version)
+        .map(|u| AuthUser {
+            id: u.id,
+            role: u.role,
+        }))
 }
 
 const INVALID_TOKEN: &str = "missing, invalid or expired bearer token";
@@ -105,7 +110,7 @@ impl FromRequest for AuthUser {
                     .map_err(|_| ApiError::Unauthorized(INVALID_TOKEN))?,
             );
 
-            let user = admit(&req, &state, id)
+            let user = admit(&req, &state, id, claims.ver)
                 .await?
                 .ok_or(ApiError::Unauthorized(INVALID_TOKEN))?;
             req.extensions_mut().insert(user);

@@ -4,9 +4,10 @@ mod authenticate;
 mod client_ip;
 mod extractor;
 mod jwt;
+pub mod login_delay;
 
 pub use authenticate::{AuthError, authenticate};
 pub use client_ip::client_ip;
 pub use extractor::AuthUser;
 pub(crate) use extractor::admit;
-pub use jwt::{Claims, IssuedToken, JwtKeys};
+pub use jwt::{Claims, IssuedToken, JwtKeys, TokenError};

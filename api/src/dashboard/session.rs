@@ -1,6 +1,8 @@
 //! Server-side dashboard sessions: the browser holds an opaque random token in the `crm_session` cookie
 //! (HttpOnly, SameSite=Strict, Secure over HTTPS); Redis holds, under the token's SHA-256 (so a Redis dump
-//! reveals no usable cookie), the user id and the session's CSRF token, with an expiry.
+//! reveals no usable cookie), the user id, the user's token version at sign-in (a password change, a
+//! deactivation or an API logout bumps it and so ends the session) and the session's CSRF token, with an
+//! expiry.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,6 +27,8 @@ pub const TTL: Duration = Duration::from_secs(8 * 3_600);
 pub struct Session {
     pub user: UserId,
     pub csrf: String,
+    /// The user's token version when the session was opened.
+    pub version: i32,
 }
 
 /// 160 random bits as 40 hex digits. `Ulid::new` draws its 80 random bits from the thread-local CSPRNG
@@ -40,15 +44,17 @@ fn key(state: &AppState, token: &str) -> String {
     format!("{}:dash:sess:{}", state.keys().ns(), hex::encode(digest))
 }
 
-/// Opens a session for `user`; returns the cookie token and the session.
+/// Opens a session for `user` under its current token `version`; returns the cookie token and the session.
 pub async fn create(
     state: &AppState,
     user: UserId,
+    version: i32,
 ) -> Result<(String, Session), redis::RedisError> {
     let token = random_token();
     let session = Session {
         user,
         csrf: random_token(),
+        version,
     };
     let k = key(state, &token);
     let mut conn = state.redis();
@@ -58,6 +64,7 @@ pub async fn create(
             &[
                 ("user", session.user.0.to_string()),
                 ("csrf", session.csrf.clone()),
+                ("ver", session.version.to_string()),
                 ("created_at", chrono::Utc::now().timestamp().to_string()),
             ],
         )
@@ -77,10 +84,17 @@ pub async fn load(state: &AppState, token: &str) -> Result<Option<Session>, redi
     let mut conn = state.redis();
     let h: HashMap<String, String> = conn.hgetall(key(state, token)).await?;
     let user = h.get("user").and_then(|u| u.parse::<i64>().ok());
-    Ok(match (user, h.get("csrf")) {
-        (Some(user), Some(csrf)) if !csrf.is_empty() => Some(Session {
+    // Sessions opened before token versions existed count as version 0, like tokens.
+    let version = match h.get("ver").map(|v| v.parse::<i32>()) {
+        None => Some(0),
+        Some(Ok(v)) => Some(v),
+        Some(Err(_)) => None,
+    };
+    Ok(match (user, h.get("csrf"), version) {
+        (Some(user), Some(csrf), Some(version)) if !csrf.is_empty() => Some(Session {
             user: UserId(user),
             csrf: csrf.clone(),
+            version,
         }),
         _ => None,
     })

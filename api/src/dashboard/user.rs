@@ -92,7 +92,7 @@ impl FromRequest for DashUser {
             }
 
             let id = session.user;
-            let admitted = crate::auth::admit(&req, &state, id)
+            let admitted = crate::auth::admit(&req, &state, id, session.version)
                 .await?
                 .ok_or(ApiError::Unauthorized(NO_SESSION))?;
             let user = DashUser {

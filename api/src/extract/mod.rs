@@ -1,5 +1,9 @@
-//! Request extractors that answer in the API's error shape.
+//! Request extractors that answer in the API's error shape, and the bounded input types they accept.
 
 mod json;
+mod query;
+mod timestamp;
 
 pub use json::JsonBody;
+pub use query::{Query, parse_query};
+pub use timestamp::Timestamp;

@@ -1,7 +1,10 @@
-//! Request middleware: request id, a tracing span per request, HTTP metrics and rate-limit headers.
+//! Request middleware: request id, a tracing span per request, HTTP metrics and rate-limit headers; input
+//! checks (header size, NUL characters, the body's deadline).
 
+mod guard_input;
 mod observe;
 mod request_id;
 
+pub use guard_input::guard_input;
 pub use observe::observe;
 pub use request_id::{REQUEST_ID_HEADER, RequestId};

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
@@ -32,12 +33,12 @@ where
             .and_then(|v| v.to_str().ok()),
     );
     req.extensions_mut().insert(request_id.clone());
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     // The route pattern is only known once the router has run, so it is recorded after the call.
     let span = tracing::info_span!(
         "http.request",
         request_id = %request_id.as_str(),
-        method = %method,
+        method = method,
         route = Empty,
         status = Empty,
         duration_ms = Empty,
@@ -49,7 +50,7 @@ where
         Ok(res) => res.map_into_boxed_body(),
         Err(err) => {
             let status = err.as_response_error().status_code().as_u16();
-            finish(&span, &method, UNMATCHED.to_owned(), status, started);
+            finish(&span, method, UNMATCHED.to_owned(), status, started);
             return Err(err);
         }
     };
@@ -67,23 +68,43 @@ where
         .request()
         .match_pattern()
         .unwrap_or_else(|| UNMATCHED.to_owned());
-    finish(&span, &method, route, res.status().as_u16(), started);
+    finish(&span, method, route, res.status().as_u16(), started);
     Ok(res)
 }
 
 /// Records the HTTP metrics and the span's outcome, and logs one line for the request.
-fn finish(span: &tracing::Span, method: &str, route: String, status: u16, started: Instant) {
+/// The method as a label from a fixed set, so made-up methods (HTTP allows any token) cannot add series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn finish(
+    span: &tracing::Span,
+    method: &'static str,
+    route: String,
+    status: u16,
+    started: Instant,
+) {
     let elapsed = started.elapsed();
     metrics::counter!(
         "http_requests_total",
-        "method" => method.to_owned(),
+        "method" => method,
         "route" => route.clone(),
         "status" => status.to_string(),
     )
     .increment(1);
     metrics::histogram!(
         "http_request_duration_seconds",
-        "method" => method.to_owned(),
+        "method" => method,
         "route" => route.clone(),
     )
     .record(elapsed.as_secs_f64());

@@ -3,6 +3,9 @@ use actix_web::{HttpResponse, web};
 use redis::AsyncCommands;
 use shared::jobs::Queue;
 
+use shared::models::user::Role;
+
+use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::health::CHECK_TIMEOUT;
 use crate::state::AppState;
@@ -28,6 +31,15 @@ pub async fn render(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
                 .map_err(|_| ApiError::Internal(anyhow::anyhow!("bad content type")))?,
         ))
         .body(handle.render()))
+}
+
+/// `/metrics` on the main bind (when `API_METRICS_BIND` is unset): admins only, with a bearer token.
+pub async fn render_for_admin(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    render(state).await
 }
 
 async fn refresh_queue_gauges(state: &AppState) {

@@ -17,38 +17,55 @@ use actix_web::{HttpResponse, web};
 use crate::error::ApiError;
 
 /// Registers every route. Literal paths (`/jobs/dead`, `/jobs/catalogue`) come before `/jobs/{id}`, which
-/// would otherwise capture them.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics::render))
-        .configure(dashboard::configure)
-        .service(
-            web::scope("/api/v1")
-                .route("/health", web::get().to(health::live::live))
-                .route(
-                    "/health/detailed",
-                    web::get().to(health::detailed::detailed),
-                )
-                .route("/openapi.json", web::get().to(openapi::document))
-                .route("/auth/login", web::post().to(auth::login::login))
-                .route("/jobs", web::post().to(jobs::create::create))
-                .route("/jobs/dead", web::get().to(jobs::dead::list_dead))
-                .route("/jobs/catalogue", web::get().to(jobs::catalogue::catalogue))
-                .route("/jobs/{id}", web::get().to(jobs::show::show))
-                .route("/jobs/{id}/requeue", web::post().to(jobs::requeue::requeue))
-                .route("/analyze", web::post().to(intelligence::analyze::analyze))
-                .route(
-                    "/intelligence/stats",
-                    web::get().to(intelligence::stats::stats),
-                )
-                .route(
-                    "/interactions/{id}/analysis",
-                    web::get().to(interactions::analysis::show),
-                )
-                .route("/schedules", web::get().to(schedules::list::list))
-                .route("/schedules/{name}/run", web::post().to(schedules::run::run))
-                .configure(email_accounts::configure)
-                .configure(oauth::configure),
-        );
+/// would otherwise capture them. `monitoring`: also serve `/metrics` and `/api/v1/health/detailed`, to admins
+/// only (when `API_METRICS_BIND` is unset; otherwise they live on that bind alone).
+pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
+    if monitoring {
+        cfg.route("/metrics", web::get().to(metrics::render_for_admin));
+    }
+    cfg.configure(dashboard::configure).service(
+        web::scope("/api/v1")
+            .route("/health", web::get().to(health::live::live))
+            .configure(|cfg| {
+                if monitoring {
+                    cfg.route(
+                        "/health/detailed",
+                        web::get().to(health::detailed::detailed_for_admin),
+                    );
+                }
+            })
+            .route("/openapi.json", web::get().to(openapi::document))
+            .route("/auth/login", web::post().to(auth::login::login))
+            .route("/auth/logout", web::post().to(auth::logout::logout))
+            .route("/auth/password", web::post().to(auth::password::change))
+            .route("/jobs", web::post().to(jobs::create::create))
+            .route("/jobs/dead", web::get().to(jobs::dead::list_dead))
+            .route("/jobs/catalogue", web::get().to(jobs::catalogue::catalogue))
+            .route("/jobs/{id}", web::get().to(jobs::show::show))
+            .route("/jobs/{id}/requeue", web::post().to(jobs::requeue::requeue))
+            .route("/analyze", web::post().to(intelligence::analyze::analyze))
+            .route(
+                "/intelligence/stats",
+                web::get().to(intelligence::stats::stats),
+            )
+            .route(
+                "/interactions/{id}/analysis",
+                web::get().to(interactions::analysis::show),
+            )
+            .route("/schedules", web::get().to(schedules::list::list))
+            .route("/schedules/{name}/run", web::post().to(schedules::run::run))
+            .configure(email_accounts::configure)
+            .configure(oauth::configure),
+    );
+}
+
+/// The routes of the `API_METRICS_BIND` listener, unauthenticated: `/metrics` and
+/// `/api/v1/health/detailed`.
+pub fn configure_monitoring(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics::render)).route(
+        "/api/v1/health/detailed",
+        web::get().to(health::detailed::detailed),
+    );
 }
 
 /// Answer for paths no route matches, in the API's error shape.

@@ -1,6 +1,8 @@
 //! OAuth consent for Gmail and Outlook against wiremock token and profile endpoints, real Postgres and
-//! Redis: the one-time state (missing, expired, reused, another user's), the code exchange (form POST),
-//! tokens stored encrypted, account created then updated, first sync enqueued.
+//! Redis: the one-time state (missing, expired, reused, another user's, which leaves the owner's intact),
+//! PKCE S256 (the mock token endpoints check `code_verifier` against the consent's `code_challenge`, as
+//! Google's and Microsoft's do), the code exchange (form POST), tokens stored encrypted, account created
+//! then updated, first sync enqueued.
 #![expect(
     clippy::unwrap_used,
     reason = "tests: a panic with its message is the failure report"
@@ -10,12 +12,52 @@ use crate::common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
+use base64::Engine;
 use common::{TestApp, error_of, parts};
+use sha2::Digest;
 use shared::crypto::SecretBox;
 use shared::models::email_account::{self as accounts, EmailAccountId};
 use shared::models::user::Role;
 use wiremock::matchers::{body_string_contains, header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// Code challenges of every consent URL issued in this test binary (random, so tests cannot collide).
+static CHALLENGES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Records the S256 code challenge of a consent URL.
+fn expect_pkce(url: &str) {
+    let url = reqwest::Url::parse(url).unwrap();
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(
+        param("code_challenge_method").as_deref(),
+        Some("S256"),
+        "{url}"
+    );
+    let challenge = param("code_challenge").unwrap();
+    assert_eq!(challenge.len(), 43, "{challenge}");
+    CHALLENGES.lock().unwrap().push(challenge);
+}
+
+/// Matches a token request whose `code_verifier` hashes (SHA-256, base64url) to an issued challenge.
+struct Pkce;
+
+impl wiremock::Match for Pkce {
+    fn matches(&self, request: &Request) -> bool {
+        let Some(verifier) = url::form_urlencoded::parse(&request.body)
+            .find(|(k, _)| k == "code_verifier")
+            .map(|(_, v)| v.into_owned())
+        else {
+            return false;
+        };
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()));
+        CHALLENGES.lock().unwrap().contains(&challenge)
+    }
+}
 
 const KEY: &str = "2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
 const ACCESS: &str = "ya29.access-token-abc123";
@@ -51,6 +93,7 @@ async fn mock_google(mock: &MockServer, code: &str) {
         .and(body_string_contains("grant_type=authorization_code"))
         .and(body_string_contains(format!("code={code}").as_str()))
         .and(body_string_contains("client_id=google-client"))
+        .and(Pkce)
         .and(body_string_contains(
             "redirect_uri=https%3A%2F%2Fcrm.example.test%2Fapi%2Fv1%2Foauth%2Fgmail%2Fcallback",
         ))
@@ -91,6 +134,7 @@ macro_rules! authorize {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        expect_pkce(body["url"].as_str().unwrap());
         body
     }};
 }
@@ -298,6 +342,7 @@ async fn outlook_consent_uses_graph_me_and_a_refused_code_is_a_400() {
     Mock::given(method("POST"))
         .and(path("/ms/token"))
         .and(body_string_contains("code=bad-code"))
+        .and(Pkce)
         .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
             "error": "invalid_grant",
             "error_description": "AADSTS70000: The provided authorization code is invalid.",
@@ -308,6 +353,7 @@ async fn outlook_consent_uses_graph_me_and_a_refused_code_is_a_400() {
         .and(path("/ms/token"))
         .and(body_string_contains("code=ms-code"))
         .and(body_string_contains("client_secret=ms-secret"))
+        .and(Pkce)
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "token_type": "Bearer",
             "scope": "https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read",
@@ -374,5 +420,84 @@ async fn outlook_consent_uses_graph_me_and_a_refused_code_is_a_400() {
     assert_eq!(
         body["account"]["folders"],
         serde_json::json!(["inbox", "sentitems"])
+    );
+}
+
+#[actix_web::test]
+async fn another_users_attempt_leaves_the_owners_state_usable() {
+    let mock = MockServer::start().await;
+    mock_google(&mock, "bobs-code").await;
+    let app = app(&mock).await;
+    let svc = service!(app);
+    let (_, alice) = app.bearer(Role::User).await;
+    let (bob_id, bob) = app.bearer(Role::User).await;
+
+    let auth = authorize!(svc, &bob, "gmail");
+    let state = auth["state"].as_str().unwrap().to_owned();
+    // Alice replays Bob's state (for both providers): refused...
+    for provider in ["gmail", "outlook"] {
+        let (status, _, body) = parts(
+            call_service(
+                &svc,
+                callback!(&alice, provider, &format!("code=bobs-code&state={state}")),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error_of(&body)["code"], "invalid_state");
+    }
+    // ...without destroying it: Bob completes his consent.
+    let (status, _, body) = parts(
+        call_service(
+            &svc,
+            callback!(&bob, "gmail", &format!("code=bobs-code&state={state}")),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["account"]["owner_user_id"], bob_id.0);
+}
+
+#[actix_web::test]
+async fn the_code_exchange_proves_the_consents_pkce_verifier() {
+    let mock = MockServer::start().await;
+    mock_google(&mock, "pkce-code").await;
+    let app = app(&mock).await;
+    let svc = service!(app);
+    let (_, owner) = app.bearer(Role::User).await;
+
+    // The verifier is kept server-side with the state, never handed to the client.
+    let auth = authorize!(svc, &owner, "gmail");
+    let state = auth["state"].as_str().unwrap().to_owned();
+    let stored: String = redis::cmd("GET")
+        .arg(format!("{}:oauth:state:{state}", app.redis.namespace()))
+        .query_async(&mut app.state.redis())
+        .await
+        .unwrap();
+    let verifier = stored.rsplit(':').next().unwrap();
+    assert!((43..=128).contains(&verifier.len()), "{stored}");
+    assert!(!auth.to_string().contains(verifier));
+
+    // A token endpoint that only answers the right verifier (the matcher) accepts the exchange.
+    let (status, _, body) = parts(
+        call_service(
+            &svc,
+            callback!(&owner, "gmail", &format!("code=pkce-code&state={state}")),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let received = mock.received_requests().await.unwrap();
+    let exchange = received
+        .iter()
+        .find(|r| r.url.path() == "/google/token")
+        .unwrap();
+    let form = String::from_utf8_lossy(&exchange.body).into_owned();
+    assert!(
+        form.contains(&format!("code_verifier={verifier}")),
+        "{form}"
     );
 }

@@ -36,7 +36,7 @@ async fn liveness_answers_without_auth() {
 #[actix_web::test]
 async fn detailed_health_reports_every_store_and_needs_a_live_worker_to_be_healthy() {
     let app = TestApp::new().await;
-    let svc = service!(app);
+    let svc = monitoring_service!(app);
     let req = || {
         TestRequest::get()
             .uri("/api/v1/health/detailed")
@@ -154,9 +154,10 @@ async fn detailed_health_is_503_within_the_timeout_when_redis_is_unreachable() {
     ))
     .await
     .unwrap();
-    let svc =
-        actix_web::test::init_service(actix_web::App::new().configure(crm_api::app_config(state)))
-            .await;
+    let svc = actix_web::test::init_service(
+        actix_web::App::new().configure(crm_api::metrics_app_config(state.clone())),
+    )
+    .await;
 
     let started = Instant::now();
     let (status, _, report) = parts(
@@ -189,6 +190,9 @@ async fn detailed_health_is_503_within_the_timeout_when_redis_is_unreachable() {
     );
 
     // Liveness does not touch the stores.
+    let svc =
+        actix_web::test::init_service(actix_web::App::new().configure(crm_api::app_config(state)))
+            .await;
     let res = call_service(&svc, TestRequest::get().uri("/api/v1/health").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
@@ -437,7 +441,15 @@ async fn metrics_count_requests_by_route_pattern_and_expose_queue_gauges() {
         StatusCode::NOT_FOUND
     );
 
-    let res = call_service(&svc, TestRequest::get().uri("/metrics").to_request()).await;
+    let (_, admin) = app.bearer(Role::Admin).await;
+    let res = call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/metrics")
+            .insert_header(("Authorization", admin))
+            .to_request(),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         header(res.headers(), "content-type")

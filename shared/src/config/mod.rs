@@ -81,6 +81,14 @@ pub struct ApiConfig {
     pub rate_limit_per_minute: u32,
     pub login_rate_limit_per_minute: u32,
     pub trust_proxy_headers: bool,
+    /// `API_METRICS_BIND`: where `/metrics` and `/api/v1/health/detailed` are served instead of the main
+    /// bind (unset or empty: on the main bind, admins only).
+    pub metrics_bind: Option<SocketAddr>,
+    /// `HTTP_REQUEST_TIMEOUT_SECS`: longest time to receive a request's body after its head (and its head,
+    /// at most 5 s).
+    pub request_timeout: Duration,
+    /// `HTTP_MAX_HEADER_BYTES`: largest total size of a request's header names and values.
+    pub max_header_bytes: usize,
 }
 
 impl ApiConfig {
@@ -110,6 +118,20 @@ impl ApiConfig {
                 1..=10_000,
             )?,
             trust_proxy_headers: env.bool_or("TRUST_PROXY_HEADERS", false)?,
+            metrics_bind: match env.get("API_METRICS_BIND") {
+                Some(v) if !v.trim().is_empty() => Some(
+                    v.trim()
+                        .parse()
+                        .map_err(|e| env.invalid("API_METRICS_BIND", e))?,
+                ),
+                _ => None,
+            },
+            request_timeout: Duration::from_secs(env.parse_in(
+                "HTTP_REQUEST_TIMEOUT_SECS",
+                30,
+                1..=3_600,
+            )?),
+            max_header_bytes: env.parse_in("HTTP_MAX_HEADER_BYTES", 16_384, 1_024..=65_536)?,
         })
     }
 }

@@ -52,6 +52,9 @@ pub struct User {
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Version of the user's access tokens and dashboard sessions: those issued under an older version are
+    /// refused. Bumped by a password change, a deactivation and an API logout.
+    pub token_version: i32,
 }
 
 impl std::fmt::Debug for User {
@@ -174,13 +177,43 @@ pub fn count_admins(conn: &mut PgConnection) -> Result<i64, DbError> {
         .get_result(conn)?)
 }
 
-/// Turns an account on or off; an inactive user cannot sign in.
+/// Turns an account on or off; an inactive user cannot sign in. Turning it off also revokes its tokens
+/// and sessions (the token version is bumped), so turning it on again does not revive them.
 pub fn set_active(conn: &mut PgConnection, id: UserId, active: bool) -> Result<(), DbError> {
+    let bump = if active { 0 } else { 1 };
     let updated = diesel::update(users::table.find(id))
-        .set(users::active.eq(active))
+        .set((
+            users::active.eq(active),
+            users::token_version.eq(users::token_version + bump),
+        ))
         .execute(conn)?;
     if updated == 0 {
         return Err(DbError::NotFound);
     }
     Ok(())
+}
+
+/// Sets a new password (argon2id) and revokes every token and session of the user; returns the new token
+/// version.
+pub fn set_password(conn: &mut PgConnection, id: UserId, password: &str) -> Result<i32, DbError> {
+    let hash = hash_password(password)?;
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(&hash),
+            users::token_version.eq(users::token_version + 1),
+        ))
+        .returning(users::token_version)
+        .get_result(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)
+}
+
+/// Revokes every token and session of the user (logout everywhere); returns the new token version.
+pub fn bump_token_version(conn: &mut PgConnection, id: UserId) -> Result<i32, DbError> {
+    diesel::update(users::table.find(id))
+        .set(users::token_version.eq(users::token_version + 1))
+        .returning(users::token_version)
+        .get_result(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)
 }

@@ -164,12 +164,13 @@ fn grant(
     })
 }
 
-/// Exchanges an authorization code for tokens.
+/// Exchanges an authorization code for tokens, proving the consent's PKCE `pkce_verifier` (RFC 7636).
 pub async fn exchange_code(
     http: &egress::EgressHttp,
     p: &ProviderConfig,
     redirect_uri: &str,
     code: &SecretString,
+    pkce_verifier: &str,
 ) -> Result<Grant, OAuthError> {
     let redirect = oauth2::RedirectUrl::new(redirect_uri.to_owned())
         .map_err(|_| OAuthError::Http("invalid redirect URI".to_owned()))?;
@@ -178,6 +179,7 @@ pub async fn exchange_code(
             code.expose_secret().to_owned(),
         ))
         .set_redirect_uri(std::borrow::Cow::Owned(redirect))
+        .set_pkce_verifier(oauth2::PkceCodeVerifier::new(pkce_verifier.to_owned()))
         .request_async(&|request| send(http.clone(), request))
         .await;
     grant(answer, None)

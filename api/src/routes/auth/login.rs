@@ -24,8 +24,9 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
-/// Signs in with email and password. Limited to `LOGIN_RATE_LIMIT_PER_MINUTE` attempts per client IP and per
-/// account.
+/// Signs in with email and password. Limited to `LOGIN_RATE_LIMIT_PER_MINUTE` attempts per client IP; after 3
+/// consecutive failures of one account from one client IP, that pair's next attempt waits
+/// min(2^(failures - 3), 300) seconds after its last failure (a success resets the count).
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -35,7 +36,7 @@ pub struct TokenResponse {
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 400, description = "Malformed request", body = crate::error::ErrorBody),
         (status = 401, description = "Unknown account, inactive account or wrong password", body = crate::error::ErrorBody),
-        (status = 429, description = "Too many attempts; see Retry-After", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts from this IP, or within this account and IP's delay; see Retry-After", body = crate::error::ErrorBody),
     )
 )]
 pub async fn login(
@@ -53,7 +54,7 @@ pub async fn login(
         })?;
     let token = state
         .jwt
-        .issue(user.id, user.role)
+        .issue(user.id, user.role, user.token_version)
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))?;
     tracing::info!(user.id = user.id.0, "login succeeded");
     Ok(HttpResponse::Ok()

@@ -10,6 +10,7 @@ use super::parse_queue;
 use super::queue_jobs::check_limit;
 use crate::dashboard::DashUser;
 use crate::error::ApiError;
+use crate::extract::{Query, Timestamp};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -19,7 +20,7 @@ pub struct HistoryQuery {
     /// `succeeded` or `dead`.
     pub state: Option<String>,
     /// Only jobs finished strictly before this instant (the `next_before` of the previous page).
-    pub before: Option<DateTime<Utc>>,
+    pub before: Option<Timestamp>,
     pub limit: Option<usize>,
 }
 
@@ -36,7 +37,7 @@ pub struct HistoryPage {
 pub async fn list(
     state: web::Data<AppState>,
     _user: DashUser,
-    query: web::Query<HistoryQuery>,
+    query: Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let limit = check_limit(query.limit)?;
@@ -56,7 +57,7 @@ pub async fn list(
             ));
         }
     };
-    let before = query.before;
+    let before = query.before.map(Timestamp::get);
     let jobs = run_blocking(&state.pool, move |conn| {
         let mut q = job_history::table
             .select(JobHistory::as_select())

@@ -24,7 +24,7 @@ pub struct SessionResponse {
 }
 
 /// `POST /api/v1/dashboard/session`: signs in with a platform account and sets the `crm_session` cookie.
-/// Counted against the same per-IP and per-account limits as `POST /api/v1/auth/login`.
+/// Counted against the same per-IP limit and per-(account, IP) delay as `POST /api/v1/auth/login`.
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -38,7 +38,7 @@ pub async fn create(
                 tracing::info!("dashboard login refused");
             }
         })?;
-    let (token, sess) = session::create(&state, user.id).await?;
+    let (token, sess) = session::create(&state, user.id, user.token_version).await?;
     tracing::info!(user.id = user.id.0, "dashboard login succeeded");
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))

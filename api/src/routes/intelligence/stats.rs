@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 use shared::db::run_blocking;
 use shared::models::interaction_analysis::{self as analyses, Bucket, Stats};
@@ -7,6 +7,7 @@ use shared::models::user::Role;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::{Query, Timestamp};
 use crate::state::AppState;
 
 /// Longest range one request may cover.
@@ -18,10 +19,12 @@ const MAX_BUCKETS: i64 = 24 * 92;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// Start (RFC 3339, inclusive); default `to` minus 7 days.
-    pub from: Option<DateTime<Utc>>,
-    /// End (RFC 3339, exclusive); default now.
-    pub to: Option<DateTime<Utc>>,
+    /// Start (RFC 3339, inclusive, years 1970 to 9999); default `to` minus 7 days.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<Timestamp>,
+    /// End (RFC 3339, exclusive, years 1970 to 9999); default now.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<Timestamp>,
     /// Width of the volume buckets: `hour` or `day` (default).
     #[param(value_type = Option<String>)]
     pub bucket: Option<Bucket>,
@@ -39,19 +42,19 @@ pub struct StatsQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The statistics", body = Stats),
-        (status = 400, description = "Invalid range or bucket", body = crate::error::ErrorBody),
+        (status = 400, description = "Invalid range, date (years 1970 to 9999) or bucket; `field` names it", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
     )
 )]
 pub async fn stats(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<StatsQuery>,
+    query: Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Viewer)?;
     let q = query.into_inner();
-    let to = q.to.unwrap_or_else(Utc::now);
-    let from = q.from.unwrap_or(to - Duration::days(7));
+    let to = q.to.unwrap_or_else(Timestamp::now);
+    let from = q.from.unwrap_or(to.saturating_sub(Duration::days(7)));
     let bucket = q.bucket.unwrap_or(Bucket::Day);
     if from >= to {
         return Err(ApiError::invalid_field(
@@ -59,6 +62,7 @@ pub async fn stats(
             "`from` must be before `to`",
         ));
     }
+    let (from, to) = (from.get(), to.get());
     if to - from > Duration::days(MAX_RANGE_DAYS) {
         return Err(ApiError::invalid_field(
             "from",

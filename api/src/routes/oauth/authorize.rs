@@ -10,14 +10,15 @@ use crate::state::AppState;
 /// Where to send the user for consent.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuthorizeResponse {
-    /// The provider's consent URL (carries `state`).
+    /// The provider's consent URL (carries `state` and the PKCE `code_challenge`, method S256).
     pub url: String,
     /// One-time, bound to the caller, valid `expires_in` seconds.
     pub state: String,
     pub expires_in: u64,
 }
 
-/// The provider's consent URL, with a random `state` stored for 5 minutes and bound to the caller.
+/// The provider's consent URL, with a random `state` stored for 5 minutes and bound to the caller, and a
+/// PKCE code challenge (S256) whose verifier is kept with the state, server-side, for the token exchange.
 #[utoipa::path(
     get,
     path = "/api/v1/oauth/{provider}/authorize",
@@ -37,10 +38,19 @@ pub async fn authorize(
 ) -> Result<HttpResponse, ApiError> {
     let (provider, _, _) = provider_of(&state, &provider)?;
     let value = oauth_state::new_state();
-    let url = oauth_state::consent_url(&state.oauth, provider, &value)
+    let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    let url = oauth_state::consent_url(&state.oauth, provider, &value, challenge.as_str())
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("OAuth provider not configured")))?;
     let mut redis = state.redis();
-    oauth_state::save_state(&mut redis, state.keys().ns(), &value, user.id, provider).await?;
+    oauth_state::save_state(
+        &mut redis,
+        state.keys().ns(),
+        &value,
+        user.id,
+        provider,
+        verifier.secret(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(AuthorizeResponse {
         url: url.to_string(),
         state: value,

@@ -11,6 +11,7 @@ use super::provider_of;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::middleware::RequestId;
 use crate::routes::email_accounts::EmailAccountView;
 use crate::routes::jobs::enqueue_error;
@@ -45,8 +46,9 @@ fn invalid_state() -> ApiError {
     )
 }
 
-/// Completes a consent: checks the one-time `state`, exchanges the code, stores the tokens encrypted,
-/// creates or updates the account and enqueues its first sync.
+/// Completes a consent: checks the one-time `state` (consumed only by its owner), exchanges the code with
+/// the state's PKCE verifier, stores the tokens encrypted, creates or updates the account and enqueues its
+/// first sync.
 #[utoipa::path(
     get,
     path = "/api/v1/oauth/{provider}/callback",
@@ -66,7 +68,7 @@ pub async fn callback(
     user: AuthUser,
     request_id: RequestId,
     provider: web::Path<String>,
-    query: web::Query<CallbackQuery>,
+    query: Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (provider, config, redirect) = provider_of(&state, &provider)?;
     let CallbackQuery {
@@ -76,7 +78,7 @@ pub async fn callback(
     } = query.into_inner();
     let oauth_state = oauth_state.ok_or_else(invalid_state)?;
     let mut redis = state.redis();
-    if !super::state::take_state(
+    let verifier = super::state::take_state(
         &mut redis,
         state.keys().ns(),
         &oauth_state,
@@ -84,9 +86,7 @@ pub async fn callback(
         provider,
     )
     .await?
-    {
-        return Err(invalid_state());
-    }
+    .ok_or_else(invalid_state)?;
     if let Some(error) = error {
         return Err(ApiError::bad_request(
             "oauth_denied",
@@ -104,9 +104,15 @@ pub async fn callback(
         .secrets
         .clone()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("MAIL_ENCRYPTION_KEY is not set")))?;
-    let grant = oauth::exchange_code(&state.http, config, &redirect, &SecretString::from(code))
-        .await
-        .map_err(oauth_error)?;
+    let grant = oauth::exchange_code(
+        &state.http,
+        config,
+        &redirect,
+        &SecretString::from(code),
+        &verifier,
+    )
+    .await
+    .map_err(oauth_error)?;
     let address = oauth::mailbox_address(&state.http, provider, config, &grant.tokens.access_token)
         .await
         .map_err(oauth_error)?;

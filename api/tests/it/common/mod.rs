@@ -33,6 +33,17 @@ macro_rules! service {
     };
 }
 
+/// Builds the service of the monitoring listener (`API_METRICS_BIND`: `/metrics`, detailed health) of `$app`.
+#[macro_export]
+macro_rules! monitoring_service {
+    ($app:expr) => {
+        actix_web::test::init_service(
+            actix_web::App::new().configure(crm_api::metrics_app_config($app.state.clone())),
+        )
+        .await
+    };
+}
+
 pub struct TestApp {
     pub state: AppState,
     pub redis: TestRedis,
@@ -95,9 +106,10 @@ impl TestApp {
         (created.id, email)
     }
 
-    /// A valid token for `id` (the role in the token is informational: the API re-reads the account).
+    /// A valid token for `id` under token version 0, a new user's (the role in the token is informational:
+    /// the API re-reads the account).
     pub fn token(&self, id: UserId, role: Role) -> String {
-        self.state.jwt.issue(id, role).unwrap().token
+        self.state.jwt.issue(id, role, 0).unwrap().token
     }
 
     /// A user of `role` and a bearer header value for it.

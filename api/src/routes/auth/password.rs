@@ -1,0 +1,87 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use shared::db::run_blocking;
+use shared::models::user;
+
+use super::login::TokenResponse;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+/// Shortest new password accepted (as `workers create-user`).
+const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted: argon2 hashes anything, but there is no point in megabytes.
+const MAX_PASSWORD_CHARS: usize = 1_024;
+
+/// A password change.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// 12 to 1,024 characters.
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+/// Changes the caller's password. Every token and dashboard session of the caller is revoked (this one
+/// included); the answer carries a fresh token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password",
+    tag = "auth",
+    request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Password changed; a new token (the others are revoked)", body = TokenResponse),
+        (status = 400, description = "Wrong current password or unacceptable new one; `field` names which", body = crate::error::ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn change(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: JsonBody<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let chars = new_password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Err(ApiError::invalid_field(
+            "new_password",
+            format!(
+                "the new password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+            ),
+        ));
+    }
+    let id = user.id;
+    let version = run_blocking(&state.pool, move |conn| {
+        let Some(found) = user::find_user(conn, id)? else {
+            return Ok(None);
+        };
+        if !user::verify_password(&found.password_hash, &current_password) {
+            return Ok(None);
+        }
+        user::set_password(conn, id, &new_password).map(Some)
+    })
+    .await?
+    .ok_or_else(|| ApiError::invalid_field("current_password", "the current password is wrong"))?;
+    let token = state
+        .jwt
+        .issue(user.id, user.role, version)
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))?;
+    tracing::info!(
+        user.id = id.0,
+        "password changed: tokens and sessions revoked"
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token: token.token,
+            token_type: "Bearer",
+            expires_in: token.expires_in,
+        }))
+}
