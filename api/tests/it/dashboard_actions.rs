@@ -733,7 +733,8 @@ async fn history_pages_finished_jobs_from_postgres_newest_first() {
     use shared::models::job_history::{self, JobHistory};
     let app = TestApp::new().await;
     let svc = service!(app);
-    let (_, viewer) = browser!(app, svc, Role::Viewer);
+    // The viewer's own jobs: a viewer sees only those.
+    let (viewer_id, viewer) = browser!(app, svc, Role::Viewer);
     let now = chrono::Utc::now();
     let rows: Vec<JobHistory> = (0..5)
         .map(|i| JobHistory {
@@ -748,6 +749,8 @@ async fn history_pages_finished_jobs_from_postgres_newest_first() {
             duration_ms: Some(5),
             last_error: (i == 0).then(|| "boom".to_owned()),
             request_id: None,
+            actor_user_id: Some(viewer_id),
+            resource: Some("platform".into()),
         })
         .collect();
     let pool = app.state.pool.clone();

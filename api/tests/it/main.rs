@@ -11,6 +11,8 @@ mod dashboard_malformed;
 mod dashboard_session;
 mod email_accounts;
 mod intelligence;
+mod job_ownership;
 mod jobs;
 mod oauth;
 mod platform;
+mod viewer_read_only;
