@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod db;
 pub mod jobs;
 pub mod models;
+pub mod permissions;
 pub mod progress;
 pub mod redis_conn;
 pub mod schema;

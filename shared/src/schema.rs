@@ -137,6 +137,8 @@ diesel::table! {
         duration_ms -> Nullable<Int8>,
         last_error -> Nullable<Text>,
         request_id -> Nullable<Text>,
+        actor_user_id -> Nullable<Int8>,
+        resource -> Nullable<Text>,
     }
 }
 

@@ -263,6 +263,8 @@ async fn enqueue(
                 run_at,
                 idempotency_key,
                 request_id: None,
+                // An operator at the shell runs jobs as the platform does.
+                actor: shared::permissions::Actor::System,
             },
         )
         .await?;

@@ -10,8 +10,9 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use shared::db::run_blocking;
-use shared::models::UserId;
 use shared::models::user::{Role, find_user};
+use shared::models::{TeamId, UserId};
+use shared::permissions::Principal;
 
 use crate::error::ApiError;
 use crate::rate_limit;
@@ -23,6 +24,8 @@ pub struct AuthUser {
     pub id: UserId,
     /// The user's current role (read from the database, not from the token).
     pub role: Role,
+    /// The user's current team (managers see their team's jobs).
+    pub team_id: Option<TeamId>,
 }
 
 impl AuthUser {
@@ -37,9 +40,18 @@ impl AuthUser {
         }
     }
 
-    /// The mailbox rule: a mailbox (and the mail stored from it) is visible to its owner and to admins.
+    /// The caller as the access rules (`shared::permissions`) see them.
+    pub fn principal(&self) -> Principal {
+        Principal {
+            id: self.id,
+            role: self.role,
+            team_id: self.team_id,
+        }
+    }
+
+    /// The mailbox rule (`Principal::sees_mailbox_of`): owner or admin.
     pub fn sees_mailbox_of(&self, owner: UserId) -> bool {
-        self.id == owner || self.role.at_least(Role::Admin)
+        self.principal().sees_mailbox_of(owner)
     }
 }
 
@@ -70,6 +82,7 @@ pub(crate) async fn admit(
         .map(|u| AuthUser {
             id: u.id,
             role: u.role,
+            team_id: u.team_id,
         }))
 }
 

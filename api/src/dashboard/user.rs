@@ -23,6 +23,8 @@ pub struct DashUser {
     pub id: UserId,
     /// The current role (read from the database at each request).
     pub role: Role,
+    /// The current team (managers see their team's jobs).
+    pub team_id: Option<shared::models::TeamId>,
     /// The session's CSRF token (given to the page by `GET /api/v1/dashboard/me`).
     pub csrf: String,
     /// The cookie token (to end the session on logout).
@@ -44,6 +46,15 @@ impl DashUser {
     /// Refuses with 403 unless the user may act on queues, jobs and schedules (manager or admin).
     pub fn require_operator(&self) -> Result<(), ApiError> {
         self.require(Role::Manager)
+    }
+
+    /// The user as the access rules (`shared::permissions`) see them.
+    pub fn principal(&self) -> shared::permissions::Principal {
+        shared::permissions::Principal {
+            id: self.id,
+            role: self.role,
+            team_id: self.team_id,
+        }
     }
 
     /// True when the user may act (manager or admin).
@@ -98,6 +109,7 @@ impl FromRequest for DashUser {
             let user = DashUser {
                 id: admitted.id,
                 role: admitted.role,
+                team_id: admitted.team_id,
                 csrf: session.csrf,
                 token,
             };

@@ -25,6 +25,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
     }
     cfg.configure(dashboard::configure).service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(
+                crate::middleware::viewer_read_only,
+            ))
             .route("/health", web::get().to(health::live::live))
             .configure(|cfg| {
                 if monitoring {

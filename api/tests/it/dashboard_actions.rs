@@ -20,13 +20,21 @@ use shared::jobs::payloads::diag;
 use shared::models::user::Role;
 
 async fn noop(app: &TestApp, tag: &str) -> JobId {
+    noop_by(app, tag, shared::permissions::Actor::System).await
+}
+
+/// A `diag.noop` enqueued by `actor` (the dashboard shows users their own jobs, admins all).
+async fn noop_by(app: &TestApp, tag: &str, actor: shared::permissions::Actor) -> JobId {
     app.state
         .queue
         .enqueue(
             &diag::Noop {
                 tag: Some(tag.into()),
             },
-            EnqueueOptions::default(),
+            EnqueueOptions {
+                actor,
+                ..EnqueueOptions::default()
+            },
         )
         .await
         .unwrap()
@@ -99,8 +107,8 @@ async fn actions_need_the_csrf_token_and_are_audited() {
 async fn a_viewer_reads_everything_and_gets_403_on_every_action() {
     let app = TestApp::new().await;
     let svc = service!(app);
-    let (_, viewer) = browser!(app, svc, Role::Viewer);
-    let job = noop(&app, "v").await;
+    let (viewer_id, viewer) = browser!(app, svc, Role::Viewer);
+    let job = noop_by(&app, "v", shared::permissions::Actor::User(viewer_id)).await;
 
     for uri in [
         "/api/v1/dashboard/me".to_owned(),
@@ -219,10 +227,11 @@ async fn the_overview_counts_match_the_queues() {
 async fn queue_listings_page_and_search_by_id_or_payload() {
     let app = TestApp::new().await;
     let svc = service!(app);
-    let (_, viewer) = browser!(app, svc, Role::Viewer);
+    let (viewer_id, viewer) = browser!(app, svc, Role::Viewer);
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(noop(&app, &format!("needle-{i}")).await);
+        let mine = shared::permissions::Actor::User(viewer_id);
+        ids.push(noop_by(&app, &format!("needle-{i}"), mine).await);
     }
     let page = |uri: String| {
         let req = viewer.get(&uri).to_request();
@@ -257,8 +266,9 @@ async fn job_view_cancel_and_delete_are_audited() {
     let app = TestApp::new().await;
     let svc = service!(app);
     let (manager_id, manager) = browser!(app, svc, Role::Manager);
-    let a = noop(&app, "a").await;
-    let b = noop(&app, "b").await;
+    let mine = shared::permissions::Actor::User(manager_id);
+    let a = noop_by(&app, "a", mine).await;
+    let b = noop_by(&app, "b", mine).await;
 
     let (status, _, v) = parts(
         call_service(
@@ -343,12 +353,13 @@ async fn job_view_cancel_and_delete_are_audited() {
 async fn dead_letters_show_the_reason_and_retry_all_needs_the_right_count() {
     let app = TestApp::new().await;
     let svc = service!(app);
-    let (_, manager) = browser!(app, svc, Role::Manager);
+    let (manager_id, manager) = browser!(app, svc, Role::Manager);
     let (admin_id, admin) = browser!(app, svc, Role::Admin);
     let dead: Vec<JobId> = {
         let mut v = Vec::new();
         for i in 0..3 {
-            let id = noop(&app, &format!("d{i}")).await;
+            let mine = shared::permissions::Actor::User(manager_id);
+            let id = noop_by(&app, &format!("d{i}"), mine).await;
             bury(&app, &id, Queue::Diag, &format!("boom {i}")).await;
             v.push(id);
         }
@@ -733,7 +744,8 @@ async fn history_pages_finished_jobs_from_postgres_newest_first() {
     use shared::models::job_history::{self, JobHistory};
     let app = TestApp::new().await;
     let svc = service!(app);
-    let (_, viewer) = browser!(app, svc, Role::Viewer);
+    // The viewer's own jobs: a viewer sees only those.
+    let (viewer_id, viewer) = browser!(app, svc, Role::Viewer);
     let now = chrono::Utc::now();
     let rows: Vec<JobHistory> = (0..5)
         .map(|i| JobHistory {
@@ -748,6 +760,8 @@ async fn history_pages_finished_jobs_from_postgres_newest_first() {
             duration_ms: Some(5),
             last_error: (i == 0).then(|| "boom".to_owned()),
             request_id: None,
+            actor_user_id: Some(viewer_id),
+            resource: Some("platform".into()),
         })
         .collect();
     let pool = app.state.pool.clone();

@@ -268,16 +268,25 @@ async fn get_job_returns_the_record_404_when_unknown_and_400_when_malformed() {
     .await;
     let id = created["job_id"].as_str().unwrap();
 
-    let get = |path: String| {
+    let get_as = |bearer: &str, path: String| {
         TestRequest::get()
             .uri(&path)
-            .insert_header(("Authorization", viewer.clone()))
+            .insert_header(("Authorization", bearer.to_owned()))
             .to_request()
     };
+    let get = |path: String| get_as(&admin, path);
+    // Another user's job is unknown to a viewer (finding 3: no payload, no result).
+    let (status, _, json) =
+        parts(call_service(&svc, get_as(&viewer, format!("/api/v1/jobs/{id}"))).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_of(&json)["code"], "not_found");
+
     let (status, _, record) =
         parts(call_service(&svc, get(format!("/api/v1/jobs/{id}"))).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(record["id"], id);
+    assert!(record["actor"].as_str().unwrap().starts_with("user:"));
+    assert_eq!(record["resource"], "platform");
     assert_eq!(record["job"], "diag.noop");
     assert_eq!(record["state"], "waiting");
     assert_eq!(record["attempts"], 0);

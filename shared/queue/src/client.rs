@@ -9,6 +9,7 @@ use ulid::Ulid;
 
 use crate::{AttemptError, JobEnvelope, JobId, JobRecord, Keys, now_ms, scripts};
 use shared::jobs::{Job, JobSpec, Queue};
+use shared::permissions::{Actor, Resource};
 
 /// Options of one enqueue call.
 #[derive(Debug, Clone, Default)]
@@ -19,7 +20,13 @@ pub struct EnqueueOptions {
     pub idempotency_key: Option<String>,
     /// Request id to carry into the job's span.
     pub request_id: Option<String>,
+    /// Who enqueues: a user (checked again by the worker when the job runs) or the system (default).
+    pub actor: Actor,
 }
+
+/// How far ahead `run_at` may be: a job due later than this is refused at enqueue (a typo such as year
+/// 9999 would otherwise sit in the delayed set for ever).
+pub const MAX_RUN_AT_AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(366);
 
 /// Result of an enqueue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +63,8 @@ pub enum EnqueueError {
     Payload(#[from] shared::jobs::PayloadError),
     #[error("idempotency key too long or empty (1..=200 bytes)")]
     BadIdempotencyKey,
+    #[error("run_at is more than {} days ahead", MAX_RUN_AT_AHEAD.num_days())]
+    RunAtTooFar,
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("encoding: {0}")]
@@ -78,6 +87,7 @@ pub struct JobQueue {
 struct Item {
     spec: &'static JobSpec,
     payload: serde_json::Value,
+    resource: Resource,
     opts: EnqueueOptions,
 }
 
@@ -115,7 +125,7 @@ impl JobQueue {
         }
         let spec = shared::jobs::catalogue::find(J::NAME)
             .ok_or_else(|| EnqueueError::UnknownJob(J::NAME.into()))?;
-        self.enqueue_validated(spec, serde_json::to_value(job)?, opts)
+        self.enqueue_validated(spec, serde_json::to_value(job)?, job.resource(), opts)
             .await
     }
 
@@ -137,6 +147,7 @@ impl JobQueue {
             items.push(Item {
                 spec,
                 payload: serde_json::to_value(job)?,
+                resource: job.resource(),
                 opts: o,
             });
         }
@@ -152,16 +163,18 @@ impl JobQueue {
     ) -> Result<Enqueued, EnqueueError> {
         let spec = shared::jobs::catalogue::find(name)
             .ok_or_else(|| EnqueueError::UnknownJob(name.into()))?;
-        spec.validate(&payload)?;
-        self.enqueue_validated(spec, payload, opts).await
+        let resource = spec.check(&payload)?;
+        self.enqueue_validated(spec, payload, resource, opts).await
     }
 
     /// Enqueues a JSON payload for the catalogue entry `spec`, which the caller found and whose payload it
-    /// has already validated (so neither is done twice on the way from HTTP to Redis).
+    /// has already checked (`JobSpec::check`, giving `resource`), so neither is done twice on the way from
+    /// HTTP to Redis.
     pub async fn enqueue_validated(
         &self,
         spec: &'static JobSpec,
         payload: serde_json::Value,
+        resource: Resource,
         opts: EnqueueOptions,
     ) -> Result<Enqueued, EnqueueError> {
         let name = spec.name;
@@ -169,6 +182,7 @@ impl JobQueue {
             .enqueue_items(vec![Item {
                 spec,
                 payload,
+                resource,
                 opts,
             }])
             .await?;
@@ -178,7 +192,11 @@ impl JobQueue {
 
     async fn enqueue_items(&self, items: Vec<Item>) -> Result<Vec<Enqueued>, EnqueueError> {
         let mut by_queue: HashMap<Queue, Vec<Item>> = HashMap::new();
+        let latest = Utc::now() + MAX_RUN_AT_AHEAD;
         for item in items {
+            if item.opts.run_at.is_some_and(|at| at > latest) {
+                return Err(EnqueueError::RunAtTooFar);
+            }
             if let Some(k) = &item.opts.idempotency_key
                 && (k.is_empty() || k.len() > 200)
             {
@@ -217,6 +235,8 @@ impl JobQueue {
                         job: item.spec.name.to_owned(),
                         payload: item.payload.clone(),
                         request_id: item.opts.request_id.clone(),
+                        actor: item.opts.actor,
+                        resource: Some(item.resource.to_string()),
                     };
                     inv.arg(job_id.to_string())
                         .arg(serde_json::to_string(&envelope)?)
@@ -224,7 +244,9 @@ impl JobQueue {
                         .arg(item.spec.policy.max_attempts)
                         .arg(item.opts.run_at.map(|t| t.timestamp_millis()).unwrap_or(0))
                         .arg(item.opts.idempotency_key.as_deref().unwrap_or(""))
-                        .arg(serde_json::to_string(&item.payload)?);
+                        .arg(serde_json::to_string(&item.payload)?)
+                        .arg(item.opts.actor.to_string())
+                        .arg(item.resource.to_string());
                 }
                 let flat: Vec<String> = inv.invoke_async(&mut conn).await?;
                 for pair in flat.chunks(2) {
@@ -305,6 +327,8 @@ impl JobQueue {
             job: rec.job.clone(),
             payload: rec.payload.clone(),
             request_id: None,
+            actor: rec.actor,
+            resource: rec.resource.clone(),
         };
         let mut conn = self.conn.clone();
         let n: i64 = scripts::REQUEUE

@@ -16,7 +16,9 @@ pub mod scripts;
 pub mod test_utils;
 
 pub use admin::{ActionOutcome, ListState, MinutePoint, ProcessView, QueueStats};
-pub use client::{EnqueueError, EnqueueOptions, Enqueued, JobQueue, QueueDepth, RequeueOutcome};
+pub use client::{
+    EnqueueError, EnqueueOptions, Enqueued, JobQueue, MAX_RUN_AT_AHEAD, QueueDepth, RequeueOutcome,
+};
 pub use keys::Keys;
 pub use malformed::{MALFORMED_LIST_MAX, MalformedTask, UNREADABLE_ENVELOPE, candidate_job};
 pub use record::{AttemptError, JobEnvelope, JobId, JobRecord, JobState, Progress};

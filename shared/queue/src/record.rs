@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
+use shared::permissions::Actor;
 use ulid::Ulid;
 
 /// A job's id (a ULID, also the apalis task id of its first attempt).
@@ -49,6 +50,13 @@ pub struct JobEnvelope {
     /// The HTTP request id that caused the job, carried into the job's span.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Who enqueued the job; the worker re-checks that a user actor may still act on the job's resource.
+    /// Envelopes written before actors were recorded have none: they run as the system's.
+    #[serde(default)]
+    pub actor: Actor,
+    /// The resource the payload touches, as text (`email_account:7`), for the job's history row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// Where a job is in its life.
@@ -126,6 +134,12 @@ pub struct JobRecord {
     pub last_error: Option<String>,
     pub progress: Option<Progress>,
     pub idempotency_key: Option<String>,
+    /// Who enqueued the job: `system` (cron schedules, fan-out) or `user:<id>`.
+    #[schema(value_type = String, example = "user:42")]
+    pub actor: Actor,
+    /// What the job touches, e.g. `email_account:7`, `interaction:12`, `platform`.
+    #[schema(example = "email_account:7")]
+    pub resource: Option<String>,
     pub errors: Vec<AttemptError>,
 }
 
@@ -189,6 +203,12 @@ impl JobRecord {
             last_error: h.get("last_error").cloned().filter(|e| !e.is_empty()),
             progress,
             idempotency_key: h.get("idempotency_key").cloned().filter(|k| !k.is_empty()),
+            // A record without an actor predates them: the system's (admins only).
+            actor: h
+                .get("actor")
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_default(),
+            resource: h.get("resource").cloned().filter(|r| !r.is_empty()),
             errors,
         })
     }

@@ -70,6 +70,57 @@ mod tests {
     }
 
     #[test]
+    fn out_of_range_fields_are_refused_naming_the_field() {
+        use crate::jobs::payloads::diag::Sleep;
+        let spec = find("diag.sleep").unwrap();
+        let max = Sleep::MAX_MILLIS;
+        assert!(spec.validate(&serde_json::json!({ "millis": max })).is_ok());
+        let err = spec
+            .validate(&serde_json::json!({ "millis": max + 1 }))
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("millis"));
+        assert!(err.message.contains("at most 600000"), "{err}");
+        for steps in [0, 1_001] {
+            let err = spec
+                .validate(&serde_json::json!({ "millis": 5, "steps": steps }))
+                .unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("steps"));
+        }
+    }
+
+    #[test]
+    fn every_job_declares_the_resource_its_payload_touches() {
+        use crate::permissions::Resource;
+        let cases = [
+            (
+                "mail.sync_account",
+                serde_json::json!({"account_id": 3}),
+                "email_account:3",
+            ),
+            (
+                "intel.analyze_email",
+                serde_json::json!({"interaction_id": 4}),
+                "interaction:4",
+            ),
+            (
+                "maint.backup_verify",
+                serde_json::json!({"backup_id": 5}),
+                "backup:5",
+            ),
+            ("maint.backup_verify", serde_json::json!({}), "platform"),
+            (
+                "intel.reanalyze",
+                serde_json::json!({"account_id": 6}),
+                "email_account:6",
+            ),
+        ];
+        for (job, payload, resource) in cases {
+            let got: Resource = find(job).unwrap().check(&payload).unwrap();
+            assert_eq!(got.to_string(), resource, "{job}");
+        }
+    }
+
+    #[test]
     fn echo_takes_one_short_message() {
         let spec = find("diag.echo").unwrap();
         assert!(

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 
 use super::{JobPolicy, Queue};
 use crate::models::user::Role;
+use crate::permissions::Resource;
 
 /// A background job: a serde payload with its name, queue, policy and who may run it now.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -16,6 +17,12 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     const RUN_ROLE: Role;
     /// One line for the catalogue listing.
     const DESCRIPTION: &'static str;
+
+    /// The resource this payload touches. Whoever runs the job must be allowed to change it by the same
+    /// rule as the resource's own endpoint (`permissions::access_to`): checked at enqueue for a user, and
+    /// again by the worker before the handler runs. Every job declares it (no default), so a new job type
+    /// cannot be added without its resource rule; `Resource::Platform` leaves the decision to `RUN_ROLE`.
+    fn resource(&self) -> Resource;
 
     /// A key that makes enqueueing this payload twice return the first job (none by default).
     fn idempotency_key(&self) -> Option<String> {
@@ -70,7 +77,7 @@ pub struct JobSpec {
     pub policy: JobPolicy,
     pub run_role: Role,
     pub description: &'static str,
-    validate: fn(&serde_json::Value) -> Result<(), PayloadError>,
+    check: fn(&serde_json::Value) -> Result<Resource, PayloadError>,
 }
 
 impl JobSpec {
@@ -82,12 +89,17 @@ impl JobSpec {
             policy: J::POLICY,
             run_role: J::RUN_ROLE,
             description: J::DESCRIPTION,
-            validate: |v| decode_payload::<J>(v).map(|_| ()),
+            check: |v| decode_payload::<J>(v).map(|job| job.resource()),
         }
     }
 
-    /// Checks a JSON payload against the job's payload type.
+    /// Checks a JSON payload against the job's payload type (fields, their ranges).
     pub fn validate(&self, payload: &serde_json::Value) -> Result<(), PayloadError> {
-        (self.validate)(payload)
+        (self.check)(payload).map(drop)
+    }
+
+    /// Checks a JSON payload like [`JobSpec::validate`] and returns the resource it touches.
+    pub fn check(&self, payload: &serde_json::Value) -> Result<Resource, PayloadError> {
+        (self.check)(payload)
     }
 }

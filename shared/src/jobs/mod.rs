@@ -1,6 +1,7 @@
 //! The job catalogue: what a job is (payload type, queue, policy, who may run it) and the list of every
 //! job. Moving and running jobs is the `crm-queue` crate's work (`shared/queue`).
 
+pub mod bounds;
 pub mod catalogue;
 mod job;
 pub mod payloads;

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbError;
-use crate::schema::job_history;
+use crate::models::{TeamId, UserId};
+use crate::schema::{job_history, users};
 
 /// A row of `job_history`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -23,13 +24,17 @@ pub struct JobHistory {
     pub duration_ms: Option<i64>,
     pub last_error: Option<String>,
     pub request_id: Option<String>,
+    /// Who enqueued the job; `None` for the system (cron schedules, fan-out).
+    pub actor_user_id: Option<UserId>,
+    /// What the job touched, e.g. `email_account:7`.
+    pub resource: Option<String>,
 }
 
 /// One statement for any batch size: one array per column, unnested into rows.
 const UPSERT: &str = "INSERT INTO job_history (job_id, job, queue, state, attempts, created_at, started_at, \
-    finished_at, duration_ms, last_error, request_id) \
+    finished_at, duration_ms, last_error, request_id, actor_user_id, resource) \
     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::timestamptz[], \
-    $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::text[], $11::text[]) \
+    $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::text[], $11::text[], $12::int8[], $13::text[]) \
     ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts, \
     started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, \
     duration_ms = EXCLUDED.duration_ms, last_error = EXCLUDED.last_error";
@@ -72,6 +77,12 @@ pub fn upsert_batch(conn: &mut PgConnection, rows: &[JobHistory]) -> Result<usiz
         .bind::<Array<Nullable<BigInt>>, _>(rows.iter().map(|r| r.duration_ms).collect::<Vec<_>>())
         .bind::<Array<Nullable<Text>>, _>(opt(|r| r.last_error.clone()))
         .bind::<Array<Nullable<Text>>, _>(opt(|r| r.request_id.clone()))
+        .bind::<Array<Nullable<BigInt>>, _>(
+            rows.iter()
+                .map(|r| r.actor_user_id.map(|u| u.0))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.resource.clone()))
         .execute(conn)?)
 }
 
@@ -132,4 +143,68 @@ pub fn purge_before(conn: &mut PgConnection, cutoff: DateTime<Utc>) -> Result<us
         diesel::delete(job_history::table.filter(job_history::finished_at.lt(cutoff)))
             .execute(conn)?,
     )
+}
+
+/// Whose jobs a reader of the history sees (`permissions::Principal::sees_job_of` as a filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryScope {
+    /// Every job (admins).
+    All,
+    /// The jobs enqueued by this user, and by the members of this team when given (managers).
+    Own(UserId, Option<TeamId>),
+}
+
+/// Filters of [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub queue: Option<String>,
+    /// `succeeded` or `dead`.
+    pub state: Option<String>,
+    /// Only jobs finished strictly before this instant.
+    pub before: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+/// Finished jobs within `scope`, newest first.
+pub fn list(
+    conn: &mut PgConnection,
+    scope: HistoryScope,
+    filter: &HistoryFilter,
+) -> Result<Vec<JobHistory>, DbError> {
+    let mut q = job_history::table
+        .select(JobHistory::as_select())
+        .order(job_history::finished_at.desc())
+        .limit(filter.limit)
+        .into_boxed();
+    match scope {
+        HistoryScope::All => {}
+        HistoryScope::Own(user, None) => q = q.filter(job_history::actor_user_id.eq(user)),
+        HistoryScope::Own(user, Some(team)) => {
+            let members = users::table
+                .filter(users::team_id.eq(team))
+                .select(users::id.nullable());
+            q = q.filter(
+                job_history::actor_user_id
+                    .eq(user)
+                    .or(job_history::actor_user_id.eq_any(members)),
+            );
+        }
+    }
+    if let Some(queue) = &filter.queue {
+        q = q.filter(job_history::queue.eq(queue.clone()));
+    }
+    match filter.state.as_deref() {
+        // A literal, not a bound parameter, so that every plan can use the partial index of dead rows.
+        Some("dead") => {
+            q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "state = 'dead'",
+            ))
+        }
+        Some(s) => q = q.filter(job_history::state.eq(s.to_owned())),
+        None => {}
+    }
+    if let Some(b) = filter.before {
+        q = q.filter(job_history::finished_at.lt(b));
+    }
+    Ok(q.load::<JobHistory>(conn)?)
 }

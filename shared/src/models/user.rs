@@ -217,3 +217,43 @@ pub fn bump_token_version(conn: &mut PgConnection, id: UserId) -> Result<i32, Db
         .optional()?
         .ok_or(DbError::NotFound)
 }
+
+/// The current team of each of `ids` (users without a team, and unknown ids, are absent).
+pub fn teams_of(
+    conn: &mut PgConnection,
+    ids: &[UserId],
+) -> Result<std::collections::HashMap<UserId, TeamId>, DbError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(UserId, Option<TeamId>)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::team_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, team)| team.map(|t| (id, t)))
+        .collect())
+}
+
+/// Changes a user's role (takes effect at the user's next request and for their queued jobs).
+pub fn set_role(conn: &mut PgConnection, id: UserId, role: Role) -> Result<(), DbError> {
+    let updated = diesel::update(users::table.find(id))
+        .set(users::role.eq(role))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// Puts a user in a team (or in none).
+pub fn set_team(conn: &mut PgConnection, id: UserId, team: Option<TeamId>) -> Result<(), DbError> {
+    let updated = diesel::update(users::table.find(id))
+        .set(users::team_id.eq(team))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}

@@ -187,3 +187,143 @@ async fn dead_job_is_listed_and_requeued_through_the_api_and_completes() {
         .await;
     assert_eq!(rec.attempts, 1, "fresh attempt budget after requeue");
 }
+
+/// Signs in a new user of `role` through the API: its id and bearer token.
+async fn sign_in(api: &Api, env: &Env, role: Role) -> (shared::models::UserId, String) {
+    let pool = env.db.pool().clone();
+    let email = format!("{role}-{}@example.test", ulid::Ulid::new()).to_lowercase();
+    let e = email.clone();
+    let id = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        user::create_user(&mut conn, &e, PASSWORD, role, None)
+            .unwrap()
+            .id
+    })
+    .await
+    .unwrap();
+    let login: Value = api
+        .http
+        .post(format!("{}/api/v1/auth/login", api.base))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        id,
+        login["access_token"].as_str().expect("token").to_owned(),
+    )
+}
+
+/// A stored inbound email in a new mailbox of `owner`.
+fn email_of(env: &Env, owner: shared::models::UserId) -> i64 {
+    use shared::models::email_account::{
+        ImapAuth, ImapSecurity, NewEmailAccount, Provider, create_account,
+    };
+    use shared::models::interaction::{Direction, NewInteraction, insert_new};
+    let mut conn = env.db.conn();
+    let account = create_account(
+        &mut conn,
+        &NewEmailAccount {
+            owner_user_id: owner,
+            provider: Provider::Imap,
+            address: format!("sales-{owner}@crm.test"),
+            imap_host: Some("127.0.0.1".into()),
+            imap_port: Some(143),
+            imap_security: Some(ImapSecurity::Tls),
+            imap_auth: ImapAuth::Login,
+            username: None,
+            secret_ciphertext: None,
+            token_expires_at: None,
+            folders: vec!["INBOX".into()],
+        },
+    )
+    .unwrap()
+    .id;
+    let row = NewInteraction {
+        account_id: Some(account),
+        folder: "INBOX".into(),
+        uid: None,
+        provider_id: None,
+        message_id: format!("<{}@acme.fr>", ulid::Ulid::new()),
+        in_reply_to: None,
+        message_references: Vec::new(),
+        from_address: Some("jean.dupont@acme.fr".into()),
+        from_name: None,
+        to_addresses: Vec::new(),
+        cc_addresses: Vec::new(),
+        subject: Some("Devis".into()),
+        sent_at: Some(chrono::Utc::now()),
+        direction: Direction::Inbound,
+        body_text: Some("Bonjour, pourriez-vous m'envoyer un devis ?".into()),
+        size_bytes: 40,
+        parent_message_id: None,
+        person_id: None,
+        skipped_reason: None,
+    };
+    insert_new(&mut conn, &[row]).unwrap()[0].0.0
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_job_runs_on_their_email_only_and_dies_once_they_are_demoted() {
+    let env = Env::new().await;
+    let api = Api::start(&env).await;
+    let (alice, alice_token) = sign_in(&api, &env, Role::User).await;
+    let (bob, bob_token) = sign_in(&api, &env, Role::User).await;
+    let (alices, bobs) = (email_of(&env, alice), email_of(&env, bob));
+    let run = |token: &str, id: i64, run_at: Option<chrono::DateTime<chrono::Utc>>| {
+        api.http
+            .post(format!("{}/api/v1/jobs", api.base))
+            .bearer_auth(token)
+            .json(&json!({"job": "intel.analyze_email", "payload": {"interaction_id": id}, "run_at": run_at}))
+            .send()
+    };
+
+    // Alice may not analyse Bob's email (404, as the email's own endpoint), but her own runs.
+    assert_eq!(run(&alice_token, bobs, None).await.unwrap().status(), 404);
+    let _w = env.spawn_workers(&[("WORKER_QUEUES", "intel")]);
+    let res = run(&alice_token, alices, None).await.unwrap();
+    assert_eq!(res.status(), 202);
+    let own: JobId = res.json::<Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    env.wait_state(&own, JobState::Succeeded, Duration::from_secs(30))
+        .await;
+
+    // A job of Alice due in 2 s; she is demoted to viewer meanwhile: the worker refuses it permanently.
+    let later = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    let res = run(&alice_token, alices, Some(later)).await.unwrap();
+    assert_eq!(res.status(), 202);
+    let queued: JobId = res.json::<Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    user::set_role(&mut env.db.conn(), alice, Role::Viewer).unwrap();
+    let rec = env
+        .wait_state(&queued, JobState::Dead, Duration::from_secs(30))
+        .await;
+    assert_eq!(rec.attempts, 1);
+    assert!(
+        rec.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("may no longer run it")),
+        "{rec:?}"
+    );
+
+    // Alice still sees her job through the API; Bob does not.
+    let view = |token: &str| {
+        api.http
+            .get(format!("{}/api/v1/jobs/{queued}", api.base))
+            .bearer_auth(token)
+            .send()
+    };
+    let seen: Value = view(&alice_token).await.unwrap().json().await.unwrap();
+    assert_eq!(seen["state"], "dead", "{seen}");
+    assert_eq!(seen["actor"], format!("user:{alice}"));
+    assert_eq!(view(&bob_token).await.unwrap().status(), 404);
+}

@@ -4,6 +4,7 @@ mod common;
 mod providers;
 
 mod intel_jobs;
+mod job_actor;
 mod mail_gmail;
 mod mail_graph;
 mod mail_limits;

@@ -6,6 +6,7 @@ use super::parse_queue;
 use super::queue_jobs::check_limit;
 use crate::dashboard::DashUser;
 use crate::error::ApiError;
+use crate::routes::jobs::visibility::visible_records;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -23,14 +24,14 @@ pub struct DeadPage {
     pub total: u64,
     pub offset: usize,
     pub limit: usize,
-    /// Newest death first; `last_error` is the reason.
+    /// Newest death first, the ones the caller may see; `last_error` is the reason.
     pub jobs: Vec<JobRecord>,
 }
 
 /// `GET /api/v1/dashboard/dead?queue=&offset=&limit=`.
 pub async fn list(
     state: web::Data<AppState>,
-    _user: DashUser,
+    user: DashUser,
     query: web::Query<DeadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -46,6 +47,7 @@ pub async fn list(
         }
         None => state.queue.dead(offset, limit).await?,
     };
+    let jobs = visible_records(&state, &user.principal(), jobs).await?;
     Ok(HttpResponse::Ok().json(DeadPage {
         total,
         offset,

@@ -1,10 +1,8 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::db::{DbError, run_blocking};
-use shared::models::job_history::JobHistory;
-use shared::schema::job_history;
+use shared::db::run_blocking;
+use shared::models::job_history::{self, HistoryFilter, HistoryScope, JobHistory};
 
 use super::parse_queue;
 use super::queue_jobs::check_limit;
@@ -33,10 +31,11 @@ pub struct HistoryPage {
 }
 
 /// `GET /api/v1/dashboard/history?queue=&state=&before=&limit=`: finished jobs from Postgres (kept
-/// across Redis and API restarts), newest first, paged by `finished_at` through its index.
+/// across Redis and API restarts), newest first, paged by `finished_at` through its index. Users see the
+/// jobs they enqueued, managers also their team's, admins every job.
 pub async fn list(
     state: web::Data<AppState>,
-    _user: DashUser,
+    user: DashUser,
     query: Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -57,30 +56,22 @@ pub async fn list(
             ));
         }
     };
-    let before = query.before.map(Timestamp::get);
+    let principal = user.principal();
+    let scope = if principal.is_admin() {
+        HistoryScope::All
+    } else if principal.role.at_least(shared::models::user::Role::Manager) {
+        HistoryScope::Own(principal.id, principal.team_id)
+    } else {
+        HistoryScope::Own(principal.id, None)
+    };
+    let filter = HistoryFilter {
+        queue: queue.map(|q| q.as_str().to_owned()),
+        state: wanted,
+        before: query.before.map(Timestamp::get),
+        limit: i64::try_from(limit).unwrap_or(25),
+    };
     let jobs = run_blocking(&state.pool, move |conn| {
-        let mut q = job_history::table
-            .select(JobHistory::as_select())
-            .order(job_history::finished_at.desc())
-            .limit(i64::try_from(limit).unwrap_or(25))
-            .into_boxed();
-        if let Some(queue) = queue {
-            q = q.filter(job_history::queue.eq(queue.as_str()));
-        }
-        match wanted.as_deref() {
-            // A literal, not a bound parameter, so that every plan can use the partial index of dead rows.
-            Some("dead") => {
-                q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "state = 'dead'",
-                ))
-            }
-            Some(s) => q = q.filter(job_history::state.eq(s.to_owned())),
-            None => {}
-        }
-        if let Some(b) = before {
-            q = q.filter(job_history::finished_at.lt(b));
-        }
-        q.load::<JobHistory>(conn).map_err(DbError::from)
+        job_history::list(conn, scope, &filter)
     })
     .await?;
     let next_before = (jobs.len() == limit)

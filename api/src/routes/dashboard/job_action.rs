@@ -7,6 +7,7 @@ use super::{audit_action, require_runner};
 use crate::dashboard::DashUser;
 use crate::error::ApiError;
 use crate::middleware::RequestId;
+use crate::routes::jobs::visibility::sees;
 use crate::routes::jobs::{enqueue_error, parse_job_id};
 use crate::state::AppState;
 
@@ -16,13 +17,18 @@ pub struct ActionResponse {
     pub action: &'static str,
 }
 
-async fn load(state: &AppState, raw: &str) -> Result<(JobId, JobRecord), ApiError> {
+/// The job `raw` if `user` may see it (`routes::jobs::visibility`); 404 otherwise.
+async fn load(
+    state: &AppState,
+    user: &DashUser,
+    raw: &str,
+) -> Result<(JobId, JobRecord), ApiError> {
     let id = parse_job_id(raw)?;
-    let record = state
-        .queue
-        .get(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    let not_found = || ApiError::not_found(format!("job {id} not found"));
+    let record = state.queue.get(&id).await?.ok_or_else(not_found)?;
+    if !sees(state, &user.principal(), record.actor).await? {
+        return Err(not_found());
+    }
     Ok((id, record))
 }
 
@@ -71,7 +77,7 @@ pub async fn retry(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_operator()?;
-    let (id, record) = load(&state, &id).await?;
+    let (id, record) = load(&state, &user, &id).await?;
     if let Some(spec) = catalogue::find(&record.job) {
         require_runner(&user, spec)?;
     }
@@ -92,7 +98,7 @@ pub async fn cancel(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_operator()?;
-    let (id, record) = load(&state, &id).await?;
+    let (id, record) = load(&state, &user, &id).await?;
     outcome(&id, "cancelled", state.queue.cancel(&id).await?)?;
     Ok(done(&state, &user, &request_id, "job.cancel", id, &record).await)
 }
@@ -105,7 +111,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_operator()?;
-    let (id, record) = load(&state, &id).await?;
+    let (id, record) = load(&state, &user, &id).await?;
     outcome(&id, "deleted", state.queue.delete(&id).await?)?;
     Ok(done(&state, &user, &request_id, "job.delete", id, &record).await)
 }

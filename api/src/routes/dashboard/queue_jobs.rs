@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::parse_queue;
 use crate::dashboard::DashUser;
 use crate::error::ApiError;
+use crate::routes::jobs::visibility::visible_records;
 use crate::state::AppState;
 
 pub(crate) const DEFAULT_LIMIT: usize = 25;
@@ -26,11 +27,12 @@ pub struct JobsQuery {
 pub struct JobsPage {
     pub queue: String,
     pub state: ListState,
-    /// Jobs in that state (or matching the search).
+    /// Jobs in that state (or matching the search), the caller's or not.
     pub total: u64,
     pub offset: usize,
     pub limit: usize,
     pub paused: bool,
+    /// The jobs of the page the caller may see (their own, their team's for managers, all for admins).
     pub jobs: Vec<JobRecord>,
 }
 
@@ -49,7 +51,7 @@ pub(crate) fn check_limit(limit: Option<usize>) -> Result<usize, ApiError> {
 /// `GET /api/v1/dashboard/queues/{queue}/jobs?state=&offset=&limit=&q=`: a page of a queue's jobs.
 pub async fn list(
     state: web::Data<AppState>,
-    _user: DashUser,
+    user: DashUser,
     queue: web::Path<String>,
     query: web::Query<JobsQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -68,6 +70,7 @@ pub async fn list(
         .queue
         .list_jobs(queue, list_state, offset, limit, search.as_deref())
         .await?;
+    let jobs = visible_records(&state, &user.principal(), jobs).await?;
     let paused = state.queue.paused().await?.contains(&queue);
     Ok(HttpResponse::Ok().json(JobsPage {
         queue: queue.as_str().to_owned(),

@@ -44,7 +44,7 @@ pub async fn run(
         run_at,
         idempotency_key: None,
     };
-    let enqueued = run_now(&state, user.id, &request_id, run, Via::Dashboard).await?;
+    let enqueued = run_now(&state, user.principal(), &request_id, run, Via::Dashboard).await?;
     Ok(HttpResponse::Accepted().json(RunJobResponse {
         job_id: enqueued.job_id.to_string(),
         duplicate: enqueued.duplicate,

@@ -21,6 +21,7 @@ use crate::state::AppState;
     responses(
         (status = 202, description = "Enqueued; follow the job at `/api/v1/jobs/{job_id}`", body = RunJobResponse),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 403, description = "A viewer (read-only)", body = crate::error::ErrorBody),
         (status = 404, description = "No such account, or another user's", body = crate::error::ErrorBody),
     )
 )]
@@ -36,6 +37,7 @@ pub async fn sync(
     };
     let opts = EnqueueOptions {
         request_id: Some(request_id.0.clone()),
+        actor: shared::permissions::Actor::User(user.id),
         ..EnqueueOptions::default()
     };
     let enqueued = state

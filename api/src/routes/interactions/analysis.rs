@@ -1,8 +1,9 @@
 use actix_web::{HttpResponse, web};
 use shared::db::run_blocking;
-use shared::models::interaction::{self, InteractionId};
+use shared::models::interaction::InteractionId;
 use shared::models::interaction_analysis as analyses;
 use shared::models::user::Role;
+use shared::permissions::{Access, Resource, access_to};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -33,14 +34,10 @@ pub async fn show(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid_field("id", "the interaction id must be an integer"))?;
+    let principal = user.principal();
     let found = run_blocking(&state.pool, move |conn| {
-        let visible = match interaction::mailbox_owner(conn, InteractionId(id))? {
-            Some(Some(owner)) => user.sees_mailbox_of(owner),
-            // An email of no mailbox: admins only.
-            Some(None) => user.role.at_least(Role::Admin),
-            None => false,
-        };
-        if !visible {
+        let resource = Resource::Interaction(InteractionId(id));
+        if access_to(conn, &principal, resource)? == Access::Hidden {
             return Ok(None);
         }
         analyses::find(conn, InteractionId(id))

@@ -2,9 +2,11 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use crm_queue::{EnqueueOptions, Enqueued};
 use serde::{Deserialize, Serialize};
+use shared::db::run_blocking;
 use shared::jobs::{JobSpec, catalogue};
-use shared::models::UserId;
+use shared::permissions::{Actor, Principal, may_run};
 
+use super::visibility::refusal_error;
 use super::{enqueue_error, unknown_job};
 use crate::audit;
 use crate::auth::AuthUser;
@@ -24,7 +26,7 @@ pub struct RunJobRequest {
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
-    /// Run no earlier than this (RFC 3339); absent or past means now.
+    /// Run no earlier than this (RFC 3339); absent or past means now; at most 366 days ahead.
     #[serde(default)]
     pub run_at: Option<DateTime<Utc>>,
     /// A second request with the same key returns the first job instead of enqueuing again (1 to 200 bytes).
@@ -44,7 +46,9 @@ pub struct RunJobResponse {
     pub duplicate: bool,
 }
 
-/// Enqueues a catalogue job, subject to the job's role.
+/// Enqueues a catalogue job, subject to the job's role and to the caller's right to change the resource
+/// the payload touches (the same rule, and the same answer, as the resource's own endpoint: 404 for another
+/// user's mailbox or email, 403 for one the caller may only read).
 #[utoipa::path(
     post,
     path = "/api/v1/jobs",
@@ -53,10 +57,10 @@ pub struct RunJobResponse {
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Enqueued (or matched an earlier job by idempotency key)", body = RunJobResponse),
-        (status = 400, description = "Invalid request or payload; `field` names the offending field", body = crate::error::ErrorBody),
+        (status = 400, description = "Invalid request or payload (a field out of range, `run_at` too far ahead); `field` names the offending field", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
-        (status = 403, description = "The caller's role is below the job's", body = crate::error::ErrorBody),
-        (status = 404, description = "Unknown job (`unknown_job`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The caller's role is below the job's, or the caller may only read the payload's resource", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown job (`unknown_job`), or a payload resource the caller may not see (`not_found`)", body = crate::error::ErrorBody),
         (status = 413, description = "Body too large", body = crate::error::ErrorBody),
         (status = 429, description = "Rate limited", body = crate::error::ErrorBody),
     )
@@ -82,7 +86,7 @@ pub async fn create(
         run_at,
         idempotency_key,
     };
-    let enqueued = run_now(&state, user.id, &request_id, run, Via::Api).await?;
+    let enqueued = run_now(&state, user.principal(), &request_id, run, Via::Api).await?;
     tracing::info!(job.name = spec.name, job.id = %enqueued.job_id, duplicate = enqueued.duplicate, "job run now");
 
     Ok(HttpResponse::Accepted()
@@ -111,11 +115,13 @@ pub(crate) enum Via {
     Dashboard,
 }
 
-/// Validates the payload, enqueues the job for `actor` and writes the `job.run_now` audit entry: the shared
-/// body of `POST /api/v1/jobs` and `POST /api/v1/dashboard/run`.
+/// Validates the payload, checks that `actor` may run the job on the resource it touches
+/// (`permissions::may_run`, the rule the worker checks again when the job runs), enqueues the job for
+/// `actor` and writes the `job.run_now` audit entry: the shared body of `POST /api/v1/jobs` and
+/// `POST /api/v1/dashboard/run`.
 pub(crate) async fn run_now(
     state: &AppState,
-    actor: UserId,
+    actor: Principal,
     request_id: &RequestId,
     run: RunNow,
     via: Via,
@@ -126,16 +132,24 @@ pub(crate) async fn run_now(
         run_at,
         idempotency_key,
     } = run;
-    spec.validate(&payload)
+    let resource = spec
+        .check(&payload)
         .map_err(|e| enqueue_error(spec.name, e.into()))?;
+    let run_role = spec.run_role;
+    run_blocking(&state.pool, move |conn| {
+        may_run(conn, &actor, run_role, resource)
+    })
+    .await?
+    .map_err(refusal_error)?;
     let opts = EnqueueOptions {
         run_at,
         idempotency_key,
         request_id: Some(request_id.0.clone()),
+        actor: Actor::User(actor.id),
     };
     let enqueued = state
         .queue
-        .enqueue_validated(spec, payload, opts)
+        .enqueue_validated(spec, payload, resource, opts)
         .await
         .map_err(|e| enqueue_error(spec.name, e))?;
 
@@ -157,7 +171,7 @@ pub(crate) async fn run_now(
     audit::record(
         state,
         audit::Entry {
-            actor,
+            actor: actor.id,
             action: "job.run_now",
             target_type: "job",
             target_id: job_id,

@@ -5,6 +5,7 @@ pub mod create;
 pub mod dead;
 pub mod requeue;
 pub mod show;
+pub(crate) mod visibility;
 
 use crm_queue::{EnqueueError, JobId};
 
@@ -49,6 +50,7 @@ pub(crate) fn enqueue_error(job: &str, err: EnqueueError) -> ApiError {
                 field: Some(field),
             }
         }
+        e @ EnqueueError::RunAtTooFar => ApiError::invalid_field("run_at", e.to_string()),
         EnqueueError::BadIdempotencyKey => ApiError::invalid_field(
             "idempotency_key",
             "idempotency_key must be 1 to 200 bytes long",

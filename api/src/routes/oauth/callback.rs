@@ -162,6 +162,7 @@ pub async fn callback(
             },
             EnqueueOptions {
                 request_id: Some(request_id.0.clone()),
+                actor: shared::permissions::Actor::User(user.id),
                 ..EnqueueOptions::default()
             },
         )

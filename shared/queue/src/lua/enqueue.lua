@@ -6,7 +6,8 @@
 -- KEYS[4] the queue's own delayed zset (task ids)
 -- ARGV[1] job record prefix  ARGV[2] idempotency prefix  ARGV[3] queue name  ARGV[4] now (ms)
 -- ARGV[5] idempotency ttl (s)  ARGV[6] notify channel
--- then groups of 7: job_id, envelope, job name, max_attempts, run_at ms (0 = now), idempotency key, payload
+-- then groups of 9: job_id, envelope, job name, max_attempts, run_at ms (0 = now), idempotency key, payload,
+-- actor (`system` or `user:<id>`), resource (`platform`, `email_account:<id>`, ...)
 -- Returns a flat list: job_id, duplicate(0|1) for each job.
 local now = tonumber(ARGV[4])
 local out = {}
@@ -20,10 +21,11 @@ local function flush()
     data, ready = {}, {}
   end
 end
-for i = 7, #ARGV, 7 do
+for i = 7, #ARGV, 9 do
   local id, envelope, name = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local max_attempts, run_at = ARGV[i + 3], tonumber(ARGV[i + 4])
   local idem, payload = ARGV[i + 5], ARGV[i + 6]
+  local actor, resource = ARGV[i + 7], ARGV[i + 8]
   local existing = false
   if idem ~= '' then
     local prev = redis.call('GET', ARGV[2] .. idem)
@@ -43,7 +45,7 @@ for i = 7, #ARGV, 7 do
     local rec = ARGV[1] .. id
     redis.call('HSET', rec, 'job', name, 'queue', ARGV[3], 'state', delayed and 'scheduled' or 'waiting',
       'attempts', '0', 'max_attempts', max_attempts, 'payload', payload, 'created_at', ARGV[4],
-      'run_at', run_at_text, 'task_id', id, 'idempotency_key', idem)
+      'run_at', run_at_text, 'task_id', id, 'idempotency_key', idem, 'actor', actor, 'resource', resource)
     if delayed then
       redis.call('HSET', KEYS[1], id, envelope)
       redis.call('ZADD', KEYS[3], run_at_text, ARGV[3] .. '|' .. id)

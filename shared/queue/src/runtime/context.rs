@@ -7,6 +7,7 @@ use futures::future::BoxFuture;
 use crate::{JobId, JobQueue};
 use shared::config::{OAuthConfig, WorkerConfig};
 use shared::db::PgPool;
+use shared::permissions::Actor;
 use shared::progress::ReportProgress;
 
 /// Process-wide dependencies, shared by every job.
@@ -28,6 +29,8 @@ pub struct JobCtx {
     /// 1-based attempt number.
     pub attempt: u32,
     pub max_attempts: u32,
+    /// Who enqueued the job (re-checked against the job's resource before the handler runs).
+    pub actor: Actor,
 }
 
 impl JobCtx {

@@ -190,6 +190,7 @@ impl Executor {
             job_id: env.job_id,
             attempt,
             max_attempts: spec.policy.max_attempts,
+            actor: env.actor,
         };
         let fut = AssertUnwindSafe(handler(ctx, env.payload.clone())).catch_unwind();
         match tokio::time::timeout(spec.policy.timeout, fut).await {
@@ -258,6 +259,8 @@ impl Executor {
             duration_ms: Some((finished_at - started_at).num_milliseconds()),
             last_error: error.map(str::to_owned),
             request_id: env.request_id.clone(),
+            actor_user_id: env.actor.user_id(),
+            resource: env.resource.clone(),
         });
     }
 

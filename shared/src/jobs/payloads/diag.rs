@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::{Backoff, Job, JobPolicy, Queue};
+use crate::jobs::{Backoff, Job, JobPolicy, Queue, bounds};
 use crate::models::user::Role;
+use crate::permissions::Resource;
 
 /// `diag.noop`: does nothing and succeeds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -30,6 +31,10 @@ impl Job for Noop {
     };
     const RUN_ROLE: Role = Role::Manager;
     const DESCRIPTION: &'static str = "Do nothing and succeed (pipeline smoke test)";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
 }
 
 /// `diag.echo`: succeeds with the message it was given (a deployment check: what goes in comes out).
@@ -37,7 +42,7 @@ impl Job for Noop {
 #[serde(deny_unknown_fields)]
 pub struct Echo {
     /// Returned as is in the result; at most 1,000 characters.
-    #[serde(deserialize_with = "short_text")]
+    #[serde(deserialize_with = "bounds::text_at_most::<1_000, _>")]
     pub message: String,
 }
 
@@ -54,28 +59,31 @@ impl Job for Echo {
     };
     const RUN_ROLE: Role = Role::Manager;
     const DESCRIPTION: &'static str = "Return the given message (deployment check)";
-}
 
-/// A string of at most 1,000 characters (a job record is no place for bulk text).
-fn short_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let text = String::deserialize(d)?;
-    if text.chars().count() > 1_000 {
-        return Err(serde::de::Error::custom("at most 1000 characters"));
+    fn resource(&self) -> Resource {
+        Resource::Platform
     }
-    Ok(text)
 }
 
 /// `diag.sleep`: sleeps, reporting progress every step.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sleep {
-    /// Total sleep in milliseconds (at most 600000).
+    /// Total sleep in milliseconds (at most 600000, checked at enqueue).
+    #[serde(deserialize_with = "bounds::u64_at_most::<600_000, _>")]
+    #[schema(maximum = 600_000)]
     pub millis: u64,
-    /// Number of progress reports (default 1).
-    #[serde(default)]
+    /// Number of progress reports, 1 to 1000 (default 1).
+    #[serde(default, deserialize_with = "bounds::opt_u32_in::<1, 1_000, _>")]
+    #[schema(minimum = 1, maximum = 1_000)]
     pub steps: Option<u32>,
     #[serde(default)]
     pub tag: Option<String>,
+}
+
+impl Sleep {
+    /// The longest sleep: the policy's timeout (660 s) leaves room for it.
+    pub const MAX_MILLIS: u64 = 600_000;
 }
 
 impl Job for Sleep {
@@ -92,6 +100,10 @@ impl Job for Sleep {
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str =
         "Sleep for a while, reporting progress (worker and shutdown checks)";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
 }
 
 /// `diag.fail`: fails on purpose, transiently until attempt `succeed_on_attempt`, or permanently.
@@ -126,4 +138,8 @@ impl Job for Fail {
     };
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str = "Fail on purpose (retry and dead-letter checks)";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
 }

@@ -9,6 +9,7 @@ use crate::jobs::{Backoff, Job, JobPolicy, Queue};
 use crate::models::email_account::EmailAccountId;
 use crate::models::interaction::InteractionId;
 use crate::models::user::Role;
+use crate::permissions::Resource;
 
 /// `intel.analyze_email`: analyse a stored email (intent, signature, extras) and store the result,
 /// replacing an earlier one. Enqueued by the mail sync for every new inbound email.
@@ -34,6 +35,10 @@ impl Job for AnalyzeEmail {
     const RUN_ROLE: Role = Role::User;
     const DESCRIPTION: &'static str =
         "Analyse a stored email: intent, signature, entities, keywords";
+
+    fn resource(&self) -> Resource {
+        Resource::Interaction(self.interaction_id)
+    }
 }
 
 /// `intel.reanalyze`: enqueue `intel.analyze_email` for the inbound emails selected (every filter is
@@ -67,4 +72,9 @@ impl Job for Reanalyze {
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str =
         "Re-analyse stored emails (by account, date range or analyser version)";
+
+    fn resource(&self) -> Resource {
+        self.account_id
+            .map_or(Resource::Platform, Resource::EmailAccount)
+    }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{Backoff, Job, JobPolicy, Queue};
 use crate::models::email_account::EmailAccountId;
 use crate::models::user::Role;
+use crate::permissions::Resource;
 
 /// Width of the window of [`SyncAccount::window_key`]: the cron fires `mail.sync_all` every 10 minutes.
 pub const SYNC_WINDOW_SECS: i64 = 600;
@@ -29,6 +30,10 @@ impl Job for SyncAll {
     };
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str = "Enqueue a sync of every active mailbox";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
 }
 
 /// `mail.sync_account`: fetch the new messages of one mailbox (run-now: its owner, checked by the API).
@@ -63,6 +68,10 @@ impl Job for SyncAccount {
     const RUN_ROLE: Role = Role::User;
     const DESCRIPTION: &'static str =
         "Fetch a mailbox's new messages (deduplicated, threaded, matched to people)";
+
+    fn resource(&self) -> Resource {
+        Resource::EmailAccount(self.account_id)
+    }
 }
 
 /// `mail.cleanup`: purge email bodies older than `MAIL_RETENTION_DAYS`, keeping the metadata.
@@ -84,6 +93,10 @@ impl Job for Cleanup {
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str =
         "Purge email bodies older than MAIL_RETENTION_DAYS (metadata kept)";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
 }
 
 /// `mail.import`: import an mbox file or a Maildir folder below `MAIL_IMPORT_DIR` into an account.
@@ -112,6 +125,10 @@ impl Job for Import {
     };
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str = "Import an mbox file or Maildir folder into a mailbox";
+
+    fn resource(&self) -> Resource {
+        Resource::EmailAccount(self.account_id)
+    }
 }
 
 #[cfg(test)]

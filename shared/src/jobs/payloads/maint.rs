@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{Backoff, Job, JobPolicy, Queue};
 use crate::models::BackupId;
 use crate::models::user::Role;
+use crate::permissions::Resource;
 
 /// `maint.backup`: dump the database with `pg_dump`, gzip it into `BACKUP_DIR`, apply retention.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -27,6 +28,10 @@ impl Job for Backup {
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str =
         "Dump the database to a gzip file in BACKUP_DIR and apply retention";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
 }
 
 /// `maint.backup_verify`: restore the newest backup into a scratch database and compare row counts.
@@ -53,4 +58,8 @@ impl Job for BackupVerify {
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str =
         "Restore the newest backup into a scratch database and compare row counts";
+
+    fn resource(&self) -> Resource {
+        self.backup_id.map_or(Resource::Platform, Resource::Backup)
+    }
 }

@@ -5,13 +5,9 @@ use shared::jobs::payloads::diag::Sleep;
 
 use crm_queue::runtime::{JobCtx, JobError};
 
-/// Sleeps `millis` in `steps` steps, reporting progress after each.
+/// Sleeps `millis` in `steps` steps, reporting progress after each. The payload's bounds (`millis` at most
+/// `Sleep::MAX_MILLIS`, `steps` 1 to 1000) were checked when it was decoded.
 pub async fn sleep(ctx: JobCtx, job: Sleep) -> Result<serde_json::Value, JobError> {
-    if job.millis > 600_000 {
-        return Err(JobError::permanent(anyhow::anyhow!(
-            "millis must be at most 600000"
-        )));
-    }
     let steps = job.steps.unwrap_or(1).clamp(1, 1_000);
     let step = Duration::from_millis(job.millis / u64::from(steps));
     for i in 1..=steps {

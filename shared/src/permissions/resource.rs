@@ -1,0 +1,124 @@
+//! `Resource`: what a job (or a request) touches, and the rule deciding who may see and change it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use diesel::PgConnection;
+
+use super::Principal;
+use crate::db::DbError;
+use crate::models::email_account::{self, EmailAccountId};
+use crate::models::interaction::{self, InteractionId};
+use crate::models::user::find_user;
+use crate::models::{BackupId, UserId, backup};
+
+/// The resource a job touches, declared by its payload type (`Job::resource`). Stored as text
+/// (`email_account:7`) in the job's Redis record and in `job_history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// No single resource (platform-wide work such as `maint.backup`): the job's run role decides alone.
+    Platform,
+    /// A mailbox: its owner and admins.
+    EmailAccount(EmailAccountId),
+    /// A stored email: the owner of the mailbox it came from and admins (admins only for an email of no
+    /// mailbox).
+    Interaction(InteractionId),
+    /// A backup file: admins.
+    Backup(BackupId),
+}
+
+/// What a principal may do with a resource. The API answers 404 for `Hidden` (ids are not probed) and 403
+/// for `ReadOnly`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Hidden,
+    ReadOnly,
+    Write,
+}
+
+impl Access {
+    fn of(principal: &Principal, visible: bool) -> Self {
+        match (visible, principal.may_write()) {
+            (false, _) => Access::Hidden,
+            (true, false) => Access::ReadOnly,
+            (true, true) => Access::Write,
+        }
+    }
+}
+
+/// What `principal` may do with `resource` now (a missing resource is `Hidden`).
+pub fn access_to(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    resource: Resource,
+) -> Result<Access, DbError> {
+    let visible = match resource {
+        Resource::Platform => true,
+        Resource::EmailAccount(id) => email_account::find_account(conn, id)?
+            .is_some_and(|a| principal.sees_mailbox_of(a.owner_user_id)),
+        Resource::Interaction(id) => match interaction::mailbox_owner(conn, id)? {
+            Some(Some(owner)) => principal.sees_mailbox_of(owner),
+            Some(None) => principal.is_admin(),
+            None => false,
+        },
+        Resource::Backup(id) => principal.is_admin() && backup::find_backup(conn, id)?.is_some(),
+    };
+    Ok(Access::of(principal, visible))
+}
+
+/// The principal of user `id` if the account exists and is active.
+pub fn load_principal(conn: &mut PgConnection, id: UserId) -> Result<Option<Principal>, DbError> {
+    Ok(find_user(conn, id)?.as_ref().and_then(Principal::of_active))
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resource::Platform => f.write_str("platform"),
+            Resource::EmailAccount(id) => write!(f, "email_account:{id}"),
+            Resource::Interaction(id) => write!(f, "interaction:{id}"),
+            Resource::Backup(id) => write!(f, "backup:{id}"),
+        }
+    }
+}
+
+/// A resource text of an unknown kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a resource")]
+pub struct BadResource;
+
+impl FromStr for Resource {
+    type Err = BadResource;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "platform" {
+            return Ok(Resource::Platform);
+        }
+        let (kind, id) = s.split_once(':').ok_or(BadResource)?;
+        let id: i64 = id.parse().map_err(|_| BadResource)?;
+        Ok(match kind {
+            "email_account" => Resource::EmailAccount(EmailAccountId(id)),
+            "interaction" => Resource::Interaction(InteractionId(id)),
+            "backup" => Resource::Backup(BackupId(id)),
+            _ => return Err(BadResource),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_as_text() {
+        for r in [
+            Resource::Platform,
+            Resource::EmailAccount(EmailAccountId(3)),
+            Resource::Interaction(InteractionId(4)),
+            Resource::Backup(BackupId(5)),
+        ] {
+            assert_eq!(r.to_string().parse::<Resource>(), Ok(r));
+        }
+        assert_eq!("mailbox:1".parse::<Resource>(), Err(BadResource));
+    }
+}
