@@ -50,6 +50,7 @@ pub struct CreateEmailAccountRequest {
         (status = 201, description = "Created (no secret in the answer)", body = EmailAccountView),
         (status = 400, description = "Invalid field, login refused by the server (`login_refused`, with its reason) or server unreachable (`server_unreachable`)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 403, description = "A viewer (read-only)", body = crate::error::ErrorBody),
         (status = 409, description = "The caller already has an account with this address (`duplicate_account`)", body = crate::error::ErrorBody),
     )
 )]
