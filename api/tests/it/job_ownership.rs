@@ -438,6 +438,27 @@ async fn the_dashboard_shows_users_their_jobs_managers_their_teams_and_admins_al
         want.sort();
         assert_eq!(seen, want, "{body}");
     }
+    // A search for a job she may not see finds nothing, not even a count (payload probing).
+    let (_, _, body) = parts(
+        call_service(
+            &svc,
+            alice_browser
+                .get(&format!("/api/v1/dashboard/queues/mail/jobs?q={system}"))
+                .to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(body["total"], 0, "{body}");
+    assert_eq!(body["jobs"], serde_json::json!([]));
+    // The dead letters too: the system's dead job is the admin's to see.
+    dashboard_common::bury(&app, &system, shared::jobs::Queue::Mail, "boom").await;
+    for (browser, expected) in [(&alice_browser, 0), (&admin_browser, 1)] {
+        let (_, _, body) =
+            parts(call_service(&svc, browser.get("/api/v1/dashboard/dead").to_request()).await)
+                .await;
+        assert_eq!(body["jobs"].as_array().unwrap().len(), expected, "{body}");
+    }
 }
 
 #[actix_web::test]

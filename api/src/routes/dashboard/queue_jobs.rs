@@ -27,7 +27,9 @@ pub struct JobsQuery {
 pub struct JobsPage {
     pub queue: String,
     pub state: ListState,
-    /// Jobs in that state (or matching the search), the caller's or not.
+    /// Jobs in that state, the caller's or not. With a search, admins get the number of matches; others
+    /// the number of matches they may see on this page (a queue-wide count of payload matches would tell
+    /// what other users' payloads contain).
     pub total: u64,
     pub offset: usize,
     pub limit: usize,
@@ -70,7 +72,13 @@ pub async fn list(
         .queue
         .list_jobs(queue, list_state, offset, limit, search.as_deref())
         .await?;
-    let jobs = visible_records(&state, &user.principal(), jobs).await?;
+    let principal = user.principal();
+    let jobs = visible_records(&state, &principal, jobs).await?;
+    let total = if search.is_some() && !principal.is_admin() {
+        jobs.len() as u64
+    } else {
+        total
+    };
     let paused = state.queue.paused().await?.contains(&queue);
     Ok(HttpResponse::Ok().json(JobsPage {
         queue: queue.as_str().to_owned(),

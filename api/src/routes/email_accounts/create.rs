@@ -51,6 +51,7 @@ pub struct CreateEmailAccountRequest {
         (status = 201, description = "Created (no secret in the answer)", body = EmailAccountView),
         (status = 400, description = "Invalid field; host refused by the egress policy (`egress_refused`: private, loopback, link-local, metadata… addresses); `security: none` while plaintext IMAP is disabled (`plaintext_disabled`); login refused by the server (`login_refused`, with its standard response code, never the server's text); server unreachable or not speaking IMAP within the limits (`server_unreachable`)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 403, description = "A viewer (read-only)", body = crate::error::ErrorBody),
         (status = 409, description = "The caller already has an account with this address (`duplicate_account`)", body = crate::error::ErrorBody),
         (status = 429, description = "The caller already runs a test login (`rate_limited`)", body = crate::error::ErrorBody),
     )

@@ -20,6 +20,7 @@ use crate::state::AppState;
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 403, description = "A viewer (read-only)", body = crate::error::ErrorBody),
         (status = 404, description = "No such account, or another user's", body = crate::error::ErrorBody),
     )
 )]

@@ -35,6 +35,7 @@ pub struct UpdateEmailAccountRequest {
         (status = 200, description = "The updated account", body = EmailAccountView),
         (status = 400, description = "Invalid field", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 403, description = "A viewer (read-only)", body = crate::error::ErrorBody),
         (status = 404, description = "No such account, or another user's", body = crate::error::ErrorBody),
     )
 )]
