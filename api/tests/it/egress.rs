@@ -272,6 +272,18 @@ async fn a_second_concurrent_test_login_of_the_same_user_is_a_429() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
 }
 
+/// The folder check names `folders`; a NUL is refused earlier, by the JSON extractor, which names the item.
+fn assert_folders_field(json: &serde_json::Value, folders: &serde_json::Value, text: &str) {
+    let field = error_of(json)["field"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        field == "folders" || field.starts_with("folders["),
+        "{folders}: {text}"
+    );
+}
+
 #[actix_web::test]
 async fn control_characters_in_folder_names_are_a_400_naming_folders() {
     let app = TestApp::with_env(&[("MAIL_ENCRYPTION_KEY", KEY)]).await;
@@ -291,7 +303,7 @@ async fn control_characters_in_folder_names_are_a_400_naming_folders() {
         body["folders"] = folders.clone();
         let (status, text, json) = call!(svc, post(&bearer, &body));
         assert_eq!(status, StatusCode::BAD_REQUEST, "{folders}: {text}");
-        assert_eq!(error_of(&json)["field"], "folders", "{folders}: {text}");
+        assert_folders_field(&json, &folders, &text);
 
         let (status, text, json) = call!(
             svc,
@@ -301,7 +313,7 @@ async fn control_characters_in_folder_names_are_a_400_naming_folders() {
                 .set_json(serde_json::json!({ "folders": folders }))
         );
         assert_eq!(status, StatusCode::BAD_REQUEST, "{folders}: {text}");
-        assert_eq!(error_of(&json)["field"], "folders", "{folders}: {text}");
+        assert_folders_field(&json, &folders, &text);
     }
     assert_eq!(witness.connections(), 0);
 }
