@@ -32,6 +32,9 @@ pub enum EgressError {
     /// More redirects than allowed.
     #[error("too many redirects")]
     TooManyRedirects,
+    /// No HTTP client under the policy could be built: nothing is sent.
+    #[error("outbound HTTP is unavailable")]
+    Unavailable,
     /// The HTTP exchange failed (transport, TLS, timeout). The cause is kept for logs, without its URL.
     #[error("HTTP request failed")]
     Http(#[source] reqwest::Error),

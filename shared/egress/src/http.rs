@@ -103,6 +103,7 @@ impl EgressPolicy {
         Ok(EgressHttp {
             client,
             policy: self.clone(),
+            usable: true,
         })
     }
 }
@@ -113,16 +114,21 @@ impl EgressPolicy {
 pub struct EgressHttp {
     client: Client,
     policy: EgressPolicy,
+    /// False for the stand-in of a client that could not be built: it refuses every request rather
+    /// than send one without the policy's resolver.
+    usable: bool,
 }
 
 impl EgressHttp {
     /// The strict policy's client with default limits (no allow-list), for places with no configuration.
+    /// Should the HTTP client fail to build (no TLS backend), the result refuses every request.
     pub fn strict() -> Self {
         EgressPolicy::default()
             .http_client(HttpLimits::default())
             .unwrap_or_else(|_| Self {
                 client: Client::new(),
                 policy: EgressPolicy::default(),
+                usable: false,
             })
     }
 
@@ -139,6 +145,9 @@ impl EgressHttp {
 
     /// Checks a request's URL against the policy.
     pub fn check(&self, url: &Url) -> Result<(), EgressError> {
+        if !self.usable {
+            return Err(EgressError::Unavailable);
+        }
         self.policy.check_url(url)
     }
 

@@ -32,6 +32,8 @@ impl Api {
             ("REDIS_NAMESPACE", env.redis.namespace()),
             ("JWT_SECRET", "an-end-to-end-secret-of-at-least-32-bytes"),
             ("RUN_MIGRATIONS", "false"),
+            // Mock servers of tests listen on 127.0.0.1.
+            ("EGRESS_ALLOW_CIDRS", "127.0.0.1/32"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

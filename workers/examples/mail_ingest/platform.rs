@@ -118,7 +118,15 @@ pub fn child() -> Result<()> {
             secrets: Some(&secrets),
             analysis_queue: Some(&queue),
         };
-        let mut settings = SyncSettings::default();
+        // The benchmark's Dovecot listens on loopback and speaks plaintext: both are allowed explicitly.
+        let mut settings = SyncSettings {
+            egress: egress::EgressPolicy::parse_allow_list("127.0.0.1/32")?,
+            imap: shared::config::ImapLimits {
+                allow_plaintext: true,
+                ..shared::config::ImapLimits::default()
+            },
+            ..SyncSettings::default()
+        };
         if let Some(n) = std::env::var("MAIL_BATCH_SIZE")
             .ok()
             .and_then(|v| v.parse().ok())

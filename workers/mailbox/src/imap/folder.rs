@@ -301,7 +301,9 @@ async fn fetch_group(
     limits: FolderLimits,
     out: &mut Vec<Fetched>,
 ) -> Result<(), ImapError> {
-    let budget = bytes + PER_MESSAGE_OVERHEAD * uids.len() as u64 + PER_MESSAGE_OVERHEAD;
+    // Twice the announced sizes: some servers' RFC822.SIZE is a little off the real literal (line ends,
+    // re-encoding); the bound stays twice `MAIL_MAX_BYTES` at worst.
+    let budget = bytes.saturating_mul(2) + PER_MESSAGE_OVERHEAD * (uids.len() as u64 + 1);
     limit_next(session, limits.answer(budget));
     fetch_into(
         session,
