@@ -149,15 +149,10 @@ async fn migrate(env: &EnvSource) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_user(
-    env: &EnvSource,
-    email: String,
-    role: Role,
-    team: Option<String>,
-    password_stdin: bool,
-) -> anyhow::Result<()> {
-    let pool = pool_from_env(env, 1)?;
-    let (password, generated) = if password_stdin {
+/// The password of `create-user` and `set-password`: read from stdin (without its line ending), or
+/// generated (then printed once); at least 12 characters.
+fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    let (password, generated) = if from_stdin {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
         (s.trim_end_matches(['\n', '\r']).to_owned(), false)
@@ -168,6 +163,18 @@ async fn create_user(
         password.len() >= 12,
         "password must be at least 12 characters"
     );
+    Ok((password, generated))
+}
+
+async fn create_user(
+    env: &EnvSource,
+    email: String,
+    role: Role,
+    team: Option<String>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let pool = pool_from_env(env, 1)?;
+    let (password, generated) = new_password(password_stdin)?;
     let created = db::run_blocking(&pool, move |c| {
         let team_id = match team {
             Some(name) => Some(shared::models::team::find_or_create_team(c, &name)?.id),
@@ -185,17 +192,7 @@ async fn create_user(
 
 async fn set_password(env: &EnvSource, email: String, password_stdin: bool) -> anyhow::Result<()> {
     let pool = pool_from_env(env, 1)?;
-    let (password, generated) = if password_stdin {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s)?;
-        (s.trim_end_matches(['\n', '\r']).to_owned(), false)
-    } else {
-        (user::generate_password(), true)
-    };
-    anyhow::ensure!(
-        password.len() >= 12,
-        "password must be at least 12 characters"
-    );
+    let (password, generated) = new_password(password_stdin)?;
     let pw = password.clone();
     let changed = db::run_blocking(&pool, move |c| {
         match user::find_active_by_email(c, &email)? {

@@ -200,3 +200,37 @@ async fn a_token_issued_in_the_future_is_refused() {
         StatusCode::OK
     );
 }
+
+#[actix_web::test]
+async fn guesses_of_the_current_password_are_spaced_like_sign_ins() {
+    let app = TestApp::new().await;
+    let svc = service!(app);
+    let (_, email) = app.user(Role::User).await;
+    let token = token_of!(svc, &email, PASSWORD);
+    let guess = |current: &str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/password")
+            .peer_addr("10.60.0.9:40000".parse().unwrap())
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .set_json(serde_json::json!({
+                "current_password": current,
+                "new_password": "a new password of some length",
+            }))
+            .to_request()
+    };
+    for n in 0..3 {
+        let (status, _, body) = parts(call_service(&svc, guess(&format!("guess {n}"))).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error_of(&body)["field"], "current_password");
+    }
+    // The fourth guess, at once, waits like a fourth failed sign-in, even with the right password.
+    let (status, _, body) = parts(call_service(&svc, guess(PASSWORD)).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Nothing changed: the token still works and the password still signs in.
+    assert_eq!(
+        call_service(&svc, catalogue(&token).to_request())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}

@@ -1,12 +1,14 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use shared::db::run_blocking;
 use shared::models::user;
 
 use super::login::TokenResponse;
-use crate::auth::AuthUser;
+use crate::audit;
+use crate::auth::{AuthError, AuthUser, authenticate};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
+use crate::middleware::RequestId;
 use crate::state::AppState;
 
 /// Shortest new password accepted (as `workers create-user`).
@@ -25,8 +27,9 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Changes the caller's password. Every token and dashboard session of the caller is revoked (this one
-/// included); the answer carries a fresh token.
+/// Changes the caller's password. The current password is checked as a sign-in is (same per-IP limit and
+/// progressive delay, so a stolen token cannot be used to guess it quickly). Every token and dashboard
+/// session of the caller is revoked (this one included); the answer carries a fresh token.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/password",
@@ -41,7 +44,9 @@ pub struct PasswordChange {
 )]
 pub async fn change(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: AuthUser,
+    request_id: RequestId,
     body: JsonBody<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordChange {
@@ -58,17 +63,34 @@ pub async fn change(
         ));
     }
     let id = user.id;
+    let email = run_blocking(&state.pool, move |conn| user::find_user(conn, id))
+        .await?
+        .map(|u| u.email)
+        .ok_or(ApiError::Unauthorized(
+            "missing, invalid or expired bearer token",
+        ))?;
+    let wrong = || ApiError::invalid_field("current_password", "the current password is wrong");
+    match authenticate(&state, &req, &email, current_password).await {
+        Ok(found) if found.id == id => {}
+        Ok(_) | Err(AuthError::BadCredentials) => return Err(wrong()),
+        Err(other) => return Err(other.into()),
+    }
     let version = run_blocking(&state.pool, move |conn| {
-        let Some(found) = user::find_user(conn, id)? else {
-            return Ok(None);
-        };
-        if !user::verify_password(&found.password_hash, &current_password) {
-            return Ok(None);
-        }
-        user::set_password(conn, id, &new_password).map(Some)
+        user::set_password(conn, id, &new_password)
     })
-    .await?
-    .ok_or_else(|| ApiError::invalid_field("current_password", "the current password is wrong"))?;
+    .await?;
+    audit::record(
+        &state,
+        audit::Entry {
+            actor: id,
+            action: "user.password_change",
+            target_type: "user",
+            target_id: id.to_string(),
+            details: serde_json::json!({ "tokens_revoked": true }),
+            request_id: &request_id,
+        },
+    )
+    .await;
     let token = state
         .jwt
         .issue(user.id, user.role, version)
