@@ -3,6 +3,8 @@
 
 pub mod db;
 pub mod dovecot;
+pub mod sentinel;
 
 pub use db::TestDb;
 pub use dovecot::Dovecot;
+pub use sentinel::SentinelGroup;

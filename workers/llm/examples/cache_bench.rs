@@ -83,7 +83,7 @@ async fn main() {
             ..CacheConfig::default()
         },
     };
-    let analyzer = Analyzer::new(config, Some(conn.clone()));
+    let analyzer = Analyzer::new(config, Some(Box::new(conn.clone())));
     let first = analyzer.analyze_text_report(BODY).await;
     assert_eq!(first.cache, CacheStatus::Miss);
 

@@ -2,11 +2,11 @@
 //! and the consent URL that carries it.
 
 use rand::RngCore;
-use redis::aio::ConnectionManager;
 use reqwest::Url;
 use shared::config::OAuthConfig;
 use shared::models::UserId;
 use shared::models::email_account::Provider;
+use shared::redis_conn::RedisConn;
 
 /// How long a `state` stays valid.
 pub const STATE_TTL_SECS: u64 = 300;
@@ -64,7 +64,7 @@ fn state_key(ns: &str, state: &str) -> String {
 
 /// Stores `state` for [`STATE_TTL_SECS`], bound to `user` and `provider`.
 pub async fn save_state(
-    redis: &mut ConnectionManager,
+    redis: &mut RedisConn,
     ns: &str,
     state: &str,
     user: UserId,
@@ -84,7 +84,7 @@ pub async fn save_state(
 /// Consumes `state` (whatever the outcome, it cannot be used again): true when it existed, had not
 /// expired and was issued to `user` for `provider`.
 pub async fn take_state(
-    redis: &mut ConnectionManager,
+    redis: &mut RedisConn,
     ns: &str,
     state: &str,
     user: UserId,

@@ -151,7 +151,7 @@ impl Env {
     }
 }
 
-async fn scan(conn: &mut redis::aio::ConnectionManager, pattern: &str) -> Vec<String> {
+async fn scan(conn: &mut shared::redis_conn::RedisConn, pattern: &str) -> Vec<String> {
     use futures::StreamExt;
     use redis::AsyncCommands;
     let iter: redis::AsyncIter<'_, String> = conn.scan_match(pattern).await.unwrap();
