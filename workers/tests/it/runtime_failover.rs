@@ -4,7 +4,6 @@
 //! scheduler's ticks fire once each across the failover.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "tests: a panic with its message is the failure report"
 )]
 
