@@ -14,3 +14,4 @@ mod intelligence;
 mod jobs;
 mod oauth;
 mod platform;
+mod redis_sentinel;
