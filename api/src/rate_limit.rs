@@ -9,8 +9,8 @@
 use actix_web::HttpResponseBuilder;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use crm_queue::Keys;
-use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
+use shared::redis_conn::RedisConn;
 
 /// Length of a window in seconds.
 pub const WINDOW_SECS: i64 = 60;
@@ -82,7 +82,7 @@ impl RateLimit {
 
 /// Counts one request in `bucket` and says whether it is within `limit` per sliding minute.
 pub async fn hit(
-    conn: &mut ConnectionManager,
+    conn: &mut RedisConn,
     keys: &Keys,
     bucket: &str,
     limit: u32,

@@ -2,16 +2,15 @@
 //! cron table and the JWT keys.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use crm_queue::{JobQueue, Keys};
 use crm_schedules::ScheduleTable;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
 use shared::config::OAuthConfig;
 use shared::config::{ApiConfig, MailConfig};
 use shared::db::{PgPool, build_pool};
+use shared::redis_conn::{RedisConn, Timeouts};
 
 use crate::auth::JwtKeys;
 use crate::settings::Settings;
@@ -70,7 +69,7 @@ impl AppState {
     }
 
     /// A handle on the Redis connection (multiplexed; cloning is cheap).
-    pub fn redis(&self) -> ConnectionManager {
+    pub fn redis(&self) -> RedisConn {
         self.queue.connection()
     }
 }
@@ -88,7 +87,8 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         .await
         .context("building the database pool")?
         .context("DATABASE_URL: cannot connect to PostgreSQL")?;
-    let redis = lazy_redis(common.redis_url.expose_secret())
+    // Connects on first use, so the API starts (and reports itself unhealthy) while Redis is down.
+    let redis = shared::redis_conn::connect_lazy(&common.redis_target(), Timeouts::API)
         .context("REDIS_URL: cannot create the Redis client")?;
     let queue = JobQueue::new(
         redis,
@@ -101,16 +101,4 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     .await
     .context("hashing the timing-equaliser password")??;
     Ok(AppState::new(settings, pool, queue, dummy))
-}
-
-/// A Redis connection manager that connects on first use, with the same bounded timeouts as
-/// `shared::redis_conn::connect`.
-fn lazy_redis(url: &str) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url)?;
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_response_timeout(Some(Duration::from_secs(5)))
-        .set_number_of_retries(2)
-        .set_max_delay(Duration::from_secs(1));
-    ConnectionManager::new_lazy_with_config(client, config)
 }

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use redis::Script;
-use redis::aio::ConnectionManager;
+use shared::redis_conn::RedisConn;
 
 static RENEW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -25,14 +25,14 @@ static RELEASE: LazyLock<Script> = LazyLock::new(|| {
 /// A named lease held by `holder` for `ttl` at a time.
 #[derive(Clone)]
 pub struct Lease {
-    conn: ConnectionManager,
+    conn: RedisConn,
     key: String,
     holder: String,
     ttl: Duration,
 }
 
 impl Lease {
-    pub fn new(conn: ConnectionManager, key: String, holder: String, ttl: Duration) -> Self {
+    pub fn new(conn: RedisConn, key: String, holder: String, ttl: Duration) -> Self {
         Self {
             conn,
             key,

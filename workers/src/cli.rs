@@ -232,7 +232,7 @@ async fn bootstrap_admin(env: &EnvSource, email: String) -> anyhow::Result<()> {
 
 async fn queue_from_env(env: &EnvSource) -> anyhow::Result<JobQueue> {
     let common = shared::config::CommonConfig::from_env(env)?;
-    let conn = shared::redis_conn::connect(common.redis_url.expose_secret())
+    let conn = shared::redis_conn::connect(&common.redis_target())
         .await
         .context("connecting to Redis")?;
     Ok(JobQueue::new(
@@ -316,7 +316,7 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
     }
     let database_url = config.common.database_url.expose_secret().to_owned();
     let db = db::build_pool(&database_url, config.common.database_pool_size)?;
-    let conn = shared::redis_conn::connect(config.common.redis_url.expose_secret())
+    let conn = shared::redis_conn::connect(&config.common.redis_target())
         .await
         .context("connecting to Redis")?;
     let queue = JobQueue::new(

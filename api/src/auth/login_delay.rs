@@ -9,7 +9,7 @@
 //! cannot lock an account out, while the owner's own mistakes cost at most five minutes between attempts.
 
 use crm_queue::Keys;
-use redis::aio::ConnectionManager;
+use shared::redis_conn::RedisConn;
 
 use crate::rate_limit::{RateLimit, hashed_bucket};
 
@@ -44,7 +44,7 @@ fn key(keys: &Keys, account: &str, ip: &str) -> String {
 /// Registers an attempt of `account` from `ip`: `Some(limit)` (exceeded, with the seconds to wait) while
 /// the pair's progressive delay runs.
 pub async fn attempt(
-    conn: &mut ConnectionManager,
+    conn: &mut RedisConn,
     keys: &Keys,
     account: &str,
     ip: &str,
@@ -69,7 +69,7 @@ pub async fn attempt(
 
 /// Clears the pair's failures after a successful sign-in.
 pub async fn succeeded(
-    conn: &mut ConnectionManager,
+    conn: &mut RedisConn,
     keys: &Keys,
     account: &str,
     ip: &str,

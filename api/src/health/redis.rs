@@ -2,8 +2,8 @@
 
 use std::time::Instant;
 
-use redis::aio::ConnectionManager;
 use serde::Serialize;
+use shared::redis_conn::RedisConn;
 
 use super::{bounded, elapsed_ms};
 
@@ -18,7 +18,7 @@ pub struct RedisHealth {
     pub error: Option<String>,
 }
 
-pub(super) async fn check(mut conn: ConnectionManager) -> RedisHealth {
+pub(super) async fn check(mut conn: RedisConn) -> RedisHealth {
     let probe = async move {
         let start = Instant::now();
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;

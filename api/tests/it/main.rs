@@ -18,6 +18,7 @@ mod jobs;
 mod monitoring;
 mod oauth;
 mod platform;
+mod redis_sentinel;
 mod slow_clients;
 mod token_revocation;
 mod viewer_read_only;

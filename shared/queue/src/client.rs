@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+use shared::redis_conn::RedisConn;
 use ulid::Ulid;
 
 use crate::{AttemptError, JobEnvelope, JobId, JobRecord, Keys, now_ms, scripts};
@@ -79,7 +79,7 @@ const BULK_CHUNK: usize = 500;
 /// Handle on the job store; cheap to clone.
 #[derive(Clone)]
 pub struct JobQueue {
-    conn: ConnectionManager,
+    conn: RedisConn,
     keys: Keys,
     record_ttl_secs: u64,
 }
@@ -92,7 +92,7 @@ struct Item {
 }
 
 impl JobQueue {
-    pub fn new(conn: ConnectionManager, keys: Keys, record_ttl: std::time::Duration) -> Self {
+    pub fn new(conn: RedisConn, keys: Keys, record_ttl: std::time::Duration) -> Self {
         Self {
             conn,
             keys,
@@ -105,7 +105,7 @@ impl JobQueue {
     }
 
     /// A clone of the underlying connection.
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> RedisConn {
         self.conn.clone()
     }
 
@@ -267,6 +267,8 @@ impl JobQueue {
                 }
             }
         }
+        // Sentinel mode: acknowledge once a replica holds the jobs, so a failover now cannot lose them.
+        conn.confirm_replicated().await;
         Ok(out)
     }
 

@@ -6,16 +6,18 @@
 mod env;
 mod mail;
 mod oauth;
+mod redis;
 mod worker;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 pub use env::{ConfigError, EnvSource};
 pub use mail::{ImapLimits, MailConfig};
 pub use oauth::{OAuthConfig, ProviderConfig};
+pub use redis::SentinelConfig;
 pub use worker::{SchedulerConfig, WorkerConfig};
 
 /// Settings every process needs: stores and logging.
@@ -24,6 +26,8 @@ pub struct CommonConfig {
     pub database_url: SecretString,
     pub database_pool_size: u32,
     pub redis_url: SecretString,
+    /// Sentinel mode (`REDIS_SENTINELS`, `REDIS_SENTINEL_MASTER`); `None` talks to `redis_url` itself.
+    pub redis_sentinel: Option<SentinelConfig>,
     pub redis_namespace: String,
     pub log_json: bool,
     pub job_record_ttl: Duration,
@@ -48,10 +52,13 @@ impl CommonConfig {
             "json" => true,
             _ => return Err(env.invalid("LOG_FORMAT", "expected `text` or `json`")),
         };
+        let redis_url = env.url("REDIS_URL", &["redis", "rediss", "unix"])?;
+        let redis_sentinel = SentinelConfig::from_env(env, redis_url.expose_secret())?;
         Ok(Self {
             database_url: env.url("DATABASE_URL", &["postgres", "postgresql"])?,
             database_pool_size: env.parse_in("DATABASE_POOL_SIZE", 10, 1..=500)?,
-            redis_url: env.url("REDIS_URL", &["redis", "rediss", "unix"])?,
+            redis_url,
+            redis_sentinel,
             redis_namespace,
             log_json,
             job_record_ttl: Duration::from_secs(
@@ -59,6 +66,11 @@ impl CommonConfig {
             ),
             egress: egress_policy(env)?,
         })
+    }
+
+    /// Where every Redis connection of this process goes (`shared::redis_conn`).
+    pub fn redis_target(&self) -> crate::redis_conn::RedisTarget {
+        crate::redis_conn::RedisTarget::new(self.redis_url.clone(), self.redis_sentinel.clone())
     }
 }
 

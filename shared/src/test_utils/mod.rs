@@ -4,7 +4,9 @@
 pub mod db;
 pub mod dovecot;
 pub mod hostile_imap;
+pub mod sentinel;
 
 pub use db::TestDb;
 pub use dovecot::Dovecot;
 pub use hostile_imap::{Behaviour, HostileImap};
+pub use sentinel::SentinelGroup;

@@ -103,7 +103,10 @@ pub fn child() -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let pool = shared::db::build_pool(&var("BENCH_DATABASE_URL")?, POOL_SIZE)?;
-        let conn = shared::redis_conn::connect(&var("BENCH_REDIS_URL")?).await?;
+        let conn = shared::redis_conn::connect(&shared::redis_conn::RedisTarget::url(&var(
+            "BENCH_REDIS_URL",
+        )?))
+        .await?;
         let queue = JobQueue::new(
             conn.clone(),
             Keys::new(var("BENCH_NAMESPACE")?),

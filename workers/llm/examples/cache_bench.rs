@@ -85,7 +85,7 @@ async fn main() {
         // The mock provider listens on loopback.
         egress: egress::EgressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()]),
     };
-    let analyzer = Analyzer::new(config, Some(conn.clone()));
+    let analyzer = Analyzer::new(config, Some(Box::new(conn.clone())));
     let first = analyzer.analyze_text_report(BODY).await;
     assert_eq!(first.cache, CacheStatus::Miss);
 

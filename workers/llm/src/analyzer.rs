@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::cache::CacheConn;
 use intel::Analysis;
-use redis::aio::ConnectionManager;
 
 use crate::cache::{Cache, CacheStatus};
 use crate::config::{ConfigError, LlmConfig};
@@ -104,7 +104,7 @@ impl Analyzer {
     }
 
     /// An analyser over `config`, caching provider answers in `redis` when given.
-    pub fn new(config: LlmConfig, redis: Option<ConnectionManager>) -> Analyzer {
+    pub fn new(config: LlmConfig, redis: Option<Box<dyn CacheConn>>) -> Analyzer {
         let client = if config.providers.is_empty() {
             None
         } else {
@@ -133,14 +133,14 @@ impl Analyzer {
 
     /// The analyser a platform process runs: built-in only when no provider is listed, else the cascade
     /// with its answers cached in `redis`.
-    pub fn cached(config: LlmConfig, redis: ConnectionManager) -> Analyzer {
-        let redis = (!config.providers.is_empty()).then_some(redis);
+    pub fn cached(config: LlmConfig, redis: impl CacheConn) -> Analyzer {
+        let redis = (!config.providers.is_empty()).then(|| redis.clone_box());
         Analyzer::new(config, redis)
     }
 
     /// The same analyser with a Redis cache.
-    pub fn with_redis(self, redis: ConnectionManager) -> Analyzer {
-        Analyzer::new(self.inner.config.clone(), Some(redis))
+    pub fn with_redis(self, redis: impl CacheConn) -> Analyzer {
+        Analyzer::new(self.inner.config.clone(), Some(redis.clone_box()))
     }
 
     pub fn config(&self) -> &LlmConfig {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use intel::ProviderResult;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+use redis::aio::ConnectionLike;
 use sha2::{Digest, Sha256};
 
 use crate::config::{CacheConfig, ProviderConfig};
@@ -52,10 +52,50 @@ pub enum CacheStatus {
     Unavailable,
 }
 
+/// The connection the cache talks through: any cloneable async Redis connection (the platform hands it the
+/// connection every Redis user of the process shares, which follows a Sentinel failover).
+pub trait CacheConn: ConnectionLike + Send + Sync + 'static {
+    fn clone_box(&self) -> Box<dyn CacheConn>;
+}
+
+impl<T: ConnectionLike + Clone + Send + Sync + 'static> CacheConn for T {
+    fn clone_box(&self) -> Box<dyn CacheConn> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn CacheConn> {
+    fn clone(&self) -> Self {
+        (**self).clone_box()
+    }
+}
+
+impl ConnectionLike for Box<dyn CacheConn> {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        (**self).req_packed_command(cmd)
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        (**self).req_packed_commands(pipeline, offset, count)
+    }
+
+    fn get_db(&self) -> i64 {
+        (**self).get_db()
+    }
+}
+
 /// The Redis side of the cache.
 #[derive(Clone)]
 pub struct Cache {
-    conn: ConnectionManager,
+    conn: Box<dyn CacheConn>,
     config: CacheConfig,
 }
 
@@ -68,8 +108,11 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
-    pub fn new(conn: ConnectionManager, config: CacheConfig) -> Cache {
-        Cache { conn, config }
+    pub fn new(conn: impl CacheConn, config: CacheConfig) -> Cache {
+        Cache {
+            conn: conn.clone_box(),
+            config,
+        }
     }
 
     /// Keys of every provider for this input, in cascade order.

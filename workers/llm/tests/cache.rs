@@ -35,7 +35,7 @@ async fn second_call_is_a_hit() {
     let server = openai_server(1).await;
     let a = Analyzer::new(
         config(vec![provider(ProviderKind::OpenAi, &server.uri())], &prefix),
-        Some(conn.clone()),
+        Some(Box::new(conn.clone())),
     );
     let first = a.analyze_text_report(BODY).await;
     assert_eq!(first.cache, CacheStatus::Miss);
@@ -65,7 +65,7 @@ async fn another_model_is_another_key() {
                 vec![provider(ProviderKind::OpenAi, &server.uri()).with_model(model)],
                 &prefix,
             ),
-            Some(conn.clone()),
+            Some(Box::new(conn.clone())),
         )
     };
     let (a, b) = (with_model("gpt-4o-mini"), with_model("gpt-4.1-mini"));
@@ -107,7 +107,7 @@ async fn entries_expire_after_the_task_ttl() {
     let server = openai_server(2).await;
     let a = Analyzer::new(
         config(vec![provider(ProviderKind::OpenAi, &server.uri())], &prefix),
-        Some(conn.clone()),
+        Some(Box::new(conn.clone())),
     );
     a.analyze_text(BODY).await;
     let ks = keys(&mut conn, &prefix).await;
@@ -159,7 +159,7 @@ async fn built_in_results_are_not_cached() {
         .await;
     let a = Analyzer::new(
         config(vec![provider(ProviderKind::OpenAi, &server.uri())], &prefix),
-        Some(conn.clone()),
+        Some(Box::new(conn.clone())),
     );
     for _ in 0..2 {
         let r = a.analyze_text_report(BODY).await;
@@ -193,7 +193,7 @@ async fn a_later_providers_cached_answer_is_used_without_calls() {
             ],
             &prefix,
         ),
-        Some(conn.clone()),
+        Some(Box::new(conn.clone())),
     );
     assert_eq!(
         outcomes(&a.analyze_text_report(BODY).await),
@@ -214,7 +214,7 @@ async fn redis_outage_does_not_fail_analysis() {
     let server = openai_server(2).await;
     let a = Analyzer::new(
         config(vec![provider(ProviderKind::OpenAi, &server.uri())], &prefix),
-        Some(conn),
+        Some(Box::new(conn)),
     );
     assert_eq!(a.analyze_text_report(BODY).await.cache, CacheStatus::Miss);
     assert_eq!(a.analyze_text_report(BODY).await.cache, CacheStatus::Hit);

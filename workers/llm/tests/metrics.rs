@@ -73,7 +73,7 @@ async fn cache_and_call_metrics() {
             ],
             &prefix,
         ),
-        Some(conn.clone()),
+        Some(Box::new(conn.clone())),
     );
 
     a.analyze_text(BODY).await;

@@ -72,7 +72,7 @@ async fn failures_are_logged_without_content_or_keys() {
             ],
             &unique_prefix(),
         ),
-        Some(conn),
+        Some(Box::new(conn)),
     );
     let text = "Bonjour, SECRET-BODY.\n\nCordialement,\nSECRET-SENDER\nsecret.sender@example.fr";
     let r = a.analyze_text_report(text).await;

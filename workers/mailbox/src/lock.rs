@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use redis::Script;
-use redis::aio::ConnectionManager;
+use shared::redis_conn::RedisConn;
 use tokio_util::sync::CancellationToken;
 
 /// Lifetime of the lock without renewal.
@@ -13,7 +13,7 @@ const TTL: Duration = Duration::from_secs(120);
 
 /// A held lock; call [`AccountLock::release`] when done (dropping it only stops the renewal).
 pub struct AccountLock {
-    conn: ConnectionManager,
+    conn: RedisConn,
     key: String,
     token: String,
     renewal: CancellationToken,
@@ -27,7 +27,7 @@ pub fn key(ns: &str, account_id: i64) -> String {
 impl AccountLock {
     /// Takes the lock, or returns `None` when another holder has it.
     pub async fn acquire(
-        mut conn: ConnectionManager,
+        mut conn: RedisConn,
         key: String,
     ) -> Result<Option<Self>, redis::RedisError> {
         let token = ulid::Ulid::new().to_string();
@@ -81,7 +81,7 @@ impl Drop for AccountLock {
     }
 }
 
-async fn renew(mut conn: ConnectionManager, key: String, token: String, stop: CancellationToken) {
+async fn renew(mut conn: RedisConn, key: String, token: String, stop: CancellationToken) {
     let script = Script::new(
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
     );

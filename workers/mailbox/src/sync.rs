@@ -3,13 +3,13 @@
 
 use crm_queue::JobQueue;
 use futures::future::BoxFuture;
-use redis::aio::ConnectionManager;
 use secrecy::{ExposeSecret, SecretString};
 use shared::crypto::SecretBox;
 use shared::db::{DbError, PgPool, run_blocking};
 use shared::models::email_account::{
     self as accounts, EmailAccount, EmailAccountId, ImapAuth, Provider,
 };
+use shared::redis_conn::RedisConn;
 
 use super::imap::folder::FolderLimits;
 use super::imap::{self, Credentials, FolderOutcome, ImapError, ImapSettings};
@@ -56,7 +56,7 @@ impl Default for SyncSettings {
 /// What the caller provides: stores, the secret box and the Redis namespace of locks.
 pub struct SyncDeps<'a> {
     pub pool: &'a PgPool,
-    pub redis: ConnectionManager,
+    pub redis: RedisConn,
     pub namespace: &'a str,
     pub secrets: Option<&'a SecretBox>,
     /// Where `intel.analyze_email` is enqueued for every new inbound message (none: not analysed).

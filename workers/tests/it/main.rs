@@ -14,6 +14,7 @@ mod mail_threads;
 mod mail_tls;
 mod runtime_admin;
 mod runtime_crash;
+mod runtime_failover;
 mod runtime_pause_history;
 mod runtime_retries;
 mod runtime_throughput;

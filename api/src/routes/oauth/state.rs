@@ -3,11 +3,11 @@
 //! the code challenge.
 
 use rand::RngCore;
-use redis::aio::ConnectionManager;
 use reqwest::Url;
 use shared::config::OAuthConfig;
 use shared::models::UserId;
 use shared::models::email_account::Provider;
+use shared::redis_conn::RedisConn;
 
 /// How long a `state` stays valid.
 pub const STATE_TTL_SECS: u64 = 300;
@@ -77,7 +77,7 @@ fn binding(user: UserId, provider: Provider) -> String {
 
 /// Stores `state` for [`STATE_TTL_SECS`], bound to `user` and `provider`, with the PKCE `verifier`.
 pub async fn save_state(
-    redis: &mut ConnectionManager,
+    redis: &mut RedisConn,
     ns: &str,
     state: &str,
     user: UserId,
@@ -110,7 +110,7 @@ return false
 /// its PKCE verifier; `None` otherwise, and then the state is left untouched (so another user's attempt
 /// cannot destroy the owner's pending consent), in one atomic step.
 pub async fn take_state(
-    redis: &mut ConnectionManager,
+    redis: &mut RedisConn,
     ns: &str,
     state: &str,
     user: UserId,

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use crm_queue::JobQueue;
-use redis::aio::ConnectionManager;
 use serde_json::{Value, json};
 use shared::jobs::Queue;
+use shared::redis_conn::RedisConn;
 
 use crate::args::Args;
 use crate::load::{Load, start_load};
@@ -23,7 +23,7 @@ pub async fn commands_per_job(q: &JobQueue, args: &Args) -> anyhow::Result<Value
     // The worker removes a task's copies in apalis' storage when it records the outcome: start with the data
     // hash empty and end when it is empty again, so that this cleanup is part of the count.
     // so that the per-job cleanup is part of the count.
-    let leftover_wait = |mut conn: ConnectionManager, key: String| async move {
+    let leftover_wait = |mut conn: RedisConn, key: String| async move {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut polls = 0u64;
         loop {

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crm_queue::{EnqueueOptions, JobId, JobQueue};
-use redis::aio::ConnectionManager;
 use shared::jobs::Queue;
 use shared::jobs::payloads::diag::Noop;
+use shared::redis_conn::RedisConn;
 
 use crate::args::Args;
 
@@ -105,7 +105,7 @@ pub fn start_load(
 }
 
 pub async fn waiting_sampler(
-    mut conn: ConnectionManager,
+    mut conn: RedisConn,
     key: String,
     load: Arc<Load>,
     every: Duration,

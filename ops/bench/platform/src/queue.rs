@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use crm_queue::{JobQueue, Keys};
-use redis::aio::ConnectionManager;
 use shared::jobs::Queue;
+use shared::redis_conn::RedisConn;
 
-pub async fn hlen(conn: &mut ConnectionManager, key: &str) -> anyhow::Result<u64> {
+pub async fn hlen(conn: &mut RedisConn, key: &str) -> anyhow::Result<u64> {
     Ok(redis::cmd("HLEN").arg(key).query_async(conn).await?)
 }
 
-pub async fn zcard(conn: &mut ConnectionManager, key: &str) -> anyhow::Result<u64> {
+pub async fn zcard(conn: &mut RedisConn, key: &str) -> anyhow::Result<u64> {
     Ok(redis::cmd("ZCARD").arg(key).query_async(conn).await?)
 }
 
@@ -28,7 +28,7 @@ pub async fn error_counts(q: &JobQueue) -> anyhow::Result<(u64, u64, u64)> {
 }
 
 pub async fn queue(url: &str, ns: &str) -> anyhow::Result<JobQueue> {
-    let conn = shared::redis_conn::connect(url)
+    let conn = shared::redis_conn::connect(&shared::redis_conn::RedisTarget::url(url))
         .await
         .context("connecting to Redis")?;
     Ok(JobQueue::new(

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use redis::aio::ConnectionManager;
+use shared::redis_conn::RedisConn;
 
 pub fn redis_info(raw: &str) -> HashMap<String, String> {
     raw.lines()
@@ -12,12 +12,12 @@ pub fn redis_info(raw: &str) -> HashMap<String, String> {
 }
 
 /// Redis' own CPU seconds (user + sys).
-pub async fn redis_cpu(conn: &mut ConnectionManager) -> anyhow::Result<f64> {
+pub async fn redis_cpu(conn: &mut RedisConn) -> anyhow::Result<f64> {
     Ok(redis_cpu_split(conn).await?.0)
 }
 
 /// Redis' CPU seconds: its own, and its finished children's (AOF rewrites), plus AOF rewrites started so far.
-pub async fn redis_cpu_split(conn: &mut ConnectionManager) -> anyhow::Result<(f64, f64, u64)> {
+pub async fn redis_cpu_split(conn: &mut RedisConn) -> anyhow::Result<(f64, f64, u64)> {
     // One section per INFO call: Redis before 7 takes a single section name.
     let (cpu, persistence): (String, String) = redis::pipe()
         .cmd("INFO")

@@ -28,7 +28,6 @@ pub use wake::WakeHub;
 
 use crate::{JobQueue, Keys};
 use futures::future::BoxFuture;
-use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
 /// A unique id for this process: host, pid and a random suffix (worker names derive from it).
@@ -84,7 +83,7 @@ pub async fn run(
     });
     let pause = PauseWatch::default();
     let keys: Keys = app.queue.keys().clone();
-    let client = shared::redis_conn::client(app.config.common.redis_url.expose_secret())?;
+    let target = app.config.common.redis_target();
     let wake = WakeHub::default();
     let live = LiveWorkers::default();
     let background = CancellationToken::new();
@@ -93,7 +92,7 @@ pub async fn run(
     let mut tasks = vec![
         tokio::spawn(
             wake.clone()
-                .listen(client, keys.clone(), background.clone()),
+                .listen(target, keys.clone(), background.clone()),
         ),
         tokio::spawn(housekeeping::promote_loop(
             app.queue.clone(),

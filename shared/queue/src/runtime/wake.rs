@@ -13,6 +13,7 @@ use crate::Keys;
 use futures::StreamExt;
 use futures::channel::mpsc;
 use shared::jobs::Queue;
+use shared::redis_conn::RedisTarget;
 use tokio_util::sync::CancellationToken;
 
 /// Delay of the second wake-up that covers a fetch racing with the push.
@@ -47,12 +48,13 @@ impl WakeHub {
     }
 
     /// Listens to the notify channels until `stop`, reconnecting after Redis failures.
-    pub async fn listen(self, client: redis::Client, keys: Keys, stop: CancellationToken) {
+    pub async fn listen(self, target: RedisTarget, keys: Keys, stop: CancellationToken) {
         let pattern = format!("{}*", keys.notify_prefix());
         let prefix = keys.notify_prefix();
         let mut backoff = Duration::from_millis(100);
         while !stop.is_cancelled() {
-            match client.get_async_pubsub().await {
+            // In sentinel mode each (re)connection asks the sentinels for the current master.
+            match shared::redis_conn::pubsub(&target).await {
                 Ok(mut pubsub) => {
                     if let Err(e) = pubsub.psubscribe(&pattern).await {
                         tracing::warn!(error = %e, "wake-up subscription failed");

@@ -66,6 +66,22 @@ impl Env {
         }
     }
 
+    /// An env in sentinel mode on `group`: this env's queue and the worker processes find the master
+    /// through the sentinels (`REDIS_URL` names no server).
+    pub async fn with_sentinel(group: &shared::test_utils::SentinelGroup) -> Self {
+        let port = group.master_port().expect("a master");
+        let mut env = Self::with_redis(TestRedis::with_url(
+            shared::test_utils::SentinelGroup::node_url(port),
+        ))
+        .await;
+        let conn = shared::redis_conn::connect(&group.target())
+            .await
+            .expect("the sentinel group's master");
+        env.queue = JobQueue::new(conn, env.redis.keys(), Duration::from_secs(3_600));
+        env.vars.extend(group.env());
+        env
+    }
+
     /// Starts a `workers` process with this env plus `extra`.
     pub fn spawn_workers(&self, extra: &[(&str, &str)]) -> Worker {
         let mut cmd = Command::new(workers_bin());
@@ -154,7 +170,7 @@ impl Env {
     }
 }
 
-async fn scan(conn: &mut redis::aio::ConnectionManager, pattern: &str) -> Vec<String> {
+async fn scan(conn: &mut shared::redis_conn::RedisConn, pattern: &str) -> Vec<String> {
     use futures::StreamExt;
     use redis::AsyncCommands;
     let iter: redis::AsyncIter<'_, String> = conn.scan_match(pattern).await.unwrap();

@@ -39,10 +39,13 @@ impl TestRedis {
 
     /// A job queue handle on this namespace.
     pub async fn queue(&self) -> JobQueue {
-        let conn = match shared::redis_conn::connect(&self.url).await {
-            Ok(c) => c,
-            Err(e) => panic!("REDIS_URL not reachable: {e}"),
-        };
+        let conn =
+            match shared::redis_conn::connect(&shared::redis_conn::RedisTarget::url(&self.url))
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => panic!("REDIS_URL not reachable: {e}"),
+            };
         JobQueue::new(conn, self.keys(), Duration::from_secs(3_600))
     }
 }

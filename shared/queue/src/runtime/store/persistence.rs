@@ -10,8 +10,8 @@ use apalis_core::task::builder::TaskBuilder;
 use apalis_core::task::task_id::TaskId;
 use apalis_core::worker::context::WorkerContext;
 use redis::Script;
-use redis::aio::ConnectionManager;
 use shared::jobs::Queue;
+use shared::redis_conn::RedisConn;
 
 use super::StoreError;
 
@@ -32,7 +32,7 @@ static QUARANTINE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!(
 /// One queue's storage in Redis; cheap to clone (apalis clones it for every call).
 #[derive(Clone)]
 pub struct QueueStore {
-    conn: ConnectionManager,
+    conn: RedisConn,
     at: Arc<Location>,
 }
 

@@ -22,7 +22,7 @@ struct Fixture {
     _redis: TestRedis,
     queue: JobQueue,
     keys: Keys,
-    conn: redis::aio::ConnectionManager,
+    conn: shared::redis_conn::RedisConn,
 }
 
 impl Fixture {
