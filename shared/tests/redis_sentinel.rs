@@ -21,8 +21,10 @@ async fn start_group() -> SentinelGroup {
         .unwrap()
 }
 
-/// A writer increments a counter through one connection while the replica is promoted: every increment
-/// it was told succeeded is on the new master, and it was never stalled for 10 s.
+/// A writer increments a counter through one connection while the replica is promoted: every increment a
+/// replica confirmed (`WAIT 1`, as enqueues do in sentinel mode) is on the new master, and the writer was
+/// never stalled for 10 s. An increment only the old primary had acknowledged may be lost: replication is
+/// asynchronous, which is why enqueues wait for a replica.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connection_follows_the_master_through_a_failover_and_keeps_every_acknowledged_write() {
     let group = Arc::new(start_group().await);
@@ -34,18 +36,29 @@ async fn a_connection_follows_the_master_through_a_failover_and_keeps_every_ackn
     let writer = {
         let (stop, acked, mut conn) = (stop.clone(), acked.clone(), conn.clone());
         tokio::spawn(async move {
-            let (mut errors, mut longest, mut last_ok) = (0u64, Duration::ZERO, Instant::now());
+            // `errors`: the increment failed (it may still have run); `unconfirmed`: it ran on a master but
+            // no replica confirmed it within 1 s.
+            let (mut errors, mut unconfirmed) = (0u64, 0u64);
+            let (mut longest, mut last_ok) = (Duration::ZERO, Instant::now());
             while !stop.load(Ordering::Relaxed) {
-                match conn.incr::<_, _, u64>("failover:counter", 1).await {
-                    Ok(_) => {
-                        acked.fetch_add(1, Ordering::Relaxed);
-                        longest = longest.max(last_ok.elapsed());
-                        last_ok = Instant::now();
-                    }
-                    Err(_) => errors += 1,
+                if conn.incr::<_, _, u64>("failover:counter", 1).await.is_err() {
+                    errors += 1;
+                    continue;
+                }
+                let replicas: redis::RedisResult<i64> = redis::cmd("WAIT")
+                    .arg(1)
+                    .arg(1_000)
+                    .query_async(&mut conn)
+                    .await;
+                if matches!(replicas, Ok(n) if n >= 1) {
+                    acked.fetch_add(1, Ordering::Relaxed);
+                    longest = longest.max(last_ok.elapsed());
+                    last_ok = Instant::now();
+                } else {
+                    unconfirmed += 1;
                 }
             }
-            (errors, longest)
+            (errors, unconfirmed, longest)
         })
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -72,23 +85,24 @@ async fn a_connection_follows_the_master_through_a_failover_and_keeps_every_ackn
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
     stop.store(true, Ordering::Relaxed);
-    let (errors, longest_stall) = writer.await.unwrap();
+    let (errors, unconfirmed, longest_stall) = writer.await.unwrap();
     let acked = acked.load(Ordering::Relaxed);
 
     let stored: u64 = query(new, redis::cmd("GET").arg("failover:counter")).unwrap();
     eprintln!(
         "failover: new master writable after {writable_after:?}, writes resumed after {resumed:?}, \
-         longest stall {longest_stall:?}, {acked} acknowledged, {stored} stored, {errors} errors"
+         longest stall {longest_stall:?}, {acked} confirmed by a replica, {unconfirmed} unconfirmed, \
+         {stored} stored, {errors} errors"
     );
     assert!(
         stored >= acked,
-        "{} acknowledged increments lost",
+        "{} increments confirmed by a replica lost",
         acked - stored
     );
-    // An increment may have run although its connection failed before the reply came back.
+    // An increment may have run although its connection failed, or no replica confirmed it in time.
     assert!(
-        stored - acked <= errors,
-        "{stored} stored, {acked} acknowledged, {errors} errors"
+        stored - acked <= errors + unconfirmed,
+        "{stored} stored, {acked} confirmed, {unconfirmed} unconfirmed, {errors} errors"
     );
     assert!(
         resumed < Duration::from_secs(10),
