@@ -10,36 +10,13 @@ use crate::common;
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
 use common::{TestApp, error_of, parts};
-use shared::models::UserId;
-use shared::models::email_account::{
-    self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
-};
+use shared::models::email_account::EmailAccountId;
 use shared::models::interaction::{self, Direction, InteractionId, NewInteraction};
 use shared::models::interaction_analysis::{self as analyses, CacheStatus, NewInteractionAnalysis};
 use shared::models::user::Role;
 
 const BODY: &str = "Bonjour,\n\nPourriez-vous m'envoyer un devis pour 40 licences ?\n\nCordialement,\n\
                     Jean Dupont\nDirecteur commercial\nACME SAS\nTél. : 01 42 00 00 00\n";
-
-/// A mailbox of `owner`.
-fn mailbox(app: &TestApp, owner: UserId) -> EmailAccountId {
-    let new = NewEmailAccount {
-        owner_user_id: owner,
-        provider: Provider::Imap,
-        address: format!("sales-{}@crm.test", owner.0),
-        imap_host: Some("127.0.0.1".into()),
-        imap_port: Some(143),
-        imap_security: Some(ImapSecurity::None),
-        imap_auth: ImapAuth::Login,
-        username: None,
-        secret_ciphertext: None,
-        token_expires_at: None,
-        folders: vec!["INBOX".into()],
-    };
-    accounts::create_account(&mut app.db.conn(), &new)
-        .unwrap()
-        .id
-}
 
 fn stored_email(app: &TestApp, message_id: &str) -> i64 {
     stored_email_in(app, message_id, None)
@@ -117,7 +94,7 @@ async fn a_stored_analysis_is_returned_404_when_none_401_without_token() {
     let app = TestApp::new().await;
     let svc = service!(app);
     let (owner, viewer) = app.bearer(Role::Viewer).await;
-    let id = stored_email_in(&app, "<a@acme.fr>", Some(mailbox(&app, owner)));
+    let id = stored_email_in(&app, "<a@acme.fr>", Some(app.mailbox(owner)));
     let uri = format!("/api/v1/interactions/{id}/analysis");
 
     let (status, _, body) = parts(call_service(&svc, get(&uri, None).to_request()).await).await;

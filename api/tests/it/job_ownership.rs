@@ -14,33 +14,12 @@ use actix_web::test::{TestRequest, call_service};
 use common::{TestApp, error_of, parts};
 use crm_queue::{EnqueueOptions, JobId};
 use shared::jobs::payloads::mail::SyncAccount;
-use shared::models::email_account::{
-    self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
-};
+use shared::models::email_account::EmailAccountId;
 use shared::models::interaction::{self, Direction, InteractionId, NewInteraction};
 use shared::models::job_history::{self, JobHistory};
 use shared::models::user::{self, Role};
 use shared::models::{TeamId, UserId, team};
 use shared::permissions::Actor;
-
-fn mailbox(app: &TestApp, owner: UserId) -> EmailAccountId {
-    let new = NewEmailAccount {
-        owner_user_id: owner,
-        provider: Provider::Imap,
-        address: format!("sales-{}@crm.test", owner.0),
-        imap_host: Some("127.0.0.1".into()),
-        imap_port: Some(143),
-        imap_security: Some(ImapSecurity::Tls),
-        imap_auth: ImapAuth::Login,
-        username: None,
-        secret_ciphertext: None,
-        token_expires_at: None,
-        folders: vec!["INBOX".into()],
-    };
-    accounts::create_account(&mut app.db.conn(), &new)
-        .unwrap()
-        .id
-}
 
 fn email_in(app: &TestApp, account: EmailAccountId) -> InteractionId {
     let row = NewInteraction {
@@ -96,9 +75,9 @@ async fn a_user_cannot_run_jobs_on_another_users_mailbox_or_email() {
     let svc = service!(app);
     let (alice, alice_bearer) = app.bearer(Role::User).await;
     let (bob, _) = app.bearer(Role::User).await;
-    let bobs_mailbox = mailbox(&app, bob);
+    let bobs_mailbox = app.mailbox(bob);
     let bobs_email = email_in(&app, bobs_mailbox);
-    let alices_mailbox = mailbox(&app, alice);
+    let alices_mailbox = app.mailbox(alice);
 
     // mail.sync_account on Bob's mailbox: 404, as POST /email-accounts/{id}/sync answers.
     let dedicated = parts(
@@ -235,7 +214,7 @@ async fn jobs_are_seen_by_their_actor_their_team_manager_and_admins_only() {
     join(&app, bob, team_b);
     join(&app, other_manager, team_b);
 
-    let alices_mailbox = mailbox(&app, alice);
+    let alices_mailbox = app.mailbox(alice);
     let (_, body) = {
         let (s, _, b) = parts(
             call_service(
@@ -384,7 +363,7 @@ async fn the_dashboard_shows_users_their_jobs_managers_their_teams_and_admins_al
     assert_eq!(status, StatusCode::OK);
 
     // The live queue list keeps only the jobs the reader may see.
-    let alices_mailbox = mailbox(&app, alice);
+    let alices_mailbox = app.mailbox(alice);
     let queued = app
         .state
         .queue

@@ -12,9 +12,7 @@ use crate::{common, dashboard_common};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{TestRequest, call_service};
 use common::{TestApp, error_of, parts};
-use shared::models::email_account::{
-    self as accounts, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
-};
+use shared::models::email_account as accounts;
 use shared::models::user::Role;
 
 /// A path of the document with its parameters filled in with plausible values.
@@ -38,24 +36,7 @@ async fn a_viewer_gets_403_on_every_mutating_route_of_the_openapi_document() {
     let svc = service!(app);
     let (viewer, bearer) = app.bearer(Role::Viewer).await;
     // The viewer's own mailbox: even on what they own, a viewer changes nothing.
-    let account = accounts::create_account(
-        &mut app.db.conn(),
-        &NewEmailAccount {
-            owner_user_id: viewer,
-            provider: Provider::Imap,
-            address: "viewer@crm.test".into(),
-            imap_host: Some("127.0.0.1".into()),
-            imap_port: Some(143),
-            imap_security: Some(ImapSecurity::Tls),
-            imap_auth: ImapAuth::Login,
-            username: None,
-            secret_ciphertext: None,
-            token_expires_at: None,
-            folders: vec!["INBOX".into()],
-        },
-    )
-    .unwrap()
-    .id;
+    let account = app.mailbox(viewer);
 
     let doc = parts(
         call_service(

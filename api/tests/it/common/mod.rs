@@ -16,6 +16,9 @@ use crm_api::{AppState, Settings, build_state};
 use crm_queue::test_utils::TestRedis;
 use shared::config::EnvSource;
 use shared::models::UserId;
+use shared::models::email_account::{
+    self as accounts, EmailAccountId, ImapAuth, ImapSecurity, NewEmailAccount, Provider,
+};
 use shared::models::user::{self, Role};
 use shared::test_utils::TestDb;
 
@@ -104,6 +107,26 @@ impl TestApp {
         .await
         .unwrap();
         (created.id, email)
+    }
+
+    /// An IMAP mailbox of `owner` (stored only: nothing connects to it).
+    pub fn mailbox(&self, owner: UserId) -> EmailAccountId {
+        let new = NewEmailAccount {
+            owner_user_id: owner,
+            provider: Provider::Imap,
+            address: format!("sales-{}@crm.test", owner.0),
+            imap_host: Some("127.0.0.1".into()),
+            imap_port: Some(143),
+            imap_security: Some(ImapSecurity::Tls),
+            imap_auth: ImapAuth::Login,
+            username: None,
+            secret_ciphertext: None,
+            token_expires_at: None,
+            folders: vec!["INBOX".into()],
+        };
+        accounts::create_account(&mut self.db.conn(), &new)
+            .unwrap()
+            .id
     }
 
     /// A valid token for `id` under token version 0, a new user's (the role in the token is informational:
