@@ -1,6 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use shared::models::UserId;
+use shared::models::user::Role;
+
 use crate::auth::{AuthError, authenticate};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -52,11 +55,22 @@ pub async fn login(
                 tracing::info!("login refused");
             }
         })?;
+    tracing::info!(user.id = user.id.0, "login succeeded");
+    token_response(&state, user.id, user.role, user.token_version)
+}
+
+/// A fresh bearer token for the user under token `version`, as sign-in and a password change answer it
+/// (never cached).
+pub(crate) fn token_response(
+    state: &AppState,
+    id: UserId,
+    role: Role,
+    version: i32,
+) -> Result<HttpResponse, ApiError> {
     let token = state
         .jwt
-        .issue(user.id, user.role, user.token_version)
+        .issue(id, role, version)
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))?;
-    tracing::info!(user.id = user.id.0, "login succeeded");
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {

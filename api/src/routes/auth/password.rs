@@ -3,7 +3,7 @@ use serde::Deserialize;
 use shared::db::run_blocking;
 use shared::models::user;
 
-use super::login::TokenResponse;
+use super::login::{TokenResponse, token_response};
 use crate::audit;
 use crate::auth::{AuthError, AuthUser, authenticate};
 use crate::error::ApiError;
@@ -91,19 +91,9 @@ pub async fn change(
         },
     )
     .await;
-    let token = state
-        .jwt
-        .issue(user.id, user.role, version)
-        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))?;
     tracing::info!(
         user.id = id.0,
         "password changed: tokens and sessions revoked"
     );
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(TokenResponse {
-            access_token: token.token,
-            token_type: "Bearer",
-            expires_in: token.expires_in,
-        }))
+    token_response(&state, user.id, user.role, version)
 }
