@@ -140,6 +140,12 @@ pub struct Intent {
     /// Names of the rules that fired, for the label chosen and the others (debugging, audit).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// Whether the author's text asks for or proposes something (the request detector's verdict on
+    /// its most request-like sentence), and that sentence's probability; `None` without a model.
+    #[serde(default)]
+    pub request: bool,
+    #[serde(default)]
+    pub request_probability: Option<f64>,
     /// How the built-in decision was reached (calibration tier); not serialised.
     #[serde(skip)]
     pub tier: &'static str,
@@ -152,6 +158,8 @@ impl Default for Intent {
             confidence: 0.0,
             source: Source::Rules,
             evidence: Vec::new(),
+            request: false,
+            request_probability: None,
             tier: "",
         }
     }
@@ -269,6 +277,8 @@ impl Analysis {
                 confidence: conf.clamp(0.0, 1.0),
                 source: src.clone(),
                 evidence: Vec::new(),
+                request: self.intent.request,
+                request_probability: self.intent.request_probability,
                 tier: "provider",
             };
         }

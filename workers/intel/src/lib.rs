@@ -21,8 +21,10 @@ pub mod intent;
 pub mod keywords;
 pub mod lang;
 pub mod message;
+pub mod model;
 pub mod signature;
 pub mod text;
+pub mod train;
 
 pub use analysis::*;
 pub use intent::HeaderEvidence;
@@ -62,10 +64,18 @@ pub fn analyze_text(text: &str) -> Analysis {
     })
 }
 
-/// Analyse a message given by its parts.
-pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
-    let prepared = body::prepare(input.body);
-    let mut sig = signature::extract(&prepared.own, &input.sender);
+/// What the analyser reads of a body: the author's own lines, the signature found in them, the
+/// author's words without that signature (`text`, what intent reads) and with it (`own_text`).
+/// Training reads texts through this same function, so the model sees what it will see in use.
+pub struct AuthorView {
+    pub signature: Signature,
+    pub text: String,
+    pub own_text: String,
+}
+
+pub fn author_view(body: &str, sender: &SenderHints) -> AuthorView {
+    let prepared = body::prepare(body);
+    let sig = signature::extract(&prepared.own, sender);
     // the author's words without the signature block
     let intent_lines: Vec<&str> = match signature::block::locate(&prepared.own) {
         Some(loc) if sig.block.is_some() => {
@@ -74,8 +84,20 @@ pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
         }
         _ => prepared.own.iter().map(String::as_str).collect(),
     };
-    let text = intent_lines.join("\n");
-    let own_text = prepared.own_text();
+    AuthorView {
+        signature: sig,
+        text: intent_lines.join("\n"),
+        own_text: prepared.own_text(),
+    }
+}
+
+/// Analyse a message given by its parts.
+pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
+    let AuthorView {
+        signature: mut sig,
+        text,
+        own_text,
+    } = author_view(input.body, &input.sender);
     let language = lang::detect(if text.trim().is_empty() {
         &own_text
     } else {
@@ -87,6 +109,7 @@ pub fn analyze_input(input: &MessageInput<'_>) -> Analysis {
         own_text: &own_text,
         full_body: input.body,
         headers: &input.headers,
+        language,
     });
     // a delivery report is written by a mail system: it has no sender's signature
     if intent.label == IntentLabel::Bounce {

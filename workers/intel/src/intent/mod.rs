@@ -3,9 +3,11 @@
 
 pub mod auto;
 pub mod calibration;
+pub mod model;
+pub mod request;
 pub mod rules;
 
-use crate::analysis::{Intent, IntentLabel, Source};
+use crate::analysis::{Intent, IntentLabel, Language, Source};
 use crate::text::{fold, re};
 pub use auto::HeaderEvidence;
 use calibration::Tier;
@@ -20,7 +22,7 @@ pub const WEAK: f64 = 1.0;
 /// Longest own text (bytes) read for intent.
 const MAX_TEXT: usize = 12 * 1024;
 
-static REPLY_SUBJECT: LazyLock<Regex> =
+pub(crate) static REPLY_SUBJECT: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\s*((re|r|tr|fw|fwd|aw|wg|rif|sv|vs|ref|réf)\s*(\[\d+\])?\s*:\s*)+"));
 
 /// What intent detection reads.
@@ -34,6 +36,8 @@ pub struct IntentInput<'a> {
     /// The whole decoded body (for delivery-failure wording).
     pub full_body: &'a str,
     pub headers: &'a HeaderEvidence,
+    /// Language of the author's text (the request detector reads English sentences).
+    pub language: Language,
 }
 
 /// Label scores of a text, before the precedence rule.
@@ -99,8 +103,71 @@ pub fn score(subject: &str, text: &str) -> Scores {
     s
 }
 
-/// Classify a message.
+/// Classify a message: header and wording evidence of bounces and absence replies first (guards),
+/// bulk mail is `other`, then the trained model (rules as features) when one is embedded, else the
+/// rules alone. The request detector's verdict is attached to every result.
 pub fn classify(input: &IntentInput<'_>) -> Intent {
+    let mut intent = decide(input);
+    if let Some((p, threshold)) = request::probability(input.text) {
+        intent.request = p >= threshold;
+        intent.request_probability = Some((f64::from(p) * 1000.0).round() / 1000.0);
+    }
+    intent
+}
+
+/// Labels that ask for something specific (the request detector's "yes" on a lone sentence).
+const REQUEST_LABELS: [IntentLabel; 3] = [
+    IntentLabel::MeetingRequest,
+    IntentLabel::InformationRequest,
+    IntentLabel::QuoteRequest,
+];
+
+/// The model's decision. A lone English sentence is the request detector's unit: its verdict
+/// decides between the request labels and the others (the intent model was trained on whole
+/// emails); the intent model's probabilities still choose which label within each side.
+fn decide_with_model(m: &crate::model::Linear, input: &IntentInput<'_>, scores: Scores) -> Intent {
+    let x = model::features(input.subject, input.text, &scores);
+    let p = m.proba(&x);
+    let mut best = model::argmax(&p);
+    let lone_sentence = input.language == Language::En
+        && input.subject.trim().is_empty()
+        && sentences(input.text).len() == 1;
+    if lone_sentence && let Some((q, threshold)) = request::probability(input.text) {
+        let label = IntentLabel::ALL[best];
+        let asks = q >= threshold;
+        let overridable = matches!(
+            label,
+            IntentLabel::Interested | IntentLabel::NotInterested | IntentLabel::Other
+        ) || REQUEST_LABELS.contains(&label);
+        if overridable && asks != REQUEST_LABELS.contains(&label) {
+            best = (0..p.len())
+                .filter(|i| {
+                    let l = IntentLabel::ALL[*i];
+                    if asks {
+                        REQUEST_LABELS.contains(&l)
+                    } else {
+                        matches!(
+                            l,
+                            IntentLabel::Interested | IntentLabel::NotInterested | IntentLabel::Other
+                        )
+                    }
+                })
+                .max_by(|a, b| p[*a].total_cmp(&p[*b]))
+                .unwrap_or(best);
+        }
+    }
+    let label = IntentLabel::ALL[best];
+    Intent {
+        label,
+        confidence: (f64::from(p[best]) * 100.0).round() / 100.0,
+        source: Source::Rules,
+        evidence: scores.fired_rules.into_iter().map(str::to_string).collect(),
+        tier: "model",
+        ..Intent::default()
+    }
+}
+
+fn decide(input: &IntentInput<'_>) -> Intent {
     let h = input.headers;
     if let Some(kind) = auto::bounce(h, input.subject, input.full_body) {
         return finish(IntentLabel::Bounce, Tier::Auto(kind), vec!["bounce"]);
@@ -115,6 +182,12 @@ pub fn classify(input: &IntentInput<'_>) -> Intent {
     let scores = score(input.subject, input.text);
     if auto::is_bulk(h, input.full_body) {
         return finish(IntentLabel::Other, Tier::Bulk, scores.fired_rules);
+    }
+    if let Some(m) = model::get() {
+        if input.text.trim().is_empty() && input.subject.trim().is_empty() {
+            return finish(IntentLabel::Other, Tier::OtherClean, scores.fired_rules);
+        }
+        return decide_with_model(m, input, scores);
     }
     let mut fired: Vec<(IntentLabel, f64)> = scores
         .by_label
@@ -158,6 +231,7 @@ fn finish(label: IntentLabel, tier: Tier, evidence: Vec<&'static str>) -> Intent
         source: Source::Rules,
         evidence: evidence.into_iter().map(str::to_string).collect(),
         tier: tier.name(),
+        ..Intent::default()
     }
 }
 
@@ -174,6 +248,7 @@ mod tests {
             own_text: text,
             full_body: text,
             headers: &h,
+            language: crate::lang::detect(text),
         })
         .label
     }
@@ -247,6 +322,7 @@ mod tests {
             own_text: own,
             full_body: body,
             headers: &h,
+            language: Language::Fr,
         });
         assert_eq!(i.label, OutOfOffice);
         assert!(i.confidence > 0.8);

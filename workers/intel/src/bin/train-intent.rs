@@ -1,0 +1,34 @@
+//! `train-intent [--check | --cv K]`: trains the intent model and the request detector from the
+//! data under `workers/intel/train-data/` and writes `workers/intel/models/` (see `ops/train`).
+
+use intel::train::{self, Mode};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut out = std::io::stdout().lock();
+    match args.first().map(String::as_str) {
+        None => {
+            train::requests::run(Mode::Write, &mut out)?;
+            train::intent::run(Mode::Write)
+        }
+        Some("--check") => {
+            train::requests::run(Mode::Check, &mut out)?;
+            train::intent::run(Mode::Check)
+        }
+        Some("--cv") => {
+            let k: usize = args.get(1).map_or(Ok(5), |s| s.parse())?;
+            let ex = train::intent::load()?;
+            let r = train::intent::cross_validate(&ex, k.max(2));
+            train::intent::print_cv(&r, ex.len(), k.max(2), &mut out)?;
+            let (xs, ys) = train::requests::load()?;
+            let r = train::requests::cross_validate(&xs, &ys);
+            writeln_blank(&mut out)?;
+            train::requests::print_cv(&r, &mut out)
+        }
+        Some(other) => anyhow::bail!("unknown option {other}: use --check or --cv K"),
+    }
+}
+
+fn writeln_blank(out: &mut impl std::io::Write) -> std::io::Result<()> {
+    writeln!(out)
+}
