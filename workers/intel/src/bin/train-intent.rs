@@ -9,17 +9,19 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         None => {
             train::requests::run(Mode::Write, &mut out)?;
-            train::intent::run(Mode::Write)
+            train::intent::run(Mode::Write, &mut out)
         }
         Some("--check") => {
             train::requests::run(Mode::Check, &mut out)?;
-            train::intent::run(Mode::Check)
+            train::intent::run(Mode::Check, &mut out)
         }
         Some("--cv") => {
             let k: usize = args.get(1).map_or(Ok(5), |s| s.parse())?;
-            let ex = train::intent::load()?;
-            let r = train::intent::cross_validate(&ex, k.max(2));
-            train::intent::print_cv(&r, ex.len(), k.max(2), &mut out)?;
+            let k = k.max(2);
+            let sentences = train::intent::load_sentences()?;
+            let emails = train::intent::load_emails()?;
+            let r = train::intent::cross_validate(&sentences, &emails, k);
+            train::intent::print_cv(&r, k, &mut out)?;
             let (xs, ys) = train::requests::load()?;
             let r = train::requests::cross_validate(&xs, &ys);
             writeln_blank(&mut out)?;

@@ -20,7 +20,7 @@ pub const FIRE: f64 = 2.0;
 /// Score with which a label is taken when no label reaches [`FIRE`].
 pub const WEAK: f64 = 1.0;
 /// Longest own text (bytes) read for intent.
-const MAX_TEXT: usize = 12 * 1024;
+pub(crate) const MAX_TEXT: usize = 12 * 1024;
 
 pub(crate) static REPLY_SUBJECT: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\s*((re|r|tr|fw|fwd|aw|wg|rif|sv|vs|ref|réf)\s*(\[\d+\])?\s*:\s*)+"));
@@ -126,12 +126,15 @@ const REQUEST_LABELS: [IntentLabel; 3] = [
 /// decides between the request labels and the others (the intent model was trained on whole
 /// emails); the intent model's probabilities still choose which label within each side.
 fn decide_with_model(m: &crate::model::Linear, input: &IntentInput<'_>, scores: Scores) -> Intent {
-    let x = model::features(input.subject, input.text, &scores);
-    let p = m.proba(&x);
-    let mut best = model::argmax(&p);
+    let units: Vec<crate::model::Sparse> = model::units(input.subject, input.text)
+        .iter()
+        .map(|u| model::sentence_features(u))
+        .collect();
+    let label_scores = model::label_scores(m, &units);
+    let (mut best, mut conf) = model::decide(&label_scores, m.threshold);
     let lone_sentence = input.language == Language::En
         && input.subject.trim().is_empty()
-        && sentences(input.text).len() == 1;
+        && units.len() == 1;
     if lone_sentence && let Some((q, threshold)) = request::probability(input.text) {
         let label = IntentLabel::ALL[best];
         let asks = q >= threshold;
@@ -140,26 +143,21 @@ fn decide_with_model(m: &crate::model::Linear, input: &IntentInput<'_>, scores: 
             IntentLabel::Interested | IntentLabel::NotInterested | IntentLabel::Other
         ) || REQUEST_LABELS.contains(&label);
         if overridable && asks != REQUEST_LABELS.contains(&label) {
-            best = (0..p.len())
-                .filter(|i| {
-                    let l = IntentLabel::ALL[*i];
-                    if asks {
-                        REQUEST_LABELS.contains(&l)
-                    } else {
-                        matches!(
-                            l,
-                            IntentLabel::Interested | IntentLabel::NotInterested | IntentLabel::Other
-                        )
-                    }
-                })
-                .max_by(|a, b| p[*a].total_cmp(&p[*b]))
-                .unwrap_or(best);
+            if asks {
+                best = (0..label_scores.len())
+                    .filter(|i| REQUEST_LABELS.contains(&IntentLabel::ALL[*i]))
+                    .max_by(|a, b| label_scores[*a].total_cmp(&label_scores[*b]))
+                    .unwrap_or(best);
+                conf = q;
+            } else {
+                best = model::other_index();
+                conf = 1.0 - q;
+            }
         }
     }
-    let label = IntentLabel::ALL[best];
     Intent {
-        label,
-        confidence: (f64::from(p[best]) * 100.0).round() / 100.0,
+        label: IntentLabel::ALL[best],
+        confidence: (f64::from(conf) * 100.0).round() / 100.0,
         source: Source::Rules,
         evidence: scores.fired_rules.into_iter().map(str::to_string).collect(),
         tier: "model",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the intent training corpus (corpus.jsonl) from the phrase pools, deterministically.
 
-    python3 generate.py > corpus.jsonl      (ops/train --check regenerates and compares)
+    python3 generate.py DIR      writes DIR/corpus.jsonl and DIR/sentences.jsonl
+                                 (ops/train --check regenerates both and compares)
 
 Each email: optional greeting and context, one or two core sentences of its label (sometimes with a
 sentence of a lower-precedence label: the primary label follows the precedence rule of INTENTS.md),
@@ -9,6 +10,9 @@ optional follow-up, closing and signature, sometimes quoted history of another l
 header (quoted text never sets the label), and noise (accents dropped, lower case, typos). `group`
 names the core sentence, so cross-validation can keep a sentence's emails in one fold and measure
 generalisation to wording the model has not seen.
+sentences.jsonl holds what the sentence model learns from: every core sentence of every label in
+four fillings (with noise), every subject line of a label, and the neutral pieces (context,
+follow-ups, greetings, closings) as `other`. The email corpus measures the email-level decision.
 Standard library only; fixed seed.
 """
 import json
@@ -148,9 +152,39 @@ def email(rng, P, lang, label, core_idx):
     return subject, sep.join(parts)
 
 
+VARIANTS = 4
+
+
+def sentences(out):
+    rng = random.Random(SEED + 1)
+    for lang, P in (("fr", phrases_fr), ("en", phrases_en)):
+        def put(label, group, text):
+            text = noise(rng, fill(rng, text, lang), lang).strip()
+            if text:
+                rec = {"lang": lang, "label": label, "group": group, "text": text}
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        for label, core in P.CORE.items():
+            for i, c in enumerate(core):
+                for _ in range(VARIANTS):
+                    put(label, f"{lang}-{label}-{i}", c)
+            for i, subj in enumerate(P.SUBJECT[label]):
+                put(label, f"{lang}-{label}-subject-{i}", subj)
+        for kind in ("CONTEXT", "FOLLOW", "GREET", "CLOSE"):
+            for i, c in enumerate(getattr(P, kind)):
+                for _ in range(2):
+                    put("other", f"{lang}-neutral-{kind.lower()}-{i}", c)
+
+
 def main():
+    outdir = sys.argv[1] if len(sys.argv) > 1 else "."
+    with open(f"{outdir}/sentences.jsonl", "w", encoding="utf-8") as out:
+        sentences(out)
     rng = random.Random(SEED)
-    out = sys.stdout
+    with open(f"{outdir}/corpus.jsonl", "w", encoding="utf-8") as out:
+        emails(rng, out)
+
+
+def emails(rng, out):
     for lang, P in (("fr", phrases_fr), ("en", phrases_en)):
         for label in PRECEDENCE + ["out_of_office", "bounce"]:
             core = P.CORE[label]
