@@ -42,8 +42,10 @@ pub fn find(text: &str) -> Vec<FoundUrl> {
         }
         let lower = u.to_ascii_lowercase();
         let explicit = lower.starts_with("http") || lower.starts_with("www.");
-        // bare domains must look like one: lower-case letters, not an abbreviation such as "S.A."
-        if !explicit && (u.chars().any(|c| c.is_uppercase()) || !u.contains('.')) {
+        // a bare domain must look like one: a lower-case top-level domain and no one-letter label
+        // (not an abbreviation such as "S.A."); the host may be written in capitals
+        // ("BoisDuNord.fr")
+        if !explicit && !is_bare_domain(u) {
             continue;
         }
         let linkedin = lower.contains("linkedin.com/");
@@ -57,6 +59,16 @@ pub fn find(text: &str) -> Vec<FoundUrl> {
         }
     }
     out
+}
+
+fn is_bare_domain(u: &str) -> bool {
+    let host = u.split('/').next().unwrap_or(u);
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| l.chars().count() >= 2)
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -82,5 +94,13 @@ mod tests {
     #[test]
     fn not_abbreviations_or_files() {
         assert!(find("Moselle Fund Services S.A. Nov23.doc").is_empty());
+    }
+
+    #[test]
+    fn bare_domains_in_capitals() {
+        let f = find("BoisDuNord.fr\natelier-lumen.com");
+        let urls: Vec<&str> = f.iter().map(|u| u.url.as_str()).collect();
+        assert_eq!(urls, vec!["BoisDuNord.fr", "atelier-lumen.com"]);
+        assert!(find("A.B.FR").is_empty());
     }
 }

@@ -132,9 +132,8 @@ fn decide_with_model(m: &crate::model::Linear, input: &IntentInput<'_>, scores: 
         .collect();
     let label_scores = model::label_scores(m, &units);
     let (mut best, mut conf) = model::decide(&label_scores, m.threshold);
-    let lone_sentence = input.language == Language::En
-        && input.subject.trim().is_empty()
-        && units.len() == 1;
+    let lone_sentence =
+        input.language == Language::En && input.subject.trim().is_empty() && units.len() == 1;
     if lone_sentence && let Some((q, threshold)) = request::probability(input.text) {
         let label = IntentLabel::ALL[best];
         let asks = q >= threshold;

@@ -49,13 +49,33 @@ pub fn sentence_features(sentence: &str) -> Sparse {
 /// The units a message is judged on: its sentences, and its subject when it is not a reply.
 pub fn units(subject: &str, text: &str) -> Vec<String> {
     let mut v: Vec<String> = super::sentences(crate::text::truncate(text, super::MAX_TEXT))
-        .into_iter()
+        .iter()
+        .flat_map(|s| clauses(s))
         .take(MAX_SENTENCES)
         .collect();
     if !REPLY_SUBJECT.is_match(subject) && !subject.trim().is_empty() {
         v.push(subject.trim().to_string());
     }
     v
+}
+
+/// A sentence cut at a contrast or a semicolon ("I'm interested, but how does it work?"): each
+/// clause can carry its own intent, and a message's label score is its best unit's.
+fn clauses(sentence: &str) -> Vec<String> {
+    static CUT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        crate::text::re(r"(?i);\s+|,\s+(?:but|however|mais|cependant|toutefois)\s+")
+    });
+    let parts: Vec<String> = CUT
+        .split(sentence)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    if parts.len() > 1 {
+        parts
+    } else {
+        vec![sentence.to_string()]
+    }
 }
 
 /// Per-label score of a message: the highest probability any of its units gives the label.

@@ -29,6 +29,8 @@ pub fn probability(text: &str) -> Option<(f32, f32)> {
         .iter()
         .take(MAX_SENTENCES)
         .map(|s| m.proba(&features(s))[1])
-        .fold(None, |acc: Option<f32>, p| Some(acc.map_or(p, |a| a.max(p))))?;
+        .fold(None, |acc: Option<f32>, p| {
+            Some(acc.map_or(p, |a| a.max(p)))
+        })?;
     Some((best, m.threshold))
 }

@@ -78,16 +78,16 @@ impl Builder {
             self.hits.push(fnv(b'w', &[t]));
             self.hits.push(fnv(b'b', &[prev, t]));
             prev = t;
-            let padded: Vec<char> = std::iter::once('_')
-                .chain(t.chars())
-                .chain(std::iter::once('_'))
+            // character n-grams of "_word_", hashed from the UTF-8 bytes of each window
+            let padded = format!("_{t}_");
+            let starts: Vec<usize> = padded
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(padded.len()))
                 .collect();
-            let mut buf = String::new();
             for n in 3..=5 {
-                for win in padded.windows(n) {
-                    buf.clear();
-                    buf.extend(win);
-                    self.hits.push(fnv(b'c', &[&buf]));
+                for w in starts.windows(n + 1) {
+                    self.hits.push(fnv(b'c', &[&padded[w[0]..w[n]]]));
                 }
             }
         }
@@ -132,8 +132,12 @@ mod tests {
 
     #[test]
     fn folded_and_normalised() {
-        let a = Builder::new().text("Pourriez-vous m'envoyer le DIC ?").finish();
-        let b = Builder::new().text("pourriez vous m envoyer le dic?").finish();
+        let a = Builder::new()
+            .text("Pourriez-vous m'envoyer le DIC ?")
+            .finish();
+        let b = Builder::new()
+            .text("pourriez vous m envoyer le dic?")
+            .finish();
         assert_eq!(a, b);
         let n: f32 = a.iter().map(|(_, v)| v * v).sum();
         assert!((n - 1.0).abs() < 1e-4);
@@ -142,7 +146,10 @@ mod tests {
 
     #[test]
     fn question_mark_is_a_word() {
-        assert_eq!(tokens("could you send it?"), vec!["could", "you", "send", "it", "?"]);
+        assert_eq!(
+            tokens("could you send it?"),
+            vec!["could", "you", "send", "it", "?"]
+        );
     }
 
     #[test]

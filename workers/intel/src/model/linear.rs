@@ -4,7 +4,6 @@
 //! bucket, so the same weights always give the same bytes (and the same checksum).
 
 use super::features::Sparse;
-use std::collections::HashMap;
 
 const MAGIC: &[u8; 8] = b"CRMLIN01";
 
@@ -20,8 +19,9 @@ pub enum ModelError {
 pub struct Linear {
     pub k: usize,
     pub buckets: usize,
-    /// Weight rows of the buckets that have any (bucket → k weights).
-    pub rows: HashMap<u32, Vec<f32>>,
+    /// Dense weights, `buckets × k` (bucket-major); buckets training never touched are zero and
+    /// are not stored in the file.
+    pub weights: Vec<f32>,
     pub bias: Vec<f32>,
     /// Logits are divided by it before the softmax (fitted on held-out data).
     pub temperature: f32,
@@ -34,7 +34,8 @@ impl Linear {
     pub fn logits(&self, x: &Sparse) -> Vec<f32> {
         let mut z = self.bias.clone();
         for (i, v) in x {
-            if let Some(row) = self.rows.get(i) {
+            let at = *i as usize * self.k;
+            if let Some(row) = self.weights.get(at..at + self.k) {
                 for (zc, w) in z.iter_mut().zip(row) {
                     *zc += w * v;
                 }
@@ -48,9 +49,18 @@ impl Linear {
         softmax(&self.logits(x), self.temperature)
     }
 
+    /// Rows with any weight, in bucket order.
+    fn stored_rows(&self) -> Vec<(u32, &[f32])> {
+        self.weights
+            .chunks(self.k.max(1))
+            .enumerate()
+            .filter(|(_, r)| r.iter().any(|w| *w != 0.0))
+            .map(|(i, r)| (i as u32, r))
+            .collect()
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut keys: Vec<&u32> = self.rows.keys().collect();
-        keys.sort_unstable();
+        let keys = self.stored_rows();
         let mut out = Vec::with_capacity(32 + keys.len() * (4 + 4 * self.k));
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(self.k as u32).to_le_bytes());
@@ -61,9 +71,9 @@ impl Linear {
             out.extend_from_slice(&b.to_le_bytes());
         }
         out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
-        for k in keys {
+        for (k, row) in keys {
             out.extend_from_slice(&k.to_le_bytes());
-            for w in &self.rows[k] {
+            for w in row {
                 out.extend_from_slice(&w.to_le_bytes());
             }
         }
@@ -90,16 +100,23 @@ impl Linear {
         if r.0.len() != n * (4 + 4 * k) {
             return Err(ModelError::Malformed);
         }
-        let mut rows = HashMap::with_capacity(n);
+        if buckets > super::features::BUCKETS {
+            return Err(ModelError::Malformed);
+        }
+        let mut weights = vec![0f32; buckets * k];
         for _ in 0..n {
-            let i = r.u32()?;
-            let row = (0..k).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
-            rows.insert(i, row);
+            let i = r.u32()? as usize;
+            if i >= buckets {
+                return Err(ModelError::Malformed);
+            }
+            for w in &mut weights[i * k..(i + 1) * k] {
+                *w = r.f32()?;
+            }
         }
         Ok(Linear {
             k,
             buckets,
-            rows,
+            weights,
             bias,
             temperature,
             threshold,
@@ -142,22 +159,29 @@ mod tests {
 
     #[test]
     fn bytes_round_trip_and_refuse_garbage() {
-        let mut rows = HashMap::new();
-        rows.insert(5, vec![0.5, -0.5]);
-        rows.insert(2, vec![1.0, 0.0]);
+        let mut weights = vec![0.0; 32];
+        weights[10] = 0.5;
+        weights[11] = -0.5;
+        weights[4] = 1.0;
         let m = Linear {
             k: 2,
             buckets: 16,
-            rows,
+            weights,
             bias: vec![0.1, -0.1],
             temperature: 1.5,
             threshold: 0.5,
         };
         let b = m.to_bytes();
-        assert_eq!(Linear::from_bytes(&b, 2).unwrap(), m);
+        assert_eq!(Linear::from_bytes(&b, 2), Ok(m.clone()));
         assert_eq!(m.to_bytes(), b, "same weights, same bytes");
-        assert_eq!(Linear::from_bytes(&b[..b.len() - 1], 2), Err(ModelError::Malformed));
-        assert!(matches!(Linear::from_bytes(&b, 3), Err(ModelError::Classes { .. })));
+        assert_eq!(
+            Linear::from_bytes(&b[..b.len() - 1], 2),
+            Err(ModelError::Malformed)
+        );
+        assert!(matches!(
+            Linear::from_bytes(&b, 3),
+            Err(ModelError::Classes { .. })
+        ));
         assert_eq!(Linear::from_bytes(b"nope", 2), Err(ModelError::Malformed));
         let p = m.proba(&vec![(2, 1.0)]);
         assert!(p[0] > p[1] && (p.iter().sum::<f32>() - 1.0).abs() < 1e-6);

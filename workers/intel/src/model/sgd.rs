@@ -5,7 +5,6 @@
 use super::features::{BUCKETS, Sparse};
 use super::linear::{Linear, softmax};
 use super::rng::SplitMix64;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
@@ -38,7 +37,13 @@ pub fn train(xs: &[Sparse], ys: &[usize], k: usize, cfg: &Config) -> Linear {
     let n = ys.len().max(1);
     let class_weight: Vec<f32> = counts
         .iter()
-        .map(|c| if *c == 0 { 0.0 } else { n as f32 / (k * c) as f32 })
+        .map(|c| {
+            if *c == 0 {
+                0.0
+            } else {
+                n as f32 / (k * c) as f32
+            }
+        })
         .collect();
     let mut order: Vec<usize> = (0..ys.len()).collect();
     let mut rng = SplitMix64::new(cfg.seed);
@@ -73,19 +78,17 @@ pub fn train(xs: &[Sparse], ys: &[usize], k: usize, cfg: &Config) -> Linear {
             }
         }
     }
-    let mut rows = HashMap::new();
+    // weights of untouched buckets stay exactly zero; tiny ones are dropped to keep the file small
     for (j, on) in touched.iter().enumerate() {
-        if *on {
-            let row = w[j * k..(j + 1) * k].to_vec();
-            if row.iter().any(|v| v.abs() > 1e-6) {
-                rows.insert(j as u32, row);
-            }
+        let row = &mut w[j * k..(j + 1) * k];
+        if !on || row.iter().all(|v| v.abs() <= 1e-6) {
+            row.iter_mut().for_each(|v| *v = 0.0);
         }
     }
     Linear {
         k,
         buckets: BUCKETS,
-        rows,
+        weights: w,
         bias,
         temperature: 1.0,
         threshold: 0.5,
@@ -122,7 +125,10 @@ mod tests {
             ("the weather was nice", 0),
             ("we had a good time", 0),
         ];
-        let xs: Vec<Sparse> = texts.iter().map(|(t, _)| Builder::new().text(t).finish()).collect();
+        let xs: Vec<Sparse> = texts
+            .iter()
+            .map(|(t, _)| Builder::new().text(t).finish())
+            .collect();
         let ys: Vec<usize> = texts.iter().map(|(_, y)| *y).collect();
         let m = train(&xs, &ys, 2, &Config::default());
         let again = train(&xs, &ys, 2, &Config::default());

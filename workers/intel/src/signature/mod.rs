@@ -5,6 +5,7 @@ pub mod address;
 pub mod block;
 pub mod fields;
 pub mod lexicon;
+pub mod model;
 
 use crate::analysis::{FieldConfidence, Phone, Signature};
 use crate::body::disclaimer::is_legal_line;
@@ -60,7 +61,8 @@ struct Contacts {
 
 /// Extract the signature of the author's own lines.
 pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
-    let Some(loc) = block::locate(own) else {
+    let (loc, lines_model) = locate(own);
+    let Some(loc) = loc else {
         return Signature::default();
     };
     let lines: Vec<&str> = own[loc.start..loc.end].iter().map(String::as_str).collect();
@@ -145,6 +147,12 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
         conf.company = c;
     }
 
+    if let Some(classes) = &lines_model {
+        apply_line_model(
+            &mut sig, &mut conf, &segs, &mut used, classes, loc.start, hints,
+        );
+    }
+
     sig.phones = contacts.phones.iter().map(|p| p.e164.clone()).collect();
     conf.phones = if sig.phones.is_empty() {
         0.0
@@ -191,6 +199,105 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
     sig.confidence = conf;
     sig.overall_confidence = overall_confidence(&sig);
     sig
+}
+
+/// The block by the rules, widened by the line model: when no closing formula or delimiter
+/// anchors it, the model's start of the trailing signature wins if it is earlier (a name alone on
+/// the first line); when the rules find nothing, the model's block is taken. Also returns the
+/// model's classes of the own lines (indexes into `own`).
+fn locate(own: &[String]) -> (Option<block::Located>, Option<Vec<(usize, f32)>>) {
+    let rules = block::locate(own);
+    let from = own.len().saturating_sub(model::MAX_LINES);
+    let tail: Vec<&str> = own[from..].iter().map(String::as_str).collect();
+    let Some(classes) = model::classify(&tail) else {
+        return (rules, None);
+    };
+    let mut full = vec![(0usize, 0f32); from];
+    full.extend(classes);
+    let start = model::block_start(&full[from..], &tail).map(|s| s + from);
+    let located = match (rules, start) {
+        (Some(l), Some(s)) if l.anchor == Anchor::Trailing && s < l.start => {
+            Some(block::Located { start: s, ..l })
+        }
+        (None, Some(s)) => Some(block::Located {
+            start: s,
+            end: own.len(),
+            anchor: Anchor::Trailing,
+            closing: None,
+        }),
+        (l, _) => l,
+    };
+    (located, Some(full))
+}
+
+/// Let the line model name the name, title and company lines: a line it reads as a name with
+/// probability 0.5 or more, whose text the rules accept as a name, is the name; a company line
+/// becomes the company when the rules found none or took the name's line; a title line gives the
+/// title when the rules found none.
+fn apply_line_model(
+    sig: &mut Signature,
+    conf: &mut FieldConfidence,
+    segs: &[Seg],
+    used: &mut [bool],
+    classes: &[(usize, f32)],
+    block_start: usize,
+    hints: &SenderHints,
+) {
+    let class_of = |seg: &Seg| classes.get(block_start + seg.line).copied();
+    let whole_line = |i: usize| {
+        let s = &segs[i];
+        s.sep.is_empty() && segs.get(i + 1).is_none_or(|n| n.line != s.line)
+    };
+    let name_idx = (0..segs.len()).find(|&i| {
+        whole_line(i)
+            && class_of(&segs[i]).is_some_and(|(c, p)| c == model::NAME && p >= 0.5)
+            && fields::name_candidate(&segs[i].text, hints.name.as_deref(), None).is_some()
+    });
+    if let Some(i) = name_idx
+        && let Some((name, _)) = fields::name_candidate(&segs[i].text, hints.name.as_deref(), None)
+        && sig.name.as_deref() != Some(name.as_str())
+        // a full name beats a first name alone ("Paul" above "Paul Girardot")
+        && (name.split_whitespace().count() >= 2
+            || sig.name.as_deref().is_none_or(|n| n.split_whitespace().count() < 2))
+    {
+        if sig.company.as_deref() == Some(name.as_str()) {
+            sig.company = None;
+        }
+        // the line the rules took for a name may be the company
+        if let Some(old) = sig.name.take()
+            && sig.company.is_none()
+            && let Some(j) = (0..segs.len()).find(|&j| segs[j].text.trim() == old)
+            && class_of(&segs[j]).is_some_and(|(c, _)| c == model::COMPANY)
+        {
+            sig.company = Some(clean_company(&segs[j].text));
+            conf.company = 0.7;
+        }
+        used[i] = true;
+        sig.name = Some(name);
+        conf.name = f64::from(class_of(&segs[i]).map_or(0.5, |(_, p)| p)).min(0.95);
+    }
+    for (i, s) in segs.iter().enumerate() {
+        if used[i] || !whole_line(i) {
+            continue;
+        }
+        let Some((c, p)) = class_of(s) else { continue };
+        if p < 0.5 {
+            continue;
+        }
+        let text = s.text.trim();
+        if c == model::COMPANY && sig.company.is_none() && sig.name.as_deref() != Some(text) {
+            let v = clean_company(text);
+            if !v.is_empty() {
+                sig.company = Some(v);
+                conf.company = f64::from(p).min(0.9);
+                used[i] = true;
+            }
+        } else if c == model::TITLE && sig.title.is_none() {
+            sig.title = Some(clean_title(text));
+            conf.title = f64::from(p).min(0.9);
+            used[i] = true;
+        }
+    }
 }
 
 /// Mean confidence of the fields that were found (0 when none).

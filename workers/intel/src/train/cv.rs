@@ -57,7 +57,9 @@ impl Scores {
     }
 
     pub fn accuracy(&self) -> f64 {
-        let right: usize = (0..self.confusion.len()).map(|i| self.confusion[i][i]).sum();
+        let right: usize = (0..self.confusion.len())
+            .map(|i| self.confusion[i][i])
+            .sum();
         let all: usize = self.confusion.iter().flatten().sum();
         right as f64 / all.max(1) as f64
     }

@@ -179,7 +179,9 @@ pub fn cross_validate(sentences: &[Sentence], emails: &[Email], k: usize) -> CvR
     let (pred, pairs) = evaluate(emails, &scores, threshold);
     let mut by_lang = Vec::new();
     for lang in ["fr", "en"] {
-        let idx: Vec<usize> = (0..emails.len()).filter(|i| emails[*i].lang == lang).collect();
+        let idx: Vec<usize> = (0..emails.len())
+            .filter(|i| emails[*i].lang == lang)
+            .collect();
         let g: Vec<usize> = idx.iter().map(|i| ys[*i]).collect();
         let p: Vec<usize> = idx.iter().map(|i| pred[*i]).collect();
         by_lang.push((lang.to_string(), Scores::new(&g, &p, k_labels)));

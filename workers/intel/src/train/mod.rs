@@ -4,6 +4,7 @@
 pub mod cv;
 pub mod intent;
 pub mod requests;
+pub mod signature;
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};

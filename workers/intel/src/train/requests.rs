@@ -131,7 +131,11 @@ pub fn print_cv(r: &CvReport, out: &mut impl Write) -> Result<()> {
         "Requests (English sentences), {FOLDS}-fold cross-validation on Parakweet train.tsv ({} sentences)",
         r.n
     )?;
-    writeln!(out, "{:<22} {:>9} {:>9} {:>9}", "threshold", "precision", "recall", "F1")?;
+    writeln!(
+        out,
+        "{:<22} {:>9} {:>9} {:>9}",
+        "threshold", "precision", "recall", "F1"
+    )?;
     for (t, p) in [(r.threshold, r.prf), (0.5, r.prf_at_half)] {
         writeln!(
             out,

@@ -1,0 +1,18 @@
+//! `train-signature [--check | --cv K]`: trains the signature line model from
+//! `workers/intel/train-data/signature/` and writes `workers/intel/models/` (see `ops/train`).
+
+use intel::train::{self, Mode};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut out = std::io::stdout().lock();
+    match args.first().map(String::as_str) {
+        None => train::signature::run(Mode::Write, &mut out),
+        Some("--check") => train::signature::run(Mode::Check, &mut out),
+        Some("--cv") => {
+            let lines = train::signature::load()?;
+            train::signature::print_cv(&train::signature::cross_validate(&lines), &mut out)
+        }
+        Some(other) => anyhow::bail!("unknown option {other}: use --check or --cv"),
+    }
+}
