@@ -79,6 +79,9 @@ pub enum Command {
     Eval {
         #[arg(default_value = "../shared/eval")]
         dir: std::path::PathBuf,
+        /// Also write a tuning report (confusion matrix, masked errors) to this Markdown file.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
     },
 }
 
@@ -93,8 +96,16 @@ pub async fn main(cli: Cli) -> i32 {
         Command::Thread { mbox } => {
             return mail::cli::thread_command(&mbox, std::io::stdout().lock());
         }
-        Command::Eval { dir } => match intel::eval::run(&dir, std::io::stdout().lock()) {
-            Ok(_) => return 0,
+        Command::Eval { dir, report } => match intel::eval::run(&dir, std::io::stdout().lock()) {
+            Ok(rep) => {
+                let Some(path) = report else { return 0 };
+                match std::fs::File::create(&path)
+                    .and_then(|mut f| intel::eval::report::write(&rep, &mut f))
+                {
+                    Ok(()) => return 0,
+                    Err(e) => Err(anyhow::Error::new(e).context("writing the eval report")),
+                }
+            }
             Err(e) => Err(e),
         },
         Command::Run => run_workers(&env).await,

@@ -4,6 +4,7 @@
 pub mod intent;
 pub mod metrics;
 pub mod normalize;
+pub mod report;
 pub mod signature;
 
 use anyhow::Result;

@@ -151,6 +151,18 @@ pub fn extract(own: &[String], hints: &SenderHints) -> Signature {
         apply_line_model(
             &mut sig, &mut conf, &segs, &mut used, classes, loc.start, hints,
         );
+        // a company written as a domain: its line held only a URL, so no piece is left for it
+        if sig.company.is_none()
+            && let Some((i, p)) = lines.iter().enumerate().find_map(|(i, l)| {
+                let (c, p) = classes.get(loc.start + i).copied()?;
+                let t = l.trim();
+                let whole_url = url::find(t).first().is_some_and(|u| u.url == t);
+                (c == model::COMPANY && p >= 0.5 && whole_url).then_some((i, p))
+            })
+        {
+            sig.company = Some(lines[i].trim().to_string());
+            conf.company = f64::from(p).min(0.8);
+        }
     }
 
     sig.phones = contacts.phones.iter().map(|p| p.e164.clone()).collect();

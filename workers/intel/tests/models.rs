@@ -1,0 +1,86 @@
+//! The embedded models load, and the analyser handles the failure classes the issue reported on
+//! unseen mail. All texts here were written for this test.
+#![expect(
+    clippy::unwrap_used,
+    reason = "tests: a panic with its message is the failure report"
+)]
+
+#[test]
+fn embedded_models_are_valid() {
+    assert!(intel::intent::model::get().is_some(), "intent model");
+    assert!(intel::intent::request::get().is_some(), "request model");
+    assert!(intel::signature::model::get().is_some(), "signature model");
+}
+
+fn sig(text: &str) -> intel::Signature {
+    intel::analyze_text(text).signature
+}
+
+#[test]
+fn name_alone_on_the_first_line_without_closing() {
+    let s = sig(
+        "Gaëlle Rocher\nDirectrice des Partenariats\nMaison Verlaine Patrimoine\n06 71 22 33 44",
+    );
+    assert_eq!(s.name.as_deref(), Some("Gaëlle Rocher"));
+    assert_eq!(s.title.as_deref(), Some("Directrice des Partenariats"));
+    assert_eq!(s.company.as_deref(), Some("Maison Verlaine Patrimoine"));
+}
+
+#[test]
+fn company_line_is_not_the_name() {
+    let s = sig(
+        "Hugo Ferrand\nChargé d'affaires\nOrme Capital\n4 rue Pasteur, 44000 Nantes\nhugo.ferrand@orme-capital.fr",
+    );
+    assert_eq!(s.name.as_deref(), Some("Hugo Ferrand"));
+    assert_eq!(s.company.as_deref(), Some("Orme Capital"));
+}
+
+#[test]
+fn bare_domains_are_urls_and_a_domain_can_be_the_company() {
+    let s = sig("Bien à vous,\n\nLéa Marchand\nGérante\nPierreDeLune.fr\n02 40 11 22 33");
+    assert_eq!(s.name.as_deref(), Some("Léa Marchand"));
+    assert_eq!(s.urls, vec!["PierreDeLune.fr"]);
+    assert_eq!(s.company.as_deref(), Some("PierreDeLune.fr"));
+}
+
+#[test]
+fn polite_english_requests_are_requests() {
+    for t in [
+        "Could you send me the latest factsheet?",
+        "Would you be able to share the holdings list by Friday?",
+        "Let me know if you can join a call on Tuesday.",
+    ] {
+        let i = intel::analyze_text(t).intent;
+        assert!(i.request, "{t}: {i:?}");
+        assert!(
+            matches!(
+                i.label,
+                intel::IntentLabel::MeetingRequest
+                    | intel::IntentLabel::InformationRequest
+                    | intel::IntentLabel::QuoteRequest
+            ),
+            "{t}: {i:?}"
+        );
+    }
+    let i = intel::analyze_text("We had a great time at the conference last week.").intent;
+    assert!(!i.request);
+    assert_eq!(i.label, intel::IntentLabel::Other);
+}
+
+/// A failure class the issue reported that this model still misses (the training corpus has too few
+/// keyword-less replies): kept as a measured gap, run with `--ignored`.
+#[test]
+#[ignore = "known miss: keyword-less positive replies; see workers/intel/README.md"]
+fn replies_without_keywords_get_a_label() {
+    let a = intel::analyze_text(
+        "Bonjour,\n\nC'est bon pour nous, on lance la souscription lundi.\n\nCordialement,\nPaul",
+    )
+    .intent;
+    assert_eq!(a.label, intel::IntentLabel::Interested, "{a:?}");
+    let b = intel::analyze_text(
+        "Hello,\n\nWe'll pass for now, the timing doesn't work on our side.\n\nBest,\nAmy",
+    )
+    .intent;
+    assert_eq!(b.label, intel::IntentLabel::NotInterested, "{b:?}");
+    let _ = b.confidence.to_string().parse::<f64>().unwrap();
+}
