@@ -1,4 +1,4 @@
-//! `train-signature [--check | --cv K]`: trains the signature line model from
+//! `train-signature [--check | --cv K | --import-quagga DIR]`: trains the signature line model from
 //! `workers/intel/train-data/signature/` and writes `workers/intel/models/` (see `ops/train`).
 
 use intel::train::{self, Mode};
@@ -13,6 +13,14 @@ fn main() -> anyhow::Result<()> {
             let lines = train::signature::load()?;
             train::signature::print_cv(&train::signature::cross_validate(&lines), &mut out)
         }
-        Some(other) => anyhow::bail!("unknown option {other}: use --check or --cv"),
+        Some("--import-quagga") => {
+            let dir = args
+                .get(1)
+                .map_or("../shared/eval/signatures-en-quagga/train", |s| s);
+            train::signature::import_quagga(std::path::Path::new(dir))
+        }
+        Some(other) => {
+            anyhow::bail!("unknown option {other}: use --check, --cv or --import-quagga DIR")
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! The evaluation over `../shared/eval/`: intent P/R/F1 per label and macro-F1, and signature-field
 //! P/R/F1, printed as a table.
 
+pub mod block;
 pub mod intent;
 pub mod metrics;
 pub mod normalize;
+pub mod quagga;
 pub mod report;
 pub mod signature;
 
@@ -16,6 +18,9 @@ pub struct EvalReport {
     pub intent: Option<intent::IntentReport>,
     pub signatures_fr: Option<signature::SignatureReport>,
     pub signatures_en_quagga: Option<signature::SignatureReport>,
+    /// Signature-block lines on Quagga's `eval/`: line P/R/F1 against the block, against the block
+    /// and sign-off names, and the number of emails.
+    pub block_lines: Option<(metrics::Prf, metrics::Prf, usize)>,
 }
 
 /// Run every evaluation whose data is present under `eval_dir` and print the tables to `out`.
@@ -82,6 +87,24 @@ pub fn run(eval_dir: &Path, mut out: impl Write) -> Result<EvalReport> {
             &r,
         )?;
         rep.signatures_en_quagga = Some(r);
+        let (b, named, n) = block::evaluate(&q)?;
+        writeln!(
+            out,
+            "\nSignature-block lines, Quagga eval/ ({n} emails, top message)\n{:<34} {:>9} {:>9} {:>9} {:>8}",
+            "gold", "precision", "recall", "F1", "support"
+        )?;
+        for (label, p) in [("block", &b), ("block + sign-off name", &named)] {
+            writeln!(
+                out,
+                "{:<34} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                label,
+                p.precision(),
+                p.recall(),
+                p.f1(),
+                p.support()
+            )?;
+        }
+        rep.block_lines = Some((b, named, n));
     }
     Ok(rep)
 }
