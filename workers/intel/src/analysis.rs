@@ -6,7 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 /// Version of the built-in analyser, stored with every result so a re-analysis can target old results.
-pub const ANALYZER_VERSION: &str = concat!("models-", env!("CARGO_PKG_VERSION"), "+2");
+pub const ANALYZER_VERSION: &str = concat!(
+    "models-",
+    env!("CARGO_PKG_VERSION"),
+    "+",
+    env!("INTEL_MODELS_ID")
+);
 
 /// Language of the author's own text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
