@@ -158,7 +158,8 @@ async fn stats_series_running_dead_and_processes_reflect_the_workers() {
         .await;
     env.wait_state(&ok, JobState::Succeeded, Duration::from_secs(15))
         .await;
-    env.wait_state(&dead, JobState::Dead, Duration::from_secs(15))
+    let first_death = env
+        .wait_state(&dead, JobState::Dead, Duration::from_secs(15))
         .await;
 
     let (n, running) = q
@@ -196,7 +197,16 @@ async fn stats_series_running_dead_and_processes_reflect_the_workers() {
         "nor deleted"
     );
     assert_eq!(q.requeue_all_dead(Some(Queue::Diag)).await.unwrap(), 1);
-    assert_eq!(q.dead_count(None).await.unwrap(), 0);
+    // the requeued job runs again on the live worker and fails permanently again: it leaves the
+    // dead set and comes back (a loaded machine can do both before a read, so wait for the second
+    // death rather than read the count in between)
+    let again = env
+        .wait_job(&dead, Duration::from_secs(15), |r| {
+            r.state == JobState::Dead && r.started_at > first_death.started_at
+        })
+        .await;
+    assert_eq!(again.attempts, 1, "a fresh attempt budget");
+    assert_eq!(q.dead_count(None).await.unwrap(), 1);
     env.wait_state(&sleeper, JobState::Succeeded, Duration::from_secs(15))
         .await;
     assert_eq!(q.queue_stats(Queue::Diag).await.unwrap().running, 0);

@@ -53,6 +53,42 @@ pub fn evaluate_docs(docs: &[Doc]) -> (Prf, Prf) {
     (strict, with_names)
 }
 
+/// Score blocks another extractor found (`{"id", "block"}` JSON lines, e.g. talon's) with the same
+/// gold and line matching as ours; documents it has no line for count as "no block".
+pub fn evaluate_peer(docs: &[Doc], blocks: &str) -> Result<(Prf, Prf)> {
+    let mut by_id = std::collections::HashMap::new();
+    for l in blocks.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(l)?;
+        let id = v["id"].as_str().unwrap_or_default().to_string();
+        by_id.insert(id, v["block"].as_str().map(str::to_string));
+    }
+    let (mut strict, mut with_names) = (Prf::default(), Prf::default());
+    for d in docs {
+        let block = by_id.get(&d.id).cloned().flatten();
+        let pred = predicted_lines(&d.top, block.as_deref());
+        score_doc(&signature_lines(d, false), &pred, &mut strict);
+        score_doc(&signature_lines(d, true), &pred, &mut with_names);
+    }
+    Ok((strict, with_names))
+}
+
+/// The top messages a peer must read: `{"id", "top", "sender"}` JSON lines; the sender is the
+/// `From:` address of the raw email beside the annotation, when there is one.
+pub fn dump_tops(dir: &Path, out: &mut impl std::io::Write) -> Result<usize> {
+    let docs = super::quagga::load_dir(dir)?;
+    for d in &docs {
+        let raw = std::fs::read_to_string(dir.join(&d.id)).unwrap_or_default();
+        let sender = raw
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .find_map(|l| l.strip_prefix("From:"))
+            .map(|s| s.trim().to_string());
+        let rec = serde_json::json!({"id": d.id, "top": d.top, "sender": sender});
+        writeln!(out, "{rec}")?;
+    }
+    Ok(docs.len())
+}
+
 pub fn evaluate(dir: &Path) -> Result<(Prf, Prf, usize)> {
     let docs = super::quagga::load_dir(dir)?;
     let (a, b) = evaluate_docs(&docs);

@@ -20,11 +20,20 @@ import random
 import sys
 import unicodedata
 
+import phrases2_en
+import phrases2_fr
 import phrases_en
 import phrases_fr
 
+# a second author's wordings of the same labels join the pools: more ways of saying each thing
+for _P, _P2 in ((phrases_fr, phrases2_fr.FR), (phrases_en, phrases2_en.EN)):
+    for _label, _pool in _P2.items():
+        if _label in _P.CORE:
+            _P.CORE[_label] = _P.CORE[_label] + list(_pool.get("core", []))
+            _P.SUBJECT[_label] = _P.SUBJECT[_label] + list(_pool.get("subjects", []))
+
 SEED = 14
-PER_LABEL = 100
+PER_LABEL = 130
 PRECEDENCE = ["gdpr_request", "unsubscribe", "complaint", "quote_request", "meeting_request",
               "information_request", "interested", "not_interested", "other"]
 SECONDARY = {
@@ -49,6 +58,10 @@ DAYS = {"fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi"],
 DATES = {"fr": ["12 mars", "3 novembre", "28/02", "15 janvier", "2 juin"],
          "en": ["12 March", "3 November", "28/02", "15 January", "June 2"]}
 TIMES = ["9h30", "10h", "14h", "16h30", "11:00", "15:00"]
+ORIG = {"fr": ["Point mensuel", "Votre demande", "Documentation"], "en": ["Monthly update", "Your request", "Documents"]}
+DOCS = {"fr": ["DIC", "prospectus", "reporting mensuel", "rapport annuel", "règlement"],
+        "en": ["KID", "prospectus", "factsheet", "annual report", "monthly report"]}
+WHO = {"fr": ["notre gérant", "mon associé", "ma collègue"], "en": ["our PM", "my partner", "my colleague"]}
 AMOUNTS = ["500 000 €", "2 M€", "1,5 million d'euros", "£750,000", "$3m", "10 M€"]
 
 
@@ -58,6 +71,7 @@ def fill(rng, s, lang, subject=""):
         "fund": rng.choice(FUND), "company": rng.choice(COMPANY), "domain": rng.choice(DOMAIN),
         "day": rng.choice(DAYS[lang]), "date": rng.choice(DATES[lang]), "time": rng.choice(TIMES),
         "amount": rng.choice(AMOUNTS), "subject": subject,
+        "orig": rng.choice(ORIG[lang]), "doc": rng.choice(DOCS[lang]), "slot": rng.choice(TIMES), "who": rng.choice(WHO[lang]),
     }
     for k, v in vals.items():
         s = s.replace("{" + k + "}", v)
