@@ -14,15 +14,20 @@ pub struct Doc {
     pub spans: Vec<(usize, usize, String)>,
 }
 
-pub fn load_dir(dir: &Path) -> Result<Vec<Doc>> {
+/// The annotation files (`NAME.txt.ann`) of a Quagga folder, sorted.
+pub fn annotation_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "ann"))
         .collect();
     names.sort();
+    Ok(names)
+}
+
+pub fn load_dir(dir: &Path) -> Result<Vec<Doc>> {
     let mut out = Vec::new();
-    for ann in names {
+    for ann in annotation_files(dir)? {
         let v: Value = serde_json::from_slice(&std::fs::read(&ann)?)
             .with_context(|| format!("parsing {}", ann.display()))?;
         let id = ann

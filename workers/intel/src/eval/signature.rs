@@ -128,14 +128,8 @@ pub fn evaluate_fr(path: &Path) -> Result<SignatureReport> {
 /// → name, Position → title, Organisation → company, Phone → phones, Mail → emails, Address →
 /// address. Websites are not annotated there and are not scored.
 pub fn evaluate_quagga(dir: &Path) -> Result<SignatureReport> {
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "ann"))
-        .collect();
-    names.sort();
     let mut items = Vec::new();
-    for ann in names {
+    for ann in super::quagga::annotation_files(dir)? {
         let txt = ann.with_extension("");
         let Ok(raw) = std::fs::read(&txt) else {
             continue;

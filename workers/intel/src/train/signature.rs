@@ -200,28 +200,13 @@ fn predict(m: &Linear, lines: &[&Line]) -> Vec<usize> {
 pub fn cross_validate(lines: &[Line]) -> Vec<Part> {
     let generated: Vec<&Line> = lines.iter().filter(|l| !l.quagga).collect();
     let quagga: Vec<&Line> = lines.iter().filter(|l| l.quagga).collect();
-    let mut parts = Vec::new();
-    let (mut gold, mut pred) = (Vec::new(), Vec::new());
-    for f in 0..FOLDS {
-        let train: Vec<&Line> = generated
-            .iter()
-            .copied()
-            .filter(|l| l.ending % FOLDS != f)
-            .collect();
-        let test: Vec<&Line> = generated
-            .iter()
-            .copied()
-            .filter(|l| l.ending % FOLDS == f)
-            .collect();
-        let m = fit(&train);
-        gold.extend(test.iter().map(|l| l.y));
-        pred.extend(predict(&m, &test));
-    }
-    parts.push(part(
+    let all: Vec<&Line> = lines.iter().collect();
+    let (gold, pred) = k_fold(&generated, &generated);
+    let mut parts = vec![part(
         format!("{FOLDS}-fold over generated endings (endings held out whole)"),
         &gold,
         &pred,
-    ));
+    )];
     let m = fit(&generated);
     let g: Vec<usize> = quagga.iter().map(|l| l.y).collect();
     parts.push(part(
@@ -229,13 +214,27 @@ pub fn cross_validate(lines: &[Line]) -> Vec<Part> {
         &g,
         &predict(&m, &quagga),
     ));
+    let (gold, pred) = k_fold(&all, &quagga);
+    parts.push(part(
+        format!("{FOLDS}-fold over Quagga train/ emails, generated endings always in training"),
+        &gold,
+        &pred,
+    ));
+    parts
+}
+
+/// Out-of-fold predictions for `scored`: each fold's model is trained on `pool` without that
+/// fold's endings (lines of `pool` outside `scored` always train).
+fn k_fold(pool: &[&Line], scored: &[&Line]) -> (Vec<usize>, Vec<usize>) {
+    let in_scored = |l: &Line| scored.first().is_some_and(|s| s.quagga == l.quagga);
     let (mut gold, mut pred) = (Vec::new(), Vec::new());
     for f in 0..FOLDS {
-        let train: Vec<&Line> = lines
+        let train: Vec<&Line> = pool
             .iter()
-            .filter(|l| !l.quagga || l.ending % FOLDS != f)
+            .copied()
+            .filter(|l| !in_scored(l) || l.ending % FOLDS != f)
             .collect();
-        let test: Vec<&Line> = quagga
+        let test: Vec<&Line> = scored
             .iter()
             .copied()
             .filter(|l| l.ending % FOLDS == f)
@@ -244,12 +243,7 @@ pub fn cross_validate(lines: &[Line]) -> Vec<Part> {
         gold.extend(test.iter().map(|l| l.y));
         pred.extend(predict(&m, &test));
     }
-    parts.push(part(
-        format!("{FOLDS}-fold over Quagga train/ emails, generated endings always in training"),
-        &gold,
-        &pred,
-    ));
-    parts
+    (gold, pred)
 }
 
 pub fn print_cv(parts: &[Part], out: &mut impl Write) -> Result<()> {
