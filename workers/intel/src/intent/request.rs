@@ -1,5 +1,5 @@
 //! Request detection: does a sentence ask for or propose something? A two-class model over hashed
-//! n-grams, trained by `ops/train` on Parakweet's `train.tsv` (English sentences, Apache-2.0,
+//! word n-grams, trained by `ops/train` on Parakweet's `train.tsv` (English sentences, Apache-2.0,
 //! copied with its licence under `train-data/requests/`). Its decision threshold was chosen by
 //! cross-validation on that data. A text's request probability is its most request-like sentence's.
 
@@ -17,8 +17,10 @@ pub fn get() -> Option<&'static Linear> {
     MODEL.as_ref()
 }
 
+/// Word unigrams and bigrams: on this data character n-grams lowered cross-validated F1 (0.791
+/// against 0.814), they fit the topic of a sentence more than whether it asks for something.
 pub fn features(sentence: &str) -> Sparse {
-    Builder::new().text(sentence).finish()
+    Builder::new().words(sentence).finish()
 }
 
 /// Probability that the most request-like sentence of `text` asks or proposes something, and the

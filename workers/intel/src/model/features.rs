@@ -70,6 +70,15 @@ impl Builder {
 
     /// Add the n-gram features of a text.
     pub fn text(&mut self, text: &str) -> &mut Self {
+        self.ngrams(text, true)
+    }
+
+    /// Word unigrams and bigrams only (no character n-grams).
+    pub fn words(&mut self, text: &str) -> &mut Self {
+        self.ngrams(text, false)
+    }
+
+    fn ngrams(&mut self, text: &str, chars: bool) -> &mut Self {
         let folded = fold(crate::text::truncate(text, MAX_CHARS * 2));
         let folded = crate::text::truncate(&folded, MAX_CHARS);
         let toks = tokens(folded);
@@ -78,6 +87,9 @@ impl Builder {
             self.hits.push(fnv(b'w', &[t]));
             self.hits.push(fnv(b'b', &[prev, t]));
             prev = t;
+            if !chars {
+                continue;
+            }
             // character n-grams of "_word_", hashed from the UTF-8 bytes of each window
             let padded = format!("_{t}_");
             let starts: Vec<usize> = padded
