@@ -11,7 +11,9 @@ fn main() -> anyhow::Result<()> {
         Some("--check") => train::signature::run(Mode::Check, &mut out),
         Some("--cv") => {
             let lines = train::signature::load()?;
-            train::signature::print_cv(&train::signature::cross_validate(&lines), &mut out)
+            train::signature::print_cv(&train::signature::cross_validate(&lines), &mut out)?;
+            let fields = train::signature::field_cross_validate(&lines)?;
+            train::signature::print_fields(&fields, &mut out)
         }
         Some("--import-quagga") => {
             let dir = args

@@ -197,10 +197,22 @@ pub fn line_features(lines: &[&str]) -> Vec<Sparse> {
     out
 }
 
+thread_local! {
+    /// A model in place of the embedded one, for cross-validation of the whole extraction.
+    static OVERRIDE: std::cell::RefCell<Option<Linear>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f` with `m` as this thread's signature model (training's cross-validation only).
+pub fn with_model<T>(m: Linear, f: impl FnOnce() -> T) -> T {
+    OVERRIDE.with(|o| *o.borrow_mut() = Some(m));
+    let out = f();
+    OVERRIDE.with(|o| *o.borrow_mut() = None);
+    out
+}
+
 /// The model's class and probability for each line (`None` without a model).
 pub fn classify(lines: &[&str]) -> Option<Vec<(usize, f32)>> {
-    let m = get()?;
-    Some(
+    let run = |m: &Linear| {
         line_features(lines)
             .iter()
             .map(|x| {
@@ -208,8 +220,12 @@ pub fn classify(lines: &[&str]) -> Option<Vec<(usize, f32)>> {
                 let c = crate::intent::model::argmax(&p);
                 (c, p[c])
             })
-            .collect(),
-    )
+            .collect()
+    };
+    OVERRIDE.with(|o| match o.borrow().as_ref() {
+        Some(m) => Some(run(m)),
+        None => get().map(run),
+    })
 }
 
 /// First line of the signature at the end of `lines` by the model: the start of the last run of

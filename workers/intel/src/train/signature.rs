@@ -11,7 +11,7 @@ use crate::signature::model::{CLASSES, is_signature_class, line_features};
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 
-pub const LINES_SHA256: &str = "babf5e625b3b120910f33a75c3bc5e9315b38500db1a31d18c650acb7f045fd3";
+pub const LINES_SHA256: &str = "e65a75e2b2c8321b535cb6f90172d3c33702e590b3954daac76ac8675cd14bea";
 /// `train-data/signature/quagga-train.jsonl`: the top messages and spans of Quagga's `train/` split
 /// (MIT, see `LICENSE-quagga`), written by `train-signature --import-quagga DIR`.
 pub const QUAGGA_SHA256: &str = "826182d1ca1407ba50f59fdff01c2c843bfacfde7b9acee4bf120d271ec9b7a2";
@@ -103,6 +103,21 @@ pub fn load_quagga(first_ending: usize) -> Result<Vec<Line>> {
 struct Record {
     group: usize,
     lines: Vec<(String, String)>,
+    /// The fields written in the ending (the gold of the field-level cross-validation).
+    fields: crate::eval::signature::Gold,
+    /// Endings sharing a job title share this fold.
+    vocab_fold: usize,
+}
+
+fn records() -> Result<Vec<Record>> {
+    let path = crate_dir().join("train-data/signature/lines.jsonl");
+    let text = String::from_utf8(read_pinned(&path, LINES_SHA256)?)?;
+    text.lines()
+        .enumerate()
+        .map(|(n, l)| {
+            serde_json::from_str(l).with_context(|| format!("lines.jsonl line {}", n + 1))
+        })
+        .collect()
 }
 
 /// Generated endings and Quagga's emails.
@@ -114,12 +129,8 @@ pub fn load() -> Result<Vec<Line>> {
 }
 
 pub fn load_generated() -> Result<Vec<Line>> {
-    let path = crate_dir().join("train-data/signature/lines.jsonl");
-    let text = String::from_utf8(read_pinned(&path, LINES_SHA256)?)?;
     let mut out = Vec::new();
-    for (n, l) in text.lines().enumerate() {
-        let r: Record =
-            serde_json::from_str(l).with_context(|| format!("lines.jsonl line {}", n + 1))?;
+    for r in records()? {
         let texts: Vec<&str> = r.lines.iter().map(|(t, _)| t.as_str()).collect();
         let feats = line_features(&texts);
         for ((_, label), x) in r.lines.iter().zip(feats) {
@@ -127,7 +138,7 @@ pub fn load_generated() -> Result<Vec<Line>> {
                 continue;
             }
             let Some(y) = CLASSES.iter().position(|c| c == label) else {
-                bail!("lines.jsonl line {}: unknown class {label}", n + 1);
+                bail!("lines.jsonl ending {}: unknown class {label}", r.group);
             };
             out.push(Line {
                 x,
@@ -138,6 +149,75 @@ pub fn load_generated() -> Result<Vec<Line>> {
         }
     }
     Ok(out)
+}
+
+/// Field-level cross-validation of the whole extraction on generated endings: folds by job title
+/// (a fold's titles are never in its training lines), Quagga always in training; each held-out
+/// ending goes through `analyze_text` with the fold's model in place of the embedded one.
+pub fn field_cross_validate(lines: &[Line]) -> Result<crate::eval::signature::SignatureReport> {
+    let recs = records()?;
+    let fold_of: std::collections::HashMap<usize, usize> =
+        recs.iter().map(|r| (r.group, r.vocab_fold)).collect();
+    let mut items = Vec::new();
+    for f in 0..FOLDS {
+        let train: Vec<&Line> = lines
+            .iter()
+            .filter(|l| l.quagga || fold_of.get(&l.ending) != Some(&f))
+            .collect();
+        let m = fit(&train);
+        crate::signature::model::with_model(m, || {
+            for r in recs.iter().filter(|r| r.vocab_fold == f) {
+                let text: Vec<&str> = r.lines.iter().map(|(t, _)| t.as_str()).collect();
+                let sig = crate::analyze_text(&text.join("\n")).signature;
+                items.push((format!("ending-{}", r.group), r.fields.clone(), sig));
+            }
+        });
+    }
+    Ok(crate::eval::signature::score(
+        &items,
+        &["name", "title", "company", "phones", "emails", "urls"],
+    ))
+}
+
+pub fn print_fields(
+    r: &crate::eval::signature::SignatureReport,
+    out: &mut impl Write,
+) -> Result<()> {
+    writeln!(
+        out,
+        "Signature fields, {FOLDS}-fold over generated endings by job title ({} endings; whole extraction)",
+        r.n
+    )?;
+    writeln!(
+        out,
+        "{:<22} {:>9} {:>9} {:>9} {:>8}",
+        "field", "precision", "recall", "F1", "support"
+    )?;
+    let mut micro = Prf::default();
+    for (f, p) in &r.fields {
+        micro.tp += p.tp;
+        micro.fp += p.fp;
+        micro.fn_ += p.fn_;
+        writeln!(
+            out,
+            "{:<22} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+            f,
+            p.precision(),
+            p.recall(),
+            p.f1(),
+            p.support()
+        )?;
+    }
+    writeln!(
+        out,
+        "{:<22} {:>9.3} {:>9.3} {:>9.3} {:>8}\n",
+        "micro (6 fields)",
+        micro.precision(),
+        micro.recall(),
+        micro.f1(),
+        micro.support()
+    )?;
+    Ok(())
 }
 
 fn train_on(lines: &[&Line]) -> Linear {
@@ -285,6 +365,7 @@ pub fn run(mode: Mode, out: &mut impl Write) -> Result<()> {
     let lines = load()?;
     if mode == Mode::Write {
         print_cv(&cross_validate(&lines), out)?;
+        print_fields(&field_cross_validate(&lines)?, out)?;
     }
     let all: Vec<&Line> = lines.iter().collect();
     emit("signature.bin", &fit(&all).to_bytes(), mode)

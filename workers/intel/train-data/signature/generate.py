@@ -116,7 +116,7 @@ def phone(rng, fr):
         num = f"+44 20 {d[0]}{d[1]}{d[2]}{d[3]} {d[4]}{d[5]}{d[6]}{d[7]}"
     label = r(rng, ["Tél. : ", "Tél : ", "T. ", "Mob. ", "Mobile : ", "Ligne directe : ", "Portable ", "", "", "M : ",
                     "Tel: ", "Direct: ", "Mobile: "])
-    return label + num
+    return label + num, num
 
 
 def address(rng):
@@ -149,22 +149,36 @@ def ending(rng):
     cred = r(rng, ["", "", "", "", ", CFA", ", CIF"])
     name = f"{honor}{first} {last}{cred}"
     title = r(rng, TITLES_FR if fr or rng.random() < 0.3 else TITLES_EN)
+    fields = {"name": f"{first} {last}", "title": None, "company": None, "phones": [], "emails": [],
+              "urls": [], "linkedin": None, "address": None}
     parts = []
     parts.append([(name, "name")])
     if rng.random() < 0.85:
         parts.append([(title, "title")])
+        fields["title"] = title
     if rng.random() < 0.85:
         parts.append([(co, "company")])
+        fields["company"] = co
     if rng.random() < 0.5:
-        parts.append([(a, "address") for a in address(rng)])
+        addr = address(rng)
+        parts.append([(a, "address") for a in addr])
+        fields["address"] = "\n".join(addr)
     for _ in range(rng.randrange(0, 3)):
-        parts.append([(phone(rng, fr), "contact")])
+        line, num = phone(rng, fr)
+        parts.append([(line, "contact")])
+        fields["phones"].append(num)
     if rng.random() < 0.6:
-        parts.append([(f"{slug(first)}.{slug(last)}@{dom}", "contact")])
+        mail = f"{slug(first)}.{slug(last)}@{dom}"
+        parts.append([(mail, "contact")])
+        fields["emails"].append(mail)
     if rng.random() < 0.45:
-        parts.append([(r(rng, [f"www.{dom}", dom, f"https://www.{dom}", f"https://{dom}/"]), "contact")])
+        url = r(rng, [f"www.{dom}", dom, f"https://www.{dom}", f"https://{dom}/"])
+        parts.append([(url, "contact")])
+        fields["urls"].append(url)
     if rng.random() < 0.15:
-        parts.append([(f"linkedin.com/in/{slug(first)}-{slug(last)}", "contact")])
+        li = f"linkedin.com/in/{slug(first)}-{slug(last)}"
+        parts.append([(li, "contact")])
+        fields["linkedin"] = li
     # mostly name, title, company first; sometimes shuffled after the name
     if rng.random() < 0.25:
         head, rest = parts[0], parts[1:]
@@ -187,7 +201,10 @@ def ending(rng):
                           "legal"))
     if rng.random() < 0.08:
         lines.append((r(rng, DEVICE), "legal"))
-    return "fr" if fr else "en", lines
+    # vocabulary fold: endings sharing a job title share a fold, so a held-out fold's titles were
+    # never seen in training (the field-level cross-validation of train-signature)
+    vocab_fold = (TITLES_FR + TITLES_EN).index(title) % 5 if fields["title"] else None
+    return "fr" if fr else "en", lines, fields, vocab_fold
 
 
 def main():
@@ -195,8 +212,10 @@ def main():
     rng = random.Random(SEED)
     with open(outdir / "lines.jsonl", "w", encoding="utf-8") as out:
         for n in range(N):
-            lang, lines = ending(rng)
-            rec = {"group": n, "lang": lang, "lines": [[t, lab] for t, lab in lines]}
+            lang, lines, fields, vocab_fold = ending(rng)
+            fold = n % 5 if vocab_fold is None else vocab_fold
+            rec = {"group": n, "lang": lang, "lines": [[t, lab] for t, lab in lines], "fields": fields,
+                   "vocab_fold": fold}
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
