@@ -109,7 +109,8 @@ pub fn run(eval_dir: &Path, mut out: impl Write) -> Result<EvalReport> {
     Ok(rep)
 }
 
-fn print_sig(out: &mut impl Write, title: &str, r: &signature::SignatureReport) -> Result<()> {
+/// A signature-field table (the dev sets here, the cross-validation in `train::signature`).
+pub fn print_sig(out: &mut impl Write, title: &str, r: &signature::SignatureReport) -> Result<()> {
     writeln!(out, "\n{title}")?;
     writeln!(
         out,

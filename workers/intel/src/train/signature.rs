@@ -183,40 +183,21 @@ pub fn print_fields(
     r: &crate::eval::signature::SignatureReport,
     out: &mut impl Write,
 ) -> Result<()> {
-    writeln!(
+    crate::eval::print_sig(
         out,
-        "Signature fields, {FOLDS}-fold over generated endings by job title ({} endings; whole extraction)",
-        r.n
-    )?;
-    writeln!(
-        out,
-        "{:<22} {:>9} {:>9} {:>9} {:>8}",
-        "field", "precision", "recall", "F1", "support"
+        &format!(
+            "Signature fields, {FOLDS}-fold over generated endings by job title ({} endings; whole extraction)",
+            r.n
+        ),
+        r,
     )?;
     let mut micro = Prf::default();
-    for (f, p) in &r.fields {
+    for (_, p) in &r.fields {
         micro.tp += p.tp;
         micro.fp += p.fp;
         micro.fn_ += p.fn_;
-        writeln!(
-            out,
-            "{:<22} {:>9.3} {:>9.3} {:>9.3} {:>8}",
-            f,
-            p.precision(),
-            p.recall(),
-            p.f1(),
-            p.support()
-        )?;
     }
-    writeln!(
-        out,
-        "{:<22} {:>9.3} {:>9.3} {:>9.3} {:>8}\n",
-        "micro (6 fields)",
-        micro.precision(),
-        micro.recall(),
-        micro.f1(),
-        micro.support()
-    )?;
+    writeln!(out, "{:<22} {:>29.3}\n", "micro-F1 (6 fields)", micro.f1())?;
     Ok(())
 }
 
