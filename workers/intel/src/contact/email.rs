@@ -4,9 +4,11 @@ use crate::text::re;
 use regex::Regex;
 use std::sync::LazyLock;
 
+/// Letters and digits of any script: internationalised addresses (RFC 6531 local parts, IDN
+/// domains such as `orée-gestion.com`) are read whole instead of from their first ASCII letter on.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}",
+        r"[\p{L}\p{N}][\p{L}\p{N}._%+'\-]*@[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?)*\.\p{L}{2,24}",
     )
 });
 
@@ -36,6 +38,14 @@ mod tests {
                 "camille.roussel@ondine-multigestion.com",
                 "m.rey@reyfils-fo.ch"
             ]
+        );
+    }
+
+    #[test]
+    fn internationalised_addresses_are_read_whole() {
+        assert_eq!(
+            super::find_all("étienne.baxter@tilia-am.fr, v.delahaye@orée-gestion.com"),
+            vec!["étienne.baxter@tilia-am.fr", "v.delahaye@orée-gestion.com"]
         );
     }
 }

@@ -6,9 +6,32 @@ use std::sync::LazyLock;
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)\b(?:https?://|www\.)[^\s<>"'|,;()\[\]]+|\b[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.(?:fr|com|net|org|eu|lu|ch|be|de|uk|io|co|info|biz|it|es|nl|pt|se|no|dk|fi|at|ie|us|ca|finance|bank|immo|paris|law|ai|app|pro|monaco|mc)\b(?:/[^\s<>"'|,;()\[\]]*)?"#,
+        r#"(?i)\b(?:https?://|www\.)[^\s<>"'|,;()\[\]]+|\b[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?)*\.(?:fr|com|net|org|eu|lu|ch|be|de|uk|io|co|info|biz|it|es|nl|pt|se|no|dk|fi|at|ie|us|ca|finance|bank|immo|paris|law|ai|app|pro|monaco|mc)\b(?:/[^\s<>"'|,;()\[\]]*)?"#,
     )
 });
+
+/// Whether two URLs name the same site and path: scheme, `www.`, case and a trailing slash aside
+/// (`www.x.fr` and `https://x.fr/` are one website).
+pub fn same_site(a: &str, b: &str) -> bool {
+    fn key(u: &str) -> String {
+        let l = u.to_lowercase();
+        let l = l
+            .strip_prefix("https://")
+            .or_else(|| l.strip_prefix("http://"))
+            .unwrap_or(&l);
+        l.strip_prefix("www.")
+            .unwrap_or(l)
+            .trim_end_matches('/')
+            .to_string()
+    }
+    key(a) == key(b)
+}
+
+/// Written with a scheme or `www.`.
+pub fn is_explicit(u: &str) -> bool {
+    let l = u.to_ascii_lowercase();
+    l.starts_with("http") || l.starts_with("www.")
+}
 
 /// A URL found in text.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +64,7 @@ pub fn find(text: &str) -> Vec<FoundUrl> {
             continue;
         }
         let lower = u.to_ascii_lowercase();
-        let explicit = lower.starts_with("http") || lower.starts_with("www.");
+        let explicit = is_explicit(u);
         // a bare domain must look like one: a lower-case top-level domain and no one-letter label
         // (not an abbreviation such as "S.A."); the host may be written in capitals
         // ("BoisDuNord.fr")
@@ -94,6 +117,14 @@ mod tests {
     #[test]
     fn not_abbreviations_or_files() {
         assert!(find("Moselle Fund Services S.A. Nov23.doc").is_empty());
+    }
+
+    #[test]
+    fn internationalised_domains_and_same_sites() {
+        let f = find("orée-gestion.com");
+        assert_eq!(f.first().map(|u| u.url.as_str()), Some("orée-gestion.com"));
+        assert!(same_site("www.X.fr", "https://x.fr/"));
+        assert!(!same_site("x.fr", "x.fr/contact"));
     }
 
     #[test]

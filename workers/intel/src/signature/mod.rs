@@ -352,7 +352,12 @@ fn take_contacts(line: &str, c: &mut Contacts) -> String {
             if c.linkedin.is_none() {
                 c.linkedin = Some(u.url.clone());
             }
-        } else if !c.urls.iter().any(|x| x.eq_ignore_ascii_case(&u.url)) {
+        } else if let Some(i) = c.urls.iter().position(|x| url::same_site(x, &u.url)) {
+            // one website once, in its most explicit form (`www.x.fr` over a bare `X.fr`)
+            if url::is_explicit(&u.url) && !url::is_explicit(&c.urls[i]) {
+                c.urls[i] = u.url.clone();
+            }
+        } else {
             c.urls.push(u.url.clone());
         }
         spans.push((u.start, u.end));

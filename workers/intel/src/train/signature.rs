@@ -11,7 +11,7 @@ use crate::signature::model::{CLASSES, is_signature_class, line_features};
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 
-pub const LINES_SHA256: &str = "e65a75e2b2c8321b535cb6f90172d3c33702e590b3954daac76ac8675cd14bea";
+pub const LINES_SHA256: &str = "8c8d287c994bc97eaebd12d901753c6ff5d6230b3df26e2da4aef669a0c145fb";
 /// `train-data/signature/quagga-train.jsonl`: the top messages and spans of Quagga's `train/` split
 /// (MIT, see `LICENSE-quagga`), written by `train-signature --import-quagga DIR`.
 pub const QUAGGA_SHA256: &str = "826182d1ca1407ba50f59fdff01c2c843bfacfde7b9acee4bf120d271ec9b7a2";

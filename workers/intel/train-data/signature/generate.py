@@ -159,6 +159,9 @@ def ending(rng):
     if rng.random() < 0.85:
         parts.append([(co, "company")])
         fields["company"] = co
+        if "." in co:
+            # a company written as a domain is also the website (the analyser reports both)
+            fields["urls"].append(co)
     if rng.random() < 0.5:
         addr = address(rng)
         parts.append([(a, "address") for a in addr])
@@ -174,7 +177,13 @@ def ending(rng):
     if rng.random() < 0.45:
         url = r(rng, [f"www.{dom}", dom, f"https://www.{dom}", f"https://{dom}/"])
         parts.append([(url, "contact")])
-        fields["urls"].append(url)
+        # one website once, in its most explicit form (the company written as the same domain
+        # gives way to a www./https form; a bare repeat of it adds nothing)
+        same = [u for u in fields["urls"] if u.lower() == dom]
+        if same and (url.startswith("www.") or url.startswith("https://")):
+            fields["urls"] = [u for u in fields["urls"] if u not in same]
+        if not same or url.startswith("www.") or url.startswith("https://"):
+            fields["urls"].append(url)
     if rng.random() < 0.15:
         li = f"linkedin.com/in/{slug(first)}-{slug(last)}"
         parts.append([(li, "contact")])
