@@ -32,12 +32,7 @@ pub fn predicted_lines(top: &str, block: Option<&str>) -> Vec<bool> {
 /// Line P/R/F1 of one document.
 pub fn score_doc(gold: &[bool], pred: &[bool], p: &mut Prf) {
     for (g, q) in gold.iter().zip(pred) {
-        match (g, q) {
-            (true, true) => p.tp += 1,
-            (false, true) => p.fp += 1,
-            (true, false) => p.fn_ += 1,
-            _ => {}
-        }
+        p.add(*g, *q);
     }
 }
 

@@ -48,6 +48,15 @@ impl Prf {
             }
         }
     }
+    /// One binary decision: is it in the positive class (`gold`), was it called so (`pred`).
+    pub fn add(&mut self, gold: bool, pred: bool) {
+        match (gold, pred) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, false) => {}
+        }
+    }
     /// List field compared as sets.
     pub fn add_set(&mut self, gold: &[String], pred: &[String]) {
         let g: std::collections::BTreeSet<&String> = gold.iter().collect();

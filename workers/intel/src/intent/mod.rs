@@ -107,8 +107,9 @@ pub fn score(subject: &str, text: &str) -> Scores {
 /// bulk mail is `other`, then the trained model (rules as features) when one is embedded, else the
 /// rules alone. The request detector's verdict is attached to every result.
 pub fn classify(input: &IntentInput<'_>) -> Intent {
-    let mut intent = decide(input);
-    if let Some((p, threshold)) = request::probability(input.text) {
+    let request = request::probability(input.text);
+    let mut intent = decide(input, request);
+    if let Some((p, threshold)) = request {
         intent.request = p >= threshold;
         intent.request_probability = Some((f64::from(p) * 1000.0).round() / 1000.0);
     }
@@ -125,7 +126,12 @@ const REQUEST_LABELS: [IntentLabel; 3] = [
 /// The model's decision. A lone English sentence is the request detector's unit: its verdict
 /// decides between the request labels and the others (the intent model was trained on whole
 /// emails); the intent model's probabilities still choose which label within each side.
-fn decide_with_model(m: &crate::model::Linear, input: &IntentInput<'_>, scores: Scores) -> Intent {
+fn decide_with_model(
+    m: &crate::model::Linear,
+    input: &IntentInput<'_>,
+    scores: Scores,
+    request: Option<(f32, f32)>,
+) -> Intent {
     let units: Vec<crate::model::Sparse> = model::units(input.subject, input.text)
         .iter()
         .map(|u| model::sentence_features(u))
@@ -134,7 +140,7 @@ fn decide_with_model(m: &crate::model::Linear, input: &IntentInput<'_>, scores: 
     let (mut best, mut conf) = model::decide(&label_scores, m.threshold);
     let lone_sentence =
         input.language == Language::En && input.subject.trim().is_empty() && units.len() == 1;
-    if lone_sentence && let Some((q, threshold)) = request::probability(input.text) {
+    if lone_sentence && let Some((q, threshold)) = request {
         let label = IntentLabel::ALL[best];
         let asks = q >= threshold;
         let overridable = matches!(
@@ -164,7 +170,8 @@ fn decide_with_model(m: &crate::model::Linear, input: &IntentInput<'_>, scores: 
     }
 }
 
-fn decide(input: &IntentInput<'_>) -> Intent {
+/// `request`: the request detector's best probability and threshold for this text.
+fn decide(input: &IntentInput<'_>, request: Option<(f32, f32)>) -> Intent {
     let h = input.headers;
     if let Some(kind) = auto::bounce(h, input.subject, input.full_body) {
         return finish(IntentLabel::Bounce, Tier::Auto(kind), vec!["bounce"]);
@@ -184,7 +191,7 @@ fn decide(input: &IntentInput<'_>) -> Intent {
         if input.text.trim().is_empty() && input.subject.trim().is_empty() {
             return finish(IntentLabel::Other, Tier::OtherClean, scores.fired_rules);
         }
-        return decide_with_model(m, input, scores);
+        return decide_with_model(m, input, scores, request);
     }
     let mut fired: Vec<(IntentLabel, f64)> = scores
         .by_label

@@ -75,12 +75,7 @@ pub struct CvReport {
 fn prf_at(probs: &[f32], ys: &[usize], t: f32) -> Prf {
     let mut p = Prf::default();
     for (q, y) in probs.iter().zip(ys) {
-        match (*q >= t, *y == 1) {
-            (true, true) => p.tp += 1,
-            (true, false) => p.fp += 1,
-            (false, true) => p.fn_ += 1,
-            _ => {}
-        }
+        p.add(*y == 1, *q >= t);
     }
     p
 }

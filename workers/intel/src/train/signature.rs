@@ -232,12 +232,7 @@ pub struct Part {
 fn part(title: String, gold: &[usize], pred: &[usize]) -> Part {
     let mut block = Prf::default();
     for (g, p) in gold.iter().zip(pred) {
-        match (is_signature_class(*g), is_signature_class(*p)) {
-            (true, true) => block.tp += 1,
-            (false, true) => block.fp += 1,
-            (true, false) => block.fn_ += 1,
-            _ => {}
-        }
+        block.add(is_signature_class(*g), is_signature_class(*p));
     }
     Part {
         title,
