@@ -410,13 +410,19 @@ async function history(_parts, params) {
 // ---------- workers ----------
 async function workers() {
   const draw = async () => {
-    const list = await api('GET', '/workers');
+    const [list, buckets] = await Promise.all([api('GET', '/workers'), api('GET', '/rate-limits')]);
     show(h('h1', {}, 'Workers'), h('div', { class: 'scroll' }, h('table', {},
       h('caption', { class: 'muted' }, `${list.length} process(es) online`),
       h('thead', {}, h('tr', {}, ['Id', 'Host', 'Pid', 'Queues', 'Started', 'Last heartbeat', 'In flight'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.length ? list.map((p) => h('tr', {}, h('td', {}, h('code', {}, p.id)), h('td', {}, p.host), h('td', {}, p.pid),
         h('td', {}, p.queues.join(', ')), h('td', {}, fmtTime(p.started_at)), h('td', {}, fmtTime(p.heartbeat_at)), h('td', {}, p.in_flight))) :
-        h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No worker process is online.'))))));
+        h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No worker process is online.'))))),
+    h('h2', {}, 'Rate limits'), h('div', { class: 'scroll' }, h('table', { 'data-testid': 'rate-limits' },
+      h('caption', { class: 'muted' }, 'Global buckets, shared by every worker process'),
+      h('thead', {}, h('tr', {}, ['Bucket', 'Limit', 'Tokens now', 'Jobs waiting', 'Paused until', 'Started', 'Throttled'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, buckets.length ? buckets.map((b) => h('tr', {}, h('td', {}, h('code', {}, b.name)), h('td', {}, b.limit), h('td', {}, b.tokens),
+        h('td', {}, b.waiting), h('td', {}, b.paused_until ? fmtTime(b.paused_until) : '—'), h('td', {}, b.granted), h('td', {}, b.throttled))) :
+        h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No rate-limited job has run yet.'))))));
   };
   await draw();
   every(5000, draw);

@@ -56,6 +56,9 @@ async fn refresh_queue_gauges(state: &AppState) {
     if let Ok(n) = state.queue.delayed_count().await {
         metrics::gauge!("queue_delayed").set(n as f64);
     }
+    if let Ok(buckets) = state.queue.buckets().await {
+        crm_queue::buckets::record_gauges(&buckets);
+    }
     let mut conn = state.redis();
     if let Ok(n) = conn.zcard::<_, u64>(state.keys().dead()).await {
         metrics::gauge!("queue_dead").set(n as f64);

@@ -131,4 +131,12 @@ impl Keys {
     pub fn rate_limit(&self, bucket: &str, window: i64) -> String {
         format!("{}:rl:{}:{}", self.ns, bucket, window)
     }
+    /// Hash: the state of global rate-limit bucket `name` (GCRA time, pause, counters).
+    pub fn bucket(&self, name: &str) -> String {
+        format!("{}:bucket:{}", self.ns, name)
+    }
+    /// Set: the names of the rate-limit buckets in use.
+    pub fn buckets(&self) -> String {
+        format!("{}:buckets", self.ns)
+    }
 }

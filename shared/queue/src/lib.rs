@@ -6,6 +6,7 @@
 //! runs jobs. See `docs/ARCHITECTURE.md` for the path of a job from HTTP to its handler.
 
 mod admin;
+pub mod buckets;
 mod client;
 pub mod keys;
 mod malformed;
@@ -16,6 +17,7 @@ pub mod scripts;
 pub mod test_utils;
 
 pub use admin::{ActionOutcome, ListState, MinutePoint, ProcessView, QueueStats};
+pub use buckets::BucketView;
 pub use client::{
     EnqueueError, EnqueueOptions, Enqueued, JobQueue, MAX_RUN_AT_AHEAD, QueueDepth, RequeueOutcome,
 };

@@ -140,6 +140,8 @@ pub struct JobRecord {
     /// What the job touches, e.g. `email_account:7`, `interaction:12`, `platform`.
     #[schema(example = "email_account:7")]
     pub resource: Option<String>,
+    /// Times the job was held back by its rate-limit bucket (not counted as attempts).
+    pub throttled: u32,
     pub errors: Vec<AttemptError>,
 }
 
@@ -209,6 +211,7 @@ impl JobRecord {
                 .and_then(|a| a.parse().ok())
                 .unwrap_or_default(),
             resource: h.get("resource").cloned().filter(|r| !r.is_empty()),
+            throttled: h.get("throttled").and_then(|v| v.parse().ok()).unwrap_or(0),
             errors,
         })
     }

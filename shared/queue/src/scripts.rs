@@ -33,6 +33,8 @@ forgetting_script!(SUCCEED_MANY, "lua/succeed_many.lua");
 forgetting_script!(FORGET_MANY, "lua/forget_many.lua");
 script!(PUT_BACK, "lua/put_back.lua");
 script!(RETRY, "lua/retry.lua");
+script!(START_LIMITED, "lua/start_limited.lua");
+script!(THROTTLE, "lua/throttle.lua");
 script!(BURY, "lua/bury.lua");
 script!(REQUEUE, "lua/requeue.lua");
 script!(CANCEL, "lua/cancel.lua");

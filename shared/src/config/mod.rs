@@ -6,6 +6,7 @@
 mod env;
 mod mail;
 mod oauth;
+mod rate_limit;
 mod redis;
 mod worker;
 
@@ -17,6 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub use env::{ConfigError, EnvSource};
 pub use mail::{ImapLimits, MailConfig};
 pub use oauth::{OAuthConfig, ProviderConfig};
+pub use rate_limit::{BucketLimit, RateLimits, bucket_name, parse_limit};
 pub use redis::SentinelConfig;
 pub use worker::{SchedulerConfig, WorkerConfig};
 

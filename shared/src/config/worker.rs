@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{CommonConfig, ConfigError, EnvSource, MailConfig};
+use super::{CommonConfig, ConfigError, EnvSource, MailConfig, RateLimits};
 use crate::jobs::Queue;
 
 /// Worker pool settings.
@@ -25,6 +25,8 @@ pub struct WorkerConfig {
     pub pg_bin_dir: Option<PathBuf>,
     /// Mailbox sync settings (`MAIL_*`).
     pub mail: MailConfig,
+    /// Global rate-limit buckets and the jobs that start through them (`RATE_LIMIT_*`).
+    pub rate_limits: RateLimits,
 }
 
 /// Scheduler settings; the cron table itself lives in the `schedules` crate.
@@ -123,6 +125,7 @@ impl WorkerConfig {
                 .filter(|v| !v.trim().is_empty())
                 .map(PathBuf::from),
             mail: MailConfig::from_env(env)?,
+            rate_limits: RateLimits::from_env(env)?,
         })
     }
 }

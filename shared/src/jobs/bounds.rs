@@ -18,6 +18,17 @@ pub fn u64_at_most<'de, const MAX: u64, D: Deserializer<'de>>(d: D) -> Result<u6
     Ok(v)
 }
 
+/// An optional `u64` of at most `MAX` (use with `#[serde(default)]`).
+pub fn opt_u64_at_most<'de, const MAX: u64, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u64>, D::Error> {
+    let v = Option::<u64>::deserialize(d)?;
+    if v.is_some_and(|v| v > MAX) {
+        return Err(serde::de::Error::custom(format!("must be at most {MAX}")));
+    }
+    Ok(v)
+}
+
 /// An optional `u32` in `MIN..=MAX` (use with `#[serde(default)]`).
 pub fn opt_u32_in<'de, const MIN: u32, const MAX: u32, D: Deserializer<'de>>(
     d: D,

@@ -17,6 +17,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     const RUN_ROLE: Role;
     /// One line for the catalogue listing.
     const DESCRIPTION: &'static str;
+    /// The global rate-limit bucket its starts go through (`serpapi`, `smtp`…), limited by
+    /// `RATE_LIMIT_BUCKETS`; `None` starts as fast as workers allow. `RATE_LIMIT_JOBS` can override it.
+    const RATE_LIMIT: Option<&'static str> = None;
 
     /// The resource this payload touches. Whoever runs the job must be allowed to change it by the same
     /// rule as the resource's own endpoint (`permissions::access_to`): checked at enqueue for a user, and
@@ -77,6 +80,8 @@ pub struct JobSpec {
     pub policy: JobPolicy,
     pub run_role: Role,
     pub description: &'static str,
+    /// The job type's own rate-limit bucket (see [`Job::RATE_LIMIT`]).
+    pub rate_limit: Option<&'static str>,
     check: fn(&serde_json::Value) -> Result<Resource, PayloadError>,
 }
 
@@ -89,6 +94,7 @@ impl JobSpec {
             policy: J::POLICY,
             run_role: J::RUN_ROLE,
             description: J::DESCRIPTION,
+            rate_limit: J::RATE_LIMIT,
             check: |v| decode_payload::<J>(v).map(|job| job.resource()),
         }
     }

@@ -16,6 +16,7 @@ mod runtime_admin;
 mod runtime_crash;
 mod runtime_failover;
 mod runtime_pause_history;
+mod runtime_rate_limit;
 mod runtime_retries;
 mod runtime_throughput;
 mod scheduler;

@@ -148,6 +148,7 @@ async fn stats_series_running_dead_and_processes_reflect_the_workers() {
                 permanent: true,
                 backoff_ms: None,
                 succeed_after: None,
+                throttle_ms: None,
             },
             EnqueueOptions::default(),
         )
@@ -224,6 +225,7 @@ async fn requeue_all_dead_leaves_jobs_that_died_after_it_started() {
         permanent: true,
         backoff_ms: None,
         succeed_after: None,
+        throttle_ms: None,
     };
     let earlier = env.enqueue(&fail).await;
     let again = env.enqueue(&fail).await;

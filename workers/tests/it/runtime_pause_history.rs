@@ -69,6 +69,7 @@ async fn finished_jobs_are_kept_in_postgres_history() {
                 permanent: true,
                 backoff_ms: None,
                 succeed_after: None,
+                throttle_ms: None,
             },
             EnqueueOptions {
                 request_id: Some("req-123".into()),

@@ -23,6 +23,7 @@ async fn transient_failure_succeeds_on_third_attempt() {
         permanent: false,
         backoff_ms: Some(50),
         succeed_after: None,
+        throttle_ms: None,
     };
     let id = env.enqueue(&job).await;
     let rec = env
@@ -57,6 +58,7 @@ async fn stale_and_orphaned_tasks_are_skipped_without_running_the_job() {
         permanent: false,
         backoff_ms: None,
         succeed_after: None,
+        throttle_ms: None,
     };
     let stale = env.enqueue(&job).await;
     let orphan = env.enqueue(&job).await;
@@ -98,6 +100,7 @@ async fn always_failing_job_runs_exactly_max_attempts_then_dead_then_requeue() {
         permanent: false,
         backoff_ms: Some(20),
         succeed_after: None,
+        throttle_ms: None,
     };
     let id = env.enqueue(&job).await;
     let rec = env
@@ -163,6 +166,7 @@ async fn permanent_failure_goes_straight_to_dead_letter() {
         permanent: true,
         backoff_ms: None,
         succeed_after: None,
+        throttle_ms: None,
     };
     let id = env.enqueue(&job).await;
     let rec = env

@@ -13,6 +13,7 @@ pub mod overview;
 pub mod page;
 pub mod queue_jobs;
 pub mod queue_pause;
+pub mod rate_limits;
 pub mod run_form;
 pub mod run_job;
 pub mod schedule_run;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/history", web::get().to(history::list))
                 .route("/workers", web::get().to(workers::list))
+                .route("/rate-limits", web::get().to(rate_limits::list))
                 .route("/schedules", web::get().to(schedules_list::list))
                 .route("/schedules/{name}/run", web::post().to(schedule_run::run))
                 .route(

@@ -12,6 +12,13 @@ pub enum JobError {
     },
     /// Retrying cannot help (bad payload, missing entity, revoked authorisation): straight to dead-letter.
     Permanent(anyhow::Error),
+    /// The provider behind the job's rate-limit bucket refused for now (HTTP 429 with `Retry-After`): the
+    /// bucket is paused for `retry_after` across every worker and the job re-scheduled after it, the
+    /// attempt not counted. A job without a bucket retries after `retry_after` like a transient failure.
+    Throttled {
+        error: anyhow::Error,
+        retry_after: Duration,
+    },
 }
 
 impl JobError {
@@ -26,6 +33,14 @@ impl JobError {
         Self::Permanent(error.into())
     }
 
+    /// The provider asked to wait `retry_after` (see [`JobError::Throttled`]).
+    pub fn throttled(error: impl Into<anyhow::Error>, retry_after: Duration) -> Self {
+        Self::Throttled {
+            error: error.into(),
+            retry_after,
+        }
+    }
+
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Permanent(_))
     }
@@ -33,7 +48,9 @@ impl JobError {
     /// The error with its cause chain, for the job record (no personal data must be put in errors).
     pub fn describe(&self) -> String {
         let e = match self {
-            Self::Transient { error, .. } | Self::Permanent(error) => error,
+            Self::Transient { error, .. }
+            | Self::Permanent(error)
+            | Self::Throttled { error, .. } => error,
         };
         let text = format!("{e:#}");
         text.chars().take(2_000).collect()

@@ -22,6 +22,7 @@ use shared::models::job_history::JobHistory;
 use super::bookkeeping::{Bookkeeping, TaskKeys};
 use super::history::HistorySink;
 use super::registry::Registered;
+use super::throttle::{self, Gate, Hold};
 use super::{AppCtx, JobCtx, JobError, Registry};
 
 /// Runs attempts for every queue of this process.
@@ -107,9 +108,42 @@ impl Executor {
         };
         let spec = &job.spec;
         let started_at = Utc::now();
-        let (attempt, created_ms) = match self.book.start(&env, spec.queue).await {
-            Ok((n, created)) if n > 0 => (n as u32, created),
-            Ok((-1, _)) => {
+        let bucket = self
+            .app
+            .config
+            .rate_limits
+            .bucket_of(spec.name, spec.rate_limit);
+        let gate = match bucket {
+            Some(b) => throttle::start(&self.app.queue, &env, spec.queue, &self.worker_id, b).await,
+            None => self
+                .book
+                .start(&env, spec.queue)
+                .await
+                .map(|(n, created)| Gate::Started(n, created)),
+        };
+        let (attempt, created_ms) = match gate {
+            Ok(Gate::Wait(delay)) => {
+                let hold = || Hold {
+                    delay,
+                    started: false,
+                    pause: None,
+                };
+                self.bookkeep("throttle", || {
+                    throttle::reschedule(&self.app.queue, &env, spec.queue, hold())
+                })
+                .await?;
+                let bucket = bucket.map_or("", |b| b.0).to_owned();
+                metrics::counter!("jobs_throttled_total", "job" => spec.name, "bucket" => bucket)
+                    .increment(1);
+                tracing::debug!(
+                    wait_ms = delay.as_millis() as u64,
+                    "rate-limited; job re-scheduled"
+                );
+                self.forget(task).await?;
+                return Ok(serde_json::Value::Null);
+            }
+            Ok(Gate::Started(n, created)) if n > 0 => (n as u32, created),
+            Ok(Gate::Started(-1, _)) => {
                 tracing::warn!("job record missing (expired or deleted); skipping task");
                 self.forget(task).await?;
                 return Ok(serde_json::Value::Null);
@@ -145,6 +179,27 @@ impl Executor {
                 tracing::info!(duration_ms = elapsed.as_millis() as u64, "job succeeded");
                 Ok(result)
             }
+            Verdict::Failed(JobError::Throttled { error, retry_after }) if bucket.is_some() => {
+                let name = bucket.map_or("", |b| b.0);
+                let hold = || Hold {
+                    delay: retry_after,
+                    started: true,
+                    pause: Some(name),
+                };
+                self.bookkeep("throttle", || {
+                    throttle::reschedule(&self.app.queue, &env, spec.queue, hold())
+                })
+                .await?;
+                metrics::counter!("jobs_throttled_total", "job" => spec.name, "bucket" => name.to_owned())
+                    .increment(1);
+                tracing::info!(
+                    retry_after_ms = retry_after.as_millis() as u64,
+                    error = %format!("{error:#}"),
+                    "provider rate limit: bucket paused, job re-scheduled"
+                );
+                self.forget(task).await?;
+                Err(Failure::Abort("rate limited by the provider".into()))
+            }
             Verdict::Failed(err) => {
                 metrics::counter!("jobs_failed_total", "job" => spec.name).increment(1);
                 let text = err.describe();
@@ -169,7 +224,8 @@ impl Executor {
                     let delay = match &err {
                         JobError::Transient {
                             retry_in: Some(d), ..
-                        } => *d,
+                        }
+                        | JobError::Throttled { retry_after: d, .. } => *d,
                         _ => spec.policy.backoff.delay(attempt),
                     };
                     self.bookkeep("retry", || self.retry(spec, &env, attempt, &text, delay))

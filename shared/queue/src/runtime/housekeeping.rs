@@ -120,6 +120,9 @@ pub async fn gauges_loop(queue: JobQueue, stop: CancellationToken) {
         if let Ok(n) = queue.delayed_count().await {
             metrics::gauge!("queue_delayed").set(n as f64);
         }
+        if let Ok(buckets) = queue.buckets().await {
+            crate::buckets::record_gauges(&buckets);
+        }
         let mut conn = queue.connection();
         if let Ok(n) = conn.zcard::<_, u64>(queue.keys().dead()).await {
             metrics::gauge!("queue_dead").set(n as f64);

@@ -13,6 +13,7 @@ mod redis_version;
 mod registry;
 mod store;
 mod supervisor;
+mod throttle;
 mod wake;
 
 use std::sync::Arc;

@@ -123,6 +123,11 @@ pub struct Fail {
     /// dead job requeued later completes).
     #[serde(default)]
     pub succeed_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Fail as a provider answering 429 with this `Retry-After` (ms) does: the job's rate-limit bucket is
+    /// paused and the attempt not counted (see `JobError::Throttled`). At most 10 minutes.
+    #[serde(default, deserialize_with = "bounds::opt_u64_at_most::<600_000, _>")]
+    #[schema(maximum = 600000)]
+    pub throttle_ms: Option<u64>,
 }
 
 impl Job for Fail {

@@ -13,6 +13,12 @@ pub async fn fail(ctx: JobCtx, job: Fail) -> Result<serde_json::Value, JobError>
         return Ok(json!({ "succeeded_on_attempt": ctx.attempt }));
     }
     let error = anyhow::anyhow!("diag.fail: deliberate failure on attempt {}", ctx.attempt);
+    if let Some(ms) = job.throttle_ms {
+        return Err(JobError::throttled(
+            anyhow::anyhow!("diag.fail: provider answered 429"),
+            Duration::from_millis(ms),
+        ));
+    }
     if job.permanent {
         return Err(JobError::permanent(error));
     }
