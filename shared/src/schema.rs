@@ -1,6 +1,19 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    ai_accuracy_metrics (day, field, source) {
+        day -> Date,
+        field -> Text,
+        source -> Text,
+        approved -> Int4,
+        rejected -> Int4,
+        auto_applied -> Int4,
+        precision -> Nullable<Float4>,
+        computed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         actor_user_id -> Nullable<Int8>,
@@ -9,6 +22,30 @@ diesel::table! {
         target_id -> Nullable<Text>,
         details -> Jsonb,
         request_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    autofill_suggestions (id) {
+        id -> Int8,
+        entity_type -> Text,
+        entity_id -> Nullable<Int8>,
+        action -> Text,
+        field -> Text,
+        value -> Jsonb,
+        current_value -> Nullable<Text>,
+        confidence -> Float4,
+        source -> Text,
+        evidence -> Jsonb,
+        interaction_id -> Nullable<Int8>,
+        analyzer_version -> Text,
+        owner_user_id -> Nullable<Int8>,
+        status -> Text,
+        final_value -> Nullable<Jsonb>,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        dedupe_key -> Text,
         created_at -> Timestamptz,
     }
 }
@@ -93,6 +130,7 @@ diesel::table! {
         duration_ms -> Int4,
         cache -> Text,
         analyzed_at -> Timestamptz,
+        autofilled_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -121,6 +159,7 @@ diesel::table! {
         person_id -> Nullable<Int8>,
         skipped_reason -> Nullable<Text>,
         created_at -> Timestamptz,
+        automated -> Nullable<Text>,
     }
 }
 
@@ -160,6 +199,8 @@ diesel::table! {
         owner_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        field_sources -> Jsonb,
+        description -> Nullable<Text>,
     }
 }
 
@@ -176,6 +217,7 @@ diesel::table! {
         notes -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        field_sources -> Jsonb,
     }
 }
 
@@ -215,6 +257,7 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_log -> users (actor_user_id));
+diesel::joinable!(autofill_suggestions -> interactions (interaction_id));
 diesel::joinable!(email_accounts -> users (owner_user_id));
 diesel::joinable!(email_folder_state -> email_accounts (account_id));
 diesel::joinable!(email_threads -> email_accounts (account_id));
@@ -228,7 +271,9 @@ diesel::joinable!(person_organisation_links -> people (person_id));
 diesel::joinable!(users -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    ai_accuracy_metrics,
     audit_log,
+    autofill_suggestions,
     backups,
     email_accounts,
     email_folder_state,

@@ -3,6 +3,7 @@
 //! Every variable is documented in `.env.example`. A bad value stops the boot with a message that names the
 //! variable (see [`ConfigError`]).
 
+mod autofill;
 mod env;
 mod mail;
 mod oauth;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use autofill::AutofillConfig;
 pub use env::{ConfigError, EnvSource};
 pub use mail::{ImapLimits, MailConfig};
 pub use oauth::{OAuthConfig, ProviderConfig};

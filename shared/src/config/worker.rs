@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{CommonConfig, ConfigError, EnvSource, MailConfig, RateLimits};
+use super::{AutofillConfig, CommonConfig, ConfigError, EnvSource, MailConfig, RateLimits};
 use crate::jobs::Queue;
 
 /// Worker pool settings.
@@ -27,6 +27,8 @@ pub struct WorkerConfig {
     pub mail: MailConfig,
     /// Global rate-limit buckets and the jobs that start through them (`RATE_LIMIT_*`).
     pub rate_limits: RateLimits,
+    /// Autofill and web enrichment (`AUTOFILL_*`, `SERPAPI_*`).
+    pub autofill: AutofillConfig,
 }
 
 /// Scheduler settings; the cron table itself lives in the `schedules` crate.
@@ -126,6 +128,7 @@ impl WorkerConfig {
                 .map(PathBuf::from),
             mail: MailConfig::from_env(env)?,
             rate_limits: RateLimits::from_env(env)?,
+            autofill: AutofillConfig::from_env(env)?,
         })
     }
 }

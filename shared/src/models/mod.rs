@@ -4,6 +4,7 @@
 mod macros;
 
 pub mod audit;
+pub mod autofill_suggestion;
 pub mod backup;
 pub mod email_account;
 pub mod email_thread;
