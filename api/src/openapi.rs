@@ -44,6 +44,14 @@ use common_responses::CommonResponses;
         routes::email_accounts::sync::sync,
         routes::oauth::authorize::authorize,
         routes::oauth::callback::callback,
+        routes::autofill::run_now::run_now,
+        routes::autofill::list::list,
+        routes::autofill::show::show,
+        routes::autofill::approve::approve,
+        routes::autofill::reject::reject,
+        routes::autofill::bulk::bulk,
+        routes::autofill::accuracy::accuracy,
+        routes::enrichment::organisation::enrich,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -61,6 +69,7 @@ use common_responses::CommonResponses;
         (name = "intelligence", description = "Email intelligence: analyses and statistics"),
         (name = "email-accounts", description = "Mailboxes synced into the CRM"),
         (name = "oauth", description = "Connect Gmail and Outlook mailboxes"),
+        (name = "autofill", description = "Suggestions for people and organisations from mail and the web, and their review"),
     )
 )]
 pub struct ApiDoc;

@@ -60,8 +60,11 @@ CREATE TABLE ai_accuracy_metrics (
     field TEXT NOT NULL,
     source TEXT NOT NULL,
     approved INT NOT NULL,
+    -- Approved after the reviewer changed the value (counted as approvals, not as correct).
+    edited INT NOT NULL,
     rejected INT NOT NULL,
     auto_applied INT NOT NULL,
+    -- Approved unchanged / (approved + rejected); NULL without decisions.
     precision REAL,
     computed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (day, field, source)

@@ -33,6 +33,20 @@ pub const TABLE: &[Row] = &[
     ),
     row("mail.sync_all", "*/10 * * * *", "mail.sync_all", "{}", true),
     row("mail.cleanup", "0 3 * * *", "mail.cleanup", "{}", true),
+    row(
+        "intel.autofill_batch",
+        "0 * * * *",
+        "intel.autofill_batch",
+        "{}",
+        true,
+    ),
+    row(
+        "ai.accuracy_metrics",
+        "30 0 * * *",
+        "ai.accuracy_metrics",
+        "{}",
+        true,
+    ),
     // Off by default: set SCHEDULE_DIAG_HEARTBEAT to a cron expression to prove the scheduler fires.
     row(
         "diag.heartbeat",

@@ -6,6 +6,7 @@ diesel::table! {
         field -> Text,
         source -> Text,
         approved -> Int4,
+        edited -> Int4,
         rejected -> Int4,
         auto_applied -> Int4,
         precision -> Nullable<Float4>,

@@ -1,8 +1,10 @@
 //! Every route, one handler per file (`routes/<resource>/<action>.rs`).
 
 pub mod auth;
+pub mod autofill;
 pub mod dashboard;
 pub mod email_accounts;
+pub mod enrichment;
 pub mod health;
 pub mod intelligence;
 pub mod interactions;
@@ -57,6 +59,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
             )
             .route("/schedules", web::get().to(schedules::list::list))
             .route("/schedules/{name}/run", web::post().to(schedules::run::run))
+            .configure(autofill::configure)
+            .route(
+                "/enrichment/organisation",
+                web::post().to(enrichment::organisation::enrich),
+            )
             .configure(email_accounts::configure)
             .configure(oauth::configure),
     );

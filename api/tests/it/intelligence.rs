@@ -43,6 +43,7 @@ fn stored_email_in(app: &TestApp, message_id: &str, account: Option<EmailAccount
         parent_message_id: None,
         person_id: None,
         skipped_reason: None,
+        automated: None,
     };
     interaction::insert_new(&mut app.db.conn(), &[row]).unwrap()[0]
         .0

@@ -42,6 +42,7 @@ fn email_in(app: &TestApp, account: EmailAccountId) -> InteractionId {
         parent_message_id: None,
         person_id: None,
         skipped_reason: None,
+        automated: None,
     };
     interaction::insert_new(&mut app.db.conn(), &[row]).unwrap()[0].0
 }

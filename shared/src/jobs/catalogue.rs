@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::JobSpec;
-use super::payloads::{diag, intel, mail, maint};
+use super::payloads::{autofill, diag, intel, mail, maint};
 
 static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
     vec![
@@ -19,6 +19,9 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<mail::Import>(),
         JobSpec::of::<intel::AnalyzeEmail>(),
         JobSpec::of::<intel::Reanalyze>(),
+        JobSpec::of::<autofill::AutofillBatch>(),
+        JobSpec::of::<autofill::EnrichOrganisation>(),
+        JobSpec::of::<autofill::AccuracyMetrics>(),
     ]
 });
 
@@ -112,6 +115,17 @@ mod tests {
                 "intel.reanalyze",
                 serde_json::json!({"account_id": 6}),
                 "email_account:6",
+            ),
+            ("intel.autofill_batch", serde_json::json!({}), "platform"),
+            (
+                "intel.autofill_batch",
+                serde_json::json!({"account_id": 7, "limit": 10}),
+                "email_account:7",
+            ),
+            (
+                "enrich.organisation",
+                serde_json::json!({"organisation_id": 8}),
+                "organisation:8",
             ),
         ];
         for (job, payload, resource) in cases {

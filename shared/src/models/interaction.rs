@@ -95,6 +95,8 @@ pub struct NewInteraction {
     pub parent_message_id: Option<String>,
     pub person_id: Option<PersonId>,
     pub skipped_reason: Option<SkippedReason>,
+    /// Bulk or automated mail per its headers (`list`, `precedence:bulk`…); never autofill evidence.
+    pub automated: Option<String>,
 }
 
 /// Inserts the messages not stored yet (by account and Message-ID) and returns the new rows' ids with

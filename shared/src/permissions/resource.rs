@@ -10,7 +10,7 @@ use crate::db::DbError;
 use crate::models::email_account::{self, EmailAccountId};
 use crate::models::interaction::{self, InteractionId};
 use crate::models::user::find_user;
-use crate::models::{BackupId, UserId, backup};
+use crate::models::{BackupId, OrganisationId, UserId, backup, organisation};
 
 /// The resource a job touches, declared by its payload type (`Job::resource`). Stored as text
 /// (`email_account:7`) in the job's Redis record and in `job_history`.
@@ -25,6 +25,9 @@ pub enum Resource {
     Interaction(InteractionId),
     /// A backup file: admins.
     Backup(BackupId),
+    /// An organisation of the CRM: shared by the whole team (every signed-in user sees it; users,
+    /// managers and admins may change it, viewers only read).
+    Organisation(OrganisationId),
 }
 
 /// What a principal may do with a resource. The API answers 404 for `Hidden` (ids are not probed) and 403
@@ -62,6 +65,7 @@ pub fn access_to(
             None => false,
         },
         Resource::Backup(id) => principal.is_admin() && backup::find_backup(conn, id)?.is_some(),
+        Resource::Organisation(id) => organisation::find_organisation(conn, id)?.is_some(),
     };
     Ok(Access::of(principal, visible))
 }
@@ -78,6 +82,7 @@ impl fmt::Display for Resource {
             Resource::EmailAccount(id) => write!(f, "email_account:{id}"),
             Resource::Interaction(id) => write!(f, "interaction:{id}"),
             Resource::Backup(id) => write!(f, "backup:{id}"),
+            Resource::Organisation(id) => write!(f, "organisation:{id}"),
         }
     }
 }
@@ -100,6 +105,7 @@ impl FromStr for Resource {
             "email_account" => Resource::EmailAccount(EmailAccountId(id)),
             "interaction" => Resource::Interaction(InteractionId(id)),
             "backup" => Resource::Backup(BackupId(id)),
+            "organisation" => Resource::Organisation(OrganisationId(id)),
             _ => return Err(BadResource),
         })
     }
@@ -116,6 +122,7 @@ mod tests {
             Resource::EmailAccount(EmailAccountId(3)),
             Resource::Interaction(InteractionId(4)),
             Resource::Backup(BackupId(5)),
+            Resource::Organisation(OrganisationId(6)),
         ] {
             assert_eq!(r.to_string().parse::<Resource>(), Ok(r));
         }

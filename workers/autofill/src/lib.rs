@@ -3,6 +3,7 @@
 //! ([`review`]); web enrichment of organisations through SerpAPI ([`enrich`]). Plain functions called by
 //! the handlers of `workers/src/jobs/intel` and `.../enrich`, by the API's review endpoints, and by tests.
 
+pub mod accuracy;
 pub mod apply;
 pub mod batch;
 pub mod domain;

@@ -264,6 +264,7 @@ fn email_of(env: &Env, owner: shared::models::UserId) -> i64 {
         parent_message_id: None,
         person_id: None,
         skipped_reason: None,
+        automated: None,
     };
     insert_new(&mut conn, &[row]).unwrap()[0].0.0
 }

@@ -32,6 +32,8 @@ pub struct ParsedEmail {
     pub oversized: bool,
     /// Not a parseable message: only a synthetic id and the size are known.
     pub malformed: bool,
+    /// Bulk or automated mail per its headers (`list`, `precedence:bulk`…): never autofill evidence.
+    pub automated: Option<String>,
 }
 
 /// Parses a whole raw message. Over `max_bytes`, only its headers are kept and `oversized` is set.
@@ -93,6 +95,7 @@ fn convert(p: mail::parse::ParsedEmail, size: u64) -> ParsedEmail {
         size_bytes: size,
         oversized: p.oversized,
         malformed,
+        automated: p.automated,
     }
 }
 

@@ -153,6 +153,7 @@ pub async fn store_batch(
                 size_bytes: i64::try_from(e.size_bytes).unwrap_or(i64::MAX),
                 person_id,
                 skipped_reason,
+                automated: e.automated,
             });
         }
         let total = rows.len();

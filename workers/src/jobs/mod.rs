@@ -1,11 +1,13 @@
 //! Job handlers, one file per job under a folder per domain, all registered in [`registry`].
 
+pub mod ai;
 pub mod diag;
+pub mod enrich;
 pub mod intel;
 pub mod mail;
 pub mod maint;
 
-use shared::jobs::payloads::{diag as d, intel as it, mail as ml, maint as m};
+use shared::jobs::payloads::{autofill as af, diag as d, intel as it, mail as ml, maint as m};
 
 use std::sync::Arc;
 
@@ -35,7 +37,10 @@ pub fn registry(services: &Services) -> Registry {
         .register::<it::AnalyzeEmail, _, _, _>(move |ctx, job| {
             intel::analyze_email(ctx, job, analyzer.clone())
         })
-        .register::<it::Reanalyze, _, _, _>(intel::reanalyze);
+        .register::<it::Reanalyze, _, _, _>(intel::reanalyze)
+        .register::<af::AutofillBatch, _, _, _>(intel::autofill_batch)
+        .register::<af::EnrichOrganisation, _, _, _>(enrich::organisation)
+        .register::<af::AccuracyMetrics, _, _, _>(ai::accuracy_metrics);
     r
 }
 

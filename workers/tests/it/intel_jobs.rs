@@ -48,6 +48,7 @@ fn email(account: Option<EmailAccountId>, message_id: &str, body: Option<&str>) 
         parent_message_id: None,
         person_id: None,
         skipped_reason: None,
+        automated: None,
     }
 }
 

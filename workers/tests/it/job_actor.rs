@@ -47,6 +47,7 @@ fn inbound(account: EmailAccountId, message_id: &str) -> NewInteraction {
         parent_message_id: None,
         person_id: None,
         skipped_reason: None,
+        automated: None,
     }
 }
 

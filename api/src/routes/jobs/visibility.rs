@@ -79,6 +79,7 @@ pub(crate) fn refusal_error(refusal: Refusal) -> ApiError {
             Resource::EmailAccount(id) => format!("email account {id} not found"),
             Resource::Interaction(id) => format!("interaction {id} not found"),
             Resource::Backup(id) => format!("backup {id} not found"),
+            Resource::Organisation(id) => format!("organisation {id} not found"),
             Resource::Platform => "not found".to_owned(),
         }),
     }

@@ -41,6 +41,18 @@ impl JobError {
         }
     }
 
+    /// A database error, with what was being done: transient when retrying may help (connection lost, pool
+    /// exhausted, serialisation conflict), permanent otherwise.
+    pub fn db(e: shared::db::DbError, doing: &'static str) -> Self {
+        let transient = e.is_transient();
+        let e = anyhow::Error::new(e).context(doing);
+        if transient {
+            Self::transient(e)
+        } else {
+            Self::permanent(e)
+        }
+    }
+
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Permanent(_))
     }

@@ -1,5 +1,6 @@
 //! Payload types of every job, by domain.
 
+pub mod autofill;
 pub mod diag;
 pub mod intel;
 pub mod mail;

@@ -47,6 +47,9 @@ pub struct ParsedEmail {
     pub oversized: bool,
     /// Why the message could not be parsed properly; the other fields hold what could be read.
     pub malformed: Option<String>,
+    /// Why it is bulk or automated mail per its headers ([`automated_reason`]); `None` for a person's mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<String>,
 }
 
 impl ParsedEmail {
@@ -134,6 +137,7 @@ fn empty(raw: &[u8], oversized: bool) -> ParsedEmail {
         size: raw.len(),
         oversized,
         malformed: None,
+        automated: None,
     }
 }
 
@@ -185,10 +189,35 @@ fn from_message(raw: &[u8], msg: &Message<'_>, oversized: bool) -> ParsedEmail {
         .and_then(|h| h.value().as_datetime())
         .filter(|d| d.is_valid())
         .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
+    email.automated = automated_reason(msg);
     if !oversized {
         email.text = body_text(msg);
     }
     email
+}
+
+/// Why `msg` is bulk or automated mail, from its headers: `list` (`List-Id` or `List-Unsubscribe`),
+/// `precedence:bulk|list|junk`, `auto-submitted:<value>` (RFC 3834, any value but `no`) or `autoreply`
+/// (`X-Autoreply`, `X-Autorespond`, `X-Auto-Response-Suppress`). `None` for mail a person wrote.
+pub fn automated_reason(msg: &Message<'_>) -> Option<String> {
+    let raw = |name: &str| msg.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    if raw("List-Id").is_some() || raw("List-Unsubscribe").is_some() {
+        return Some("list".into());
+    }
+    if let Some(p) = raw("Precedence").filter(|p| matches!(p.as_str(), "bulk" | "list" | "junk")) {
+        return Some(format!("precedence:{p}"));
+    }
+    if let Some(a) = raw("Auto-Submitted").filter(|a| !a.is_empty() && a.as_str() != "no") {
+        let value: String = a.chars().take_while(|c| *c != ';').take(40).collect();
+        return Some(format!("auto-submitted:{}", value.trim()));
+    }
+    if ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"]
+        .iter()
+        .any(|h| raw(h).is_some())
+    {
+        return Some("autoreply".into());
+    }
+    None
 }
 
 fn body_text(msg: &Message<'_>) -> Option<String> {

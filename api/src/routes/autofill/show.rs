@@ -1,0 +1,35 @@
+use actix_web::{HttpResponse, web};
+use shared::db::run_blocking;
+use shared::models::autofill_suggestion::{self as suggestions, Suggestion, SuggestionId};
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// One suggestion with its evidence.
+#[utoipa::path(
+    get,
+    path = "/api/v1/autofill/suggestions/{id}",
+    tag = "autofill",
+    params(("id" = i64, Path, description = "Suggestion id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The suggestion", body = Suggestion),
+        (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 404, description = "No such suggestion, or another reviewer's", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn show(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = SuggestionId(id.into_inner());
+    let admin = user.principal().is_admin();
+    let me = user.id;
+    let found = run_blocking(&state.pool, move |conn| suggestions::find(conn, id, false))
+        .await?
+        .filter(|s| admin || s.owner_user_id == Some(me))
+        .ok_or_else(|| ApiError::not_found("no such suggestion"))?;
+    Ok(HttpResponse::Ok().json(found))
+}

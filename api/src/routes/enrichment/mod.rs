@@ -1,0 +1,3 @@
+//! Web enrichment run on demand.
+
+pub mod organisation;
