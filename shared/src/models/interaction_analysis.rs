@@ -59,13 +59,18 @@ pub struct NewInteractionAnalysis {
     pub cache: CacheStatus,
 }
 
-/// Stores the result of an interaction, replacing an earlier one.
+/// Stores the result of an interaction, replacing an earlier one; a new result is read again by autofill
+/// (its suggestions' dedupe keys keep what was already proposed from being proposed twice).
 pub fn upsert(conn: &mut PgConnection, row: &NewInteractionAnalysis) -> Result<(), DbError> {
     diesel::insert_into(interaction_analyses::table)
         .values((row, interaction_analyses::analyzed_at.eq(diesel::dsl::now)))
         .on_conflict(interaction_analyses::interaction_id)
         .do_update()
-        .set((row, interaction_analyses::analyzed_at.eq(diesel::dsl::now)))
+        .set((
+            row,
+            interaction_analyses::analyzed_at.eq(diesel::dsl::now),
+            interaction_analyses::autofilled_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -8,7 +8,11 @@ use shared::db::DbError;
 
 /// Recomputes the rows of `day` (days in `timezone`, e.g. `Europe/Paris`); the number of (field, source)
 /// rows written. Idempotent: running it twice for a day gives the same rows.
-pub fn compute_day(conn: &mut PgConnection, day: NaiveDate, timezone: &str) -> Result<usize, DbError> {
+pub fn compute_day(
+    conn: &mut PgConnection,
+    day: NaiveDate,
+    timezone: &str,
+) -> Result<usize, DbError> {
     conn.transaction(|conn| {
         diesel::sql_query("DELETE FROM ai_accuracy_metrics WHERE day = $1")
             .bind::<Date, _>(day)

@@ -59,6 +59,15 @@ impl From<diesel::result::Error> for ApplyError {
     }
 }
 
+/// Waits for autofill's turn to write, until the end of the current transaction: the batch's chunks and
+/// web enrichment write suggestions and apply them one transaction at a time (a transaction-scoped
+/// advisory lock), so concurrent writers never deadlock on each other's dedupe keys and rows.
+pub fn take_turn(conn: &mut PgConnection) -> Result<(), DbError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('crm.autofill.write'))")
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The source mark autofill leaves on the fields it writes.
 pub fn source_mark(source: &str) -> String {
     format!("autofill:{source}")
@@ -104,7 +113,9 @@ fn text_value(field: Field, value: &Value) -> Result<String, ApplyError> {
         )));
     }
     if text.chars().any(char::is_control) {
-        return Err(ApplyError::Invalid("the value holds control characters".into()));
+        return Err(ApplyError::Invalid(
+            "the value holds control characters".into(),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -133,7 +144,9 @@ fn set_field(
     if let Some(mark) = mark {
         let empty = current.value.as_deref().is_none_or(|v| v.trim().is_empty());
         if !empty && current.source.as_deref() != Some(mark) {
-            return Ok(Applied::NeedsReview("the field holds a value a person entered"));
+            return Ok(Applied::NeedsReview(
+                "the field holds a value a person entered",
+            ));
         }
     }
     diesel::sql_query(format!(
@@ -171,7 +184,9 @@ fn organisation_id(value: &Value) -> Result<Option<OrganisationId>, ApplyError> 
             .as_i64()
             .filter(|id| *id > 0)
             .map(|id| Some(OrganisationId(id)))
-            .ok_or_else(|| ApplyError::Invalid("`organisation_id` must be a positive integer".into())),
+            .ok_or_else(|| {
+                ApplyError::Invalid("`organisation_id` must be a positive integer".into())
+            }),
     }
 }
 
@@ -199,12 +214,18 @@ fn create_person(
         opt_text(value, key, 200)?
             .ok_or_else(|| ApplyError::Invalid(format!("`{key}` is required")))
     };
-    let (first, last, email) = (required("first_name")?, required("last_name")?, required("email")?);
+    let (first, last, email) = (
+        required("first_name")?,
+        required("last_name")?,
+        required("email")?,
+    );
     if !email.contains('@') {
         return Err(ApplyError::Invalid("`email` is not an address".into()));
     }
     if person_by_email(conn, &email)?.is_some() {
-        return Err(ApplyError::Stale("a person with this address exists already"));
+        return Err(ApplyError::Stale(
+            "a person with this address exists already",
+        ));
     }
     let mut new = NewPerson::new(first, last);
     new.email = Some(email.to_lowercase());
@@ -284,7 +305,9 @@ fn link(
     }
     let existing = person_link::organisations_of_person(conn, person)?;
     if auto && !existing.is_empty() {
-        return Ok(Applied::NeedsReview("the person already has an organisation"));
+        return Ok(Applied::NeedsReview(
+            "the person already has an organisation",
+        ));
     }
     if existing.is_empty() {
         person_link::set_primary_organisation(conn, person, org)?;

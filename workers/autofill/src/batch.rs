@@ -1,7 +1,8 @@
 //! One autofill batch (`intel.autofill_batch`): read analysed emails not read yet, propose, store the new
 //! suggestions, apply the sure ones. Emails are claimed in chunks with `FOR UPDATE SKIP LOCKED`, each chunk
 //! one transaction: two batches running at once read disjoint emails, a crash rolls its chunk back for the
-//! next batch, and the suggestions' dedupe keys make any overlap harmless.
+//! next batch, and the suggestions' dedupe keys make any overlap harmless. Writing takes turns
+//! ([`crate::apply::take_turn`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,7 +11,9 @@ use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text};
 use serde::Serialize;
 use shared::db::{DbError, PgPool, run_blocking};
 use shared::models::UserId;
-use shared::models::autofill_suggestion::{self as suggestions, SuggestionAction, SuggestionStatus};
+use shared::models::autofill_suggestion::{
+    self as suggestions, SuggestionAction, SuggestionStatus,
+};
 use shared::progress::ReportProgress;
 
 use crate::apply::{Applied, Applier, apply};
@@ -193,6 +196,10 @@ fn chunk(
         .bind::<Nullable<BigInt>, _>(opts.account_id)
         .bind::<BigInt, _>(i64::try_from(n).unwrap_or(i64::MAX))
         .load(conn)?;
+        // Proposing and applying take turns between batches (and enrichment): two writers inserting the
+        // same dedupe keys and locking the same people in different orders would deadlock. Claimed rows stay
+        // disjoint; people are read after the turn starts, so a person another batch just created is seen.
+        crate::apply::take_turn(conn)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.interaction_id).collect();
         let addresses: Vec<String> = rows
             .iter()

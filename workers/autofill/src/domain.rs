@@ -39,15 +39,30 @@ mod tests {
 
     #[test]
     fn registrable_domains_follow_the_public_suffix_list() {
-        assert_eq!(registrable("www.gestion.co.uk").as_deref(), Some("gestion.co.uk"));
-        assert_eq!(registrable("Mail.Amundi.COM.").as_deref(), Some("amundi.com"));
+        assert_eq!(
+            registrable("www.gestion.co.uk").as_deref(),
+            Some("gestion.co.uk")
+        );
+        assert_eq!(
+            registrable("Mail.Amundi.COM.").as_deref(),
+            Some("amundi.com")
+        );
         assert_eq!(registrable("co.uk"), None);
         assert_eq!(registrable("127.0.0.1"), None);
-        assert_eq!(of_address("j.martin@mail.oddo-bhf.com").as_deref(), Some("oddo-bhf.com"));
+        assert_eq!(
+            of_address("j.martin@mail.oddo-bhf.com").as_deref(),
+            Some("oddo-bhf.com")
+        );
         assert_eq!(of_address("no-at-sign"), None);
-        assert_eq!(of_website("https://www.lazard.fr/fr/").as_deref(), Some("lazard.fr"));
+        assert_eq!(
+            of_website("https://www.lazard.fr/fr/").as_deref(),
+            Some("lazard.fr")
+        );
         assert_eq!(of_website("lazard.fr").as_deref(), Some("lazard.fr"));
         assert!(of_website("société-générale.fr").is_some_and(|d| d.starts_with("xn--")));
-        assert_eq!(of_address("x@société-générale.fr"), of_website("https://société-générale.fr"));
+        assert_eq!(
+            of_address("x@société-générale.fr"),
+            of_website("https://société-générale.fr")
+        );
     }
 }

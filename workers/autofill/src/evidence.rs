@@ -178,7 +178,15 @@ const FREE_MAIL_DOMAINS: &[&str] = &[
 
 /// Providers present under many country domains, matched by the label before the public suffix.
 const FREE_MAIL_NAMES: &[&str] = &[
-    "gmx", "yahoo", "ymail", "hotmail", "outlook", "live", "aol", "yandex", "rocketmail",
+    "gmx",
+    "yahoo",
+    "ymail",
+    "hotmail",
+    "outlook",
+    "live",
+    "aol",
+    "yandex",
+    "rocketmail",
 ];
 
 /// True when `domain` (of an address or a website) is a consumer mailbox provider.
@@ -233,7 +241,10 @@ mod tests {
 
     #[test]
     fn bulk_automated_and_role_mail_is_skipped() {
-        assert_eq!(skip_reason(&facts("jeanne@gestion.fr", None, "other")), None);
+        assert_eq!(
+            skip_reason(&facts("jeanne@gestion.fr", None, "other")),
+            None
+        );
         assert_eq!(
             skip_reason(&facts("jeanne@gestion.fr", Some("list"), "other")),
             Some(SkipReason::Automated)

@@ -31,9 +31,10 @@ impl Field {
 
     pub fn entity(&self) -> EntityType {
         match self {
-            Field::PersonTitle | Field::PersonPhone | Field::PersonMobile | Field::PersonLinkedin => {
-                EntityType::Person
-            }
+            Field::PersonTitle
+            | Field::PersonPhone
+            | Field::PersonMobile
+            | Field::PersonLinkedin => EntityType::Person,
             _ => EntityType::Organisation,
         }
     }
@@ -105,7 +106,11 @@ pub fn normalise(field: Field, value: &str) -> String {
                 .trim_end_matches('/')
                 .to_owned()
         }
-        _ => v.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "),
+        _ => v
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -120,23 +125,48 @@ mod tests {
 
     #[test]
     fn values_compare_by_meaning() {
-        assert!(same_value(Field::PersonPhone, "01 42 00 00 00", "+33142000000"));
-        assert!(same_value(Field::PersonPhone, "0033 1 42 00 00 00", "+33142000000"));
-        assert!(!same_value(Field::PersonPhone, "01 42 00 00 01", "+33142000000"));
+        assert!(same_value(
+            Field::PersonPhone,
+            "01 42 00 00 00",
+            "+33142000000"
+        ));
+        assert!(same_value(
+            Field::PersonPhone,
+            "0033 1 42 00 00 00",
+            "+33142000000"
+        ));
+        assert!(!same_value(
+            Field::PersonPhone,
+            "01 42 00 00 01",
+            "+33142000000"
+        ));
         assert!(same_value(
             Field::PersonLinkedin,
             "https://www.linkedin.com/in/jm/",
             "linkedin.com/in/JM"
         ));
-        assert!(same_value(Field::PersonTitle, " Directrice  Générale", "directrice générale"));
+        assert!(same_value(
+            Field::PersonTitle,
+            " Directrice  Générale",
+            "directrice générale"
+        ));
     }
 
     #[test]
     fn only_listed_fields_are_writable() {
-        assert_eq!(Field::find(EntityType::Person, "title"), Some(Field::PersonTitle));
-        assert_eq!(Field::find(EntityType::Organisation, "phone"), Some(Field::OrgPhone));
+        assert_eq!(
+            Field::find(EntityType::Person, "title"),
+            Some(Field::PersonTitle)
+        );
+        assert_eq!(
+            Field::find(EntityType::Organisation, "phone"),
+            Some(Field::OrgPhone)
+        );
         assert_eq!(Field::find(EntityType::Person, "website"), None);
         assert_eq!(Field::find(EntityType::Person, "notes"), None);
-        assert_eq!(Field::find(EntityType::Organisation, "name; drop table x"), None);
+        assert_eq!(
+            Field::find(EntityType::Organisation, "name; drop table x"),
+            None
+        );
     }
 }

@@ -5,9 +5,9 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Legal forms and filler words dropped before comparing company names.
 const NOISE: &[&str] = &[
-    "sa", "sas", "sasu", "sarl", "eurl", "sca", "sci", "scs", "snc", "se", "gie", "ag", "gmbh", "kg",
-    "bv", "nv", "spa", "srl", "ltd", "limited", "llp", "llc", "inc", "plc", "corp", "co", "cie", "et",
-    "and", "the", "le", "la", "les", "l", "de", "du", "des", "d", "group", "groupe",
+    "sa", "sas", "sasu", "sarl", "eurl", "sca", "sci", "scs", "snc", "se", "gie", "ag", "gmbh",
+    "kg", "bv", "nv", "spa", "srl", "ltd", "limited", "llp", "llc", "inc", "plc", "corp", "co",
+    "cie", "et", "and", "the", "le", "la", "les", "l", "de", "du", "des", "d", "group", "groupe",
 ];
 
 /// Lower-case, accents removed, punctuation as spaces, legal forms and fillers dropped.
@@ -37,7 +37,9 @@ pub fn company_similarity(a: &str, b: &str) -> f64 {
 }
 
 /// Particles of last names.
-const PARTICLES: &[&str] = &["de", "du", "des", "d'", "le", "la", "van", "von", "der", "den", "di", "da", "del"];
+const PARTICLES: &[&str] = &[
+    "de", "du", "des", "d'", "le", "la", "van", "von", "der", "den", "di", "da", "del",
+];
 
 /// A person's name split into (first, last): the last word is the last name unless written in capitals
 /// first (`MARTIN Jeanne`, the French administrative order). `None` without two words.
@@ -49,7 +51,11 @@ pub fn split_person_name(name: &str) -> Option<(String, String)> {
     if words.len() < 2 || words.len() > 5 {
         return None;
     }
-    let upper = |w: &str| w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
+    let upper = |w: &str| {
+        w.chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase)
+    };
     let first_upper = upper(words[0]) && !words[1..].iter().all(|w| upper(w));
     let (first, last) = if first_upper {
         (words[1..].join(" "), title_case(words[0]))
@@ -61,7 +67,13 @@ pub fn split_person_name(name: &str) -> Option<(String, String)> {
         }
         let last: Vec<String> = words[cut..]
             .iter()
-            .map(|w| if upper(w) { title_case(w) } else { (*w).to_owned() })
+            .map(|w| {
+                if upper(w) {
+                    title_case(w)
+                } else {
+                    (*w).to_owned()
+                }
+            })
             .collect();
         (words[..cut].join(" "), last.join(" "))
     };
@@ -102,8 +114,14 @@ mod tests {
         let s = |n: &str| split_person_name(n);
         assert_eq!(s("Jeanne Martin"), Some(("Jeanne".into(), "Martin".into())));
         assert_eq!(s("MARTIN Jeanne"), Some(("Jeanne".into(), "Martin".into())));
-        assert_eq!(s("Jean-Pierre LE-GALL"), Some(("Jean-Pierre".into(), "Le-Gall".into())));
-        assert_eq!(s("Marie Anne de Villiers"), Some(("Marie Anne".into(), "de Villiers".into())));
+        assert_eq!(
+            s("Jean-Pierre LE-GALL"),
+            Some(("Jean-Pierre".into(), "Le-Gall".into()))
+        );
+        assert_eq!(
+            s("Marie Anne de Villiers"),
+            Some(("Marie Anne".into(), "de Villiers".into()))
+        );
         assert_eq!(s("Jeanne"), None);
         assert_eq!(s("JM"), None);
     }

@@ -102,18 +102,20 @@ impl Orgs {
     /// The organisation of a sender at `sender_domain` signing for `company`.
     pub fn find(&self, sender_domain: Option<&str>, company: Option<&str>) -> Option<OrgMatch> {
         let free = sender_domain.is_none_or(evidence::is_free_mail);
-        let similarity = |i: usize| company.map(|c| names::company_similarity(c, &self.list[i].name));
+        let similarity =
+            |i: usize| company.map(|c| names::company_similarity(c, &self.list[i].name));
         if !free && let Some(candidates) = sender_domain.and_then(|d| self.by_domain.get(d)) {
-            let best = candidates
-                .iter()
-                .copied()
-                .max_by(|a, b| {
-                    let (sa, sb) = (similarity(*a).unwrap_or(0.0), similarity(*b).unwrap_or(0.0));
-                    sa.total_cmp(&sb).then(b.cmp(a))
-                })?;
+            let best = candidates.iter().copied().max_by(|a, b| {
+                let (sa, sb) = (similarity(*a).unwrap_or(0.0), similarity(*b).unwrap_or(0.0));
+                sa.total_cmp(&sb).then(b.cmp(a))
+            })?;
             let sim = similarity(best);
             let named = sim.is_some_and(|s| s >= NAME_MATCH_MIN);
-            let mut confidence = if named { DOMAIN_AND_NAME_MATCH } else { DOMAIN_MATCH };
+            let mut confidence = if named {
+                DOMAIN_AND_NAME_MATCH
+            } else {
+                DOMAIN_MATCH
+            };
             // Several organisations share the domain and the name does not pick one: not sure.
             if candidates.len() > 1 && !named {
                 confidence = 0.8;
@@ -156,7 +158,12 @@ struct Offered {
 fn offered_person_fields(sig: &intel::Signature) -> Vec<Offered> {
     let c = &sig.confidence;
     let mut out = Vec::new();
-    if let Some(t) = sig.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(t) = sig
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         out.push(Offered {
             field: Field::PersonTitle,
             value: t.to_owned(),
@@ -179,7 +186,10 @@ fn offered_person_fields(sig: &intel::Signature) -> Vec<Offered> {
     if mobile.is_none() && landline.is_none() {
         landline = sig.phones.first().cloned();
     }
-    for (field, value) in [(Field::PersonPhone, landline), (Field::PersonMobile, mobile)] {
+    for (field, value) in [
+        (Field::PersonPhone, landline),
+        (Field::PersonMobile, mobile),
+    ] {
         if let Some(v) = value {
             out.push(Offered {
                 field,
@@ -398,7 +408,12 @@ pub fn propose(email: &Email<'_>, person: Option<&KnownPerson>, orgs: &Orgs) -> 
             .iter()
             .find(|u| domain::of_website(u).is_some() && domain::of_website(u) == sender_domain)
             .cloned();
-        fill(Field::OrgWebsite, website, sig.confidence.urls, "signature.urls");
+        fill(
+            Field::OrgWebsite,
+            website,
+            sig.confidence.urls,
+            "signature.urls",
+        );
     }
     b.out
 }
@@ -478,7 +493,10 @@ mod tests {
         let out = propose(&email(&s, "Jeanne.Martin@gpc-gestion.fr"), None, &orgs());
         let create = &out[0];
         assert_eq!(create.action, SuggestionAction::CreatePerson);
-        assert_eq!(create.dedupe_key, "create_person:jeanne.martin@gpc-gestion.fr");
+        assert_eq!(
+            create.dedupe_key,
+            "create_person:jeanne.martin@gpc-gestion.fr"
+        );
         assert_eq!(create.value["first_name"], "Jeanne");
         assert_eq!(create.value["mobile"], "+33612345678");
         assert_eq!(create.value["phone"], "+33142000000");
@@ -535,7 +553,9 @@ mod tests {
         // By name only, with a free-mail sender: at most 0.7, so always reviewed.
         let mut s = sig();
         s.company = Some("Amundi".into());
-        let m = orgs().find(Some("gmail.com"), s.company.as_deref()).unwrap();
+        let m = orgs()
+            .find(Some("gmail.com"), s.company.as_deref())
+            .unwrap();
         assert_eq!(m.how, "name");
         assert!(m.confidence <= 0.7);
     }
@@ -547,7 +567,11 @@ mod tests {
             .unwrap();
         assert_eq!((m.how, orgs().get(m.index).id), ("name", 11));
         assert!(m.confidence < 0.92, "{}", m.confidence);
-        assert!(orgs().find(Some("other-domain.fr"), Some("Rothschild")).is_none());
+        assert!(
+            orgs()
+                .find(Some("other-domain.fr"), Some("Rothschild"))
+                .is_none()
+        );
     }
 
     #[test]

@@ -10,13 +10,15 @@ use shared::models::UserId;
 use shared::models::audit::{self, NewAuditEntry};
 use shared::models::autofill_suggestion::{self as suggestions, SuggestionId, SuggestionStatus};
 
-use crate::apply::{Applied, ApplyError, Applier, apply};
+use crate::apply::{Applied, Applier, ApplyError, apply};
 
 /// What the reviewer decided.
 #[derive(Debug, Clone)]
 pub enum Decision {
     /// Apply the suggestion, with an edited value when given.
-    Approve { value: Option<Value> },
+    Approve {
+        value: Option<Value>,
+    },
     Reject,
 }
 
@@ -102,7 +104,13 @@ pub fn decide(
         });
         match decision {
             Decision::Reject => {
-                suggestions::decide(conn, id, SuggestionStatus::Rejected, Some(reviewer.user), None)?;
+                suggestions::decide(
+                    conn,
+                    id,
+                    SuggestionStatus::Rejected,
+                    Some(reviewer.user),
+                    None,
+                )?;
                 let mut details = base;
                 details["proposed"] = s.value.clone();
                 audit::record(conn, &entry("autofill.reject", details))?;
@@ -147,7 +155,13 @@ pub fn decide(
         }
     });
     if let Err(ReviewError::Stale(_)) = &outcome {
-        suggestions::decide(conn, id, SuggestionStatus::Superseded, Some(reviewer.user), None)?;
+        suggestions::decide(
+            conn,
+            id,
+            SuggestionStatus::Superseded,
+            Some(reviewer.user),
+            None,
+        )?;
     }
     outcome
 }

@@ -3,6 +3,7 @@
 mod common;
 mod providers;
 
+mod autofill;
 mod intel_jobs;
 mod job_actor;
 mod mail_gmail;

@@ -63,7 +63,10 @@ pub async fn accuracy(
     user.require(Role::Manager)?;
     let days = query.days.unwrap_or(30);
     if !(1..=366).contains(&days) {
-        return Err(ApiError::invalid_field("days", "days must be between 1 and 366"));
+        return Err(ApiError::invalid_field(
+            "days",
+            "days must be between 1 and 366",
+        ));
     }
     let since = chrono::Utc::now().date_naive() - chrono::Duration::days(days);
     let rows: Vec<AccuracyRow> = run_blocking(&state.pool, move |conn| {

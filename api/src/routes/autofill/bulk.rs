@@ -67,7 +67,12 @@ pub async fn bulk(
     let decision = match body.action.as_str() {
         "approve" => Decision::Approve { value: None },
         "reject" => Decision::Reject,
-        _ => return Err(ApiError::invalid_field("action", "action must be approve or reject")),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "action",
+                "action must be approve or reject",
+            ));
+        }
     };
     let who = reviewer(&user, &request_id);
     let ids: Vec<SuggestionId> = match (body.ids, body.filter) {

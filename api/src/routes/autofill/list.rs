@@ -54,11 +54,17 @@ pub async fn list(
     let filter = query.filter.to_filter(&user)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "limit must be between 1 and 200"));
+        return Err(ApiError::invalid_field(
+            "limit",
+            "limit must be between 1 and 200",
+        ));
     }
     let offset = query.offset.unwrap_or(0);
     if !(0..=100_000).contains(&offset) {
-        return Err(ApiError::invalid_field("offset", "offset must be between 0 and 100000"));
+        return Err(ApiError::invalid_field(
+            "offset",
+            "offset must be between 0 and 100000",
+        ));
     }
     let (total, items) = run_blocking(&state.pool, move |conn| {
         Ok((

@@ -85,7 +85,10 @@ impl SuggestionFilter {
             .filter(|s| !s.is_empty())
             .map(|s| {
                 s.parse::<EntityType>().map_err(|_| {
-                    ApiError::invalid_field("entity_type", "entity_type must be person or organisation")
+                    ApiError::invalid_field(
+                        "entity_type",
+                        "entity_type must be person or organisation",
+                    )
                 })
             })
             .transpose()?;
@@ -94,13 +97,19 @@ impl SuggestionFilter {
             ("max_confidence", self.max_confidence),
         ] {
             if v.is_some_and(|c| !(0.0..=1.0).contains(&c) || c.is_nan()) {
-                return Err(ApiError::invalid_field(name, format!("{name} must be between 0 and 1")));
+                return Err(ApiError::invalid_field(
+                    name,
+                    format!("{name} must be between 0 and 1"),
+                ));
             }
         }
         if let Some(f) = &self.field
             && (f.len() > 50 || !f.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         {
-            return Err(ApiError::invalid_field("field", "field is a lower-case field name"));
+            return Err(ApiError::invalid_field(
+                "field",
+                "field is a lower-case field name",
+            ));
         }
         let admin = user.principal().is_admin();
         if self.owner_id.is_some() && !admin && self.owner_id != Some(user.id.0) {

@@ -43,8 +43,9 @@ pub async fn run_now(
     request_id: RequestId,
     body: JsonBody<AutofillRunRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let spec = catalogue::find("intel.autofill_batch")
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("intel.autofill_batch not in the catalogue")))?;
+    let spec = catalogue::find("intel.autofill_batch").ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("intel.autofill_batch not in the catalogue"))
+    })?;
     user.require(spec.run_role)?;
     let body = body.into_inner();
     let mut payload = serde_json::Map::new();

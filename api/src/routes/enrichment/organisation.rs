@@ -38,12 +38,16 @@ pub async fn enrich(
     request_id: RequestId,
     body: JsonBody<EnrichRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let spec = catalogue::find("enrich.organisation")
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("enrich.organisation not in the catalogue")))?;
+    let spec = catalogue::find("enrich.organisation").ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("enrich.organisation not in the catalogue"))
+    })?;
     user.require(spec.run_role)?;
     let id = body.into_inner().organisation_id;
     if id <= 0 {
-        return Err(ApiError::invalid_field("organisation_id", "organisation_id must be positive"));
+        return Err(ApiError::invalid_field(
+            "organisation_id",
+            "organisation_id must be positive",
+        ));
     }
     let run = RunNow {
         spec,

@@ -38,8 +38,7 @@ impl Job for AutofillBatch {
         },
     };
     const RUN_ROLE: Role = Role::Manager;
-    const DESCRIPTION: &'static str =
-        "Propose changes to people and organisations from analysed emails (auto-apply the sure ones)";
+    const DESCRIPTION: &'static str = "Propose changes to people and organisations from analysed emails (auto-apply the sure ones)";
 
     fn resource(&self) -> Resource {
         self.account_id
@@ -80,7 +79,10 @@ impl Job for EnrichOrganisation {
     /// that day returns the first job.
     fn idempotency_key(&self) -> Option<String> {
         let day = chrono::Utc::now().date_naive();
-        Some(format!("enrich.organisation:{}:{day}", self.organisation_id))
+        Some(format!(
+            "enrich.organisation:{}:{day}",
+            self.organisation_id
+        ))
     }
 }
 

@@ -45,9 +45,8 @@ impl Knowledge {
                 })
             })
             .map(str::to_owned);
-        let website = text(&["website"]).filter(|w| {
-            url::Url::parse(w).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-        });
+        let website = text(&["website"])
+            .filter(|w| url::Url::parse(w).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
         let k = Self {
             title: text(&["title"]),
             website,
@@ -121,7 +120,11 @@ pub fn propose(k: &Knowledge, name: &str, known_domain: Option<&str>) -> Vec<Pro
             _ => (None, ""),
         };
         if let Some(value) = value {
-            let boost = if same_site && *field == Field::OrgWebsite { 0.05 } else { 0.0 };
+            let boost = if same_site && *field == Field::OrgWebsite {
+                0.05
+            } else {
+                0.0
+            };
             out.push(Proposed {
                 field: *field,
                 value,
@@ -161,7 +164,10 @@ mod tests {
     #[test]
     fn a_full_knowledge_graph_gives_every_field() {
         let k = Knowledge::from_answer(&answer()).unwrap();
-        assert_eq!(k.linkedin.as_deref(), Some("https://www.linkedin.com/company/gpc-gestion"));
+        assert_eq!(
+            k.linkedin.as_deref(),
+            Some("https://www.linkedin.com/company/gpc-gestion")
+        );
         let p = propose(&k, "GESTION PRIVEE CONSEIL SAS", None);
         let phone = p.iter().find(|p| p.field == Field::OrgPhone).unwrap();
         assert_eq!(phone.value, "+33142000000");
@@ -191,7 +197,10 @@ mod tests {
         }}))
         .unwrap();
         assert!(k.website.is_none() && k.linkedin.is_none() && k.is_partial());
-        let k = Knowledge::from_answer(&json!({ "knowledge_graph": { "title": "X", "headquarters": "Paris" }})).unwrap();
+        let k = Knowledge::from_answer(
+            &json!({ "knowledge_graph": { "title": "X", "headquarters": "Paris" }}),
+        )
+        .unwrap();
         assert_eq!(k.address.as_deref(), Some("Paris"));
     }
 }

@@ -11,11 +11,11 @@ use diesel::Connection;
 use serde::Serialize;
 use serde_json::json;
 use shared::db::{DbError, PgPool, run_blocking};
+use shared::models::OrganisationId;
 use shared::models::autofill_suggestion::{
     self as suggestions, EntityType, NewSuggestion, SuggestionAction, SuggestionStatus,
 };
 use shared::models::organisation::find_organisation;
-use shared::models::OrganisationId;
 
 use crate::apply::{Applied, Applier, apply};
 use crate::{domain, evidence, fields};
@@ -65,7 +65,11 @@ pub enum EnrichError {
 
 impl Enricher<'_> {
     /// The knowledge graph for `query`: from our cache, else from SerpAPI (then cached, absence included).
-    async fn lookup(&self, query: &str, out: &mut EnrichOutcome) -> Result<Option<Knowledge>, SearchError> {
+    async fn lookup(
+        &self,
+        query: &str,
+        out: &mut EnrichOutcome,
+    ) -> Result<Option<Knowledge>, SearchError> {
         let key = cache::key(self.namespace, query);
         let mut conn = self.redis.clone();
         if let Some(hit) = cache::get(&mut conn, &key).await {
@@ -84,9 +88,11 @@ impl Enricher<'_> {
 
     /// Enriches organisation `id`.
     pub async fn enrich(&self, id: i64) -> Result<EnrichOutcome, EnrichError> {
-        let org = run_blocking(self.pool, move |conn| find_organisation(conn, OrganisationId(id)))
-            .await?
-            .ok_or(EnrichError::NotFound(id))?;
+        let org = run_blocking(self.pool, move |conn| {
+            find_organisation(conn, OrganisationId(id))
+        })
+        .await?
+        .ok_or(EnrichError::NotFound(id))?;
         let mut out = EnrichOutcome {
             organisation_id: id,
             ..EnrichOutcome::default()
@@ -161,21 +167,39 @@ impl Enricher<'_> {
         }
         let auto_apply = self.auto_apply;
         let (stored, applied) = run_blocking(self.pool, move |conn| {
-            let stored = suggestions::insert_new(conn, &rows)?;
-            let mut applied = 0;
-            for s in stored.iter().filter(|s| f64::from(s.confidence) >= auto_apply) {
-                let r = conn.transaction(|conn| apply(conn, s, &s.value, Applier::Auto));
-                match r {
-                    Ok(Applied::Done { .. }) => {
-                        suggestions::decide(conn, s.id, SuggestionStatus::AutoApplied, None, None)?;
-                        applied += 1;
+            conn.transaction(|conn| {
+                crate::apply::take_turn(conn)?;
+                let stored = suggestions::insert_new(conn, &rows)?;
+                let mut applied = 0;
+                for s in stored
+                    .iter()
+                    .filter(|s| f64::from(s.confidence) >= auto_apply)
+                {
+                    let r = conn.transaction(|conn| apply(conn, s, &s.value, Applier::Auto));
+                    match r {
+                        Ok(Applied::Done { .. }) => {
+                            suggestions::decide(
+                                conn,
+                                s.id,
+                                SuggestionStatus::AutoApplied,
+                                None,
+                                None,
+                            )?;
+                            applied += 1;
+                        }
+                        Ok(Applied::NeedsReview(_)) => {}
+                        Err(crate::apply::ApplyError::Db(e)) => return Err(e),
+                        Err(_) => suggestions::decide(
+                            conn,
+                            s.id,
+                            SuggestionStatus::Superseded,
+                            None,
+                            None,
+                        )?,
                     }
-                    Ok(Applied::NeedsReview(_)) => {}
-                    Err(crate::apply::ApplyError::Db(e)) => return Err(e),
-                    Err(_) => suggestions::decide(conn, s.id, SuggestionStatus::Superseded, None, None)?,
                 }
-            }
-            Ok((stored.len(), applied))
+                Ok((stored.len(), applied))
+            })
         })
         .await?;
         out.suggestions = stored;

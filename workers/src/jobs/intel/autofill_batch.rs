@@ -47,7 +47,9 @@ pub async fn autofill_batch(ctx: JobCtx, job: AutofillBatch) -> Result<Outcome, 
                 },
             )
             .await
-            .map_err(|e| JobError::transient(anyhow::Error::new(e).context("enqueueing enrichment")))?;
+            .map_err(|e| {
+                JobError::transient(anyhow::Error::new(e).context("enqueueing enrichment"))
+            })?;
         enrichment_jobs = enqueued.iter().filter(|e| !e.duplicate).count();
     }
     tracing::info!(
