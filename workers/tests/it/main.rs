@@ -4,6 +4,7 @@ mod common;
 mod providers;
 
 mod autofill;
+mod autofill_enrich;
 mod intel_jobs;
 mod job_actor;
 mod mail_gmail;
