@@ -6,6 +6,7 @@ mod common;
 mod dashboard_common;
 
 mod auth;
+mod autofill;
 mod dashboard_actions;
 mod dashboard_malformed;
 mod dashboard_session;

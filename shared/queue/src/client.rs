@@ -175,9 +175,13 @@ impl JobQueue {
         spec: &'static JobSpec,
         payload: serde_json::Value,
         resource: Resource,
-        opts: EnqueueOptions,
+        mut opts: EnqueueOptions,
     ) -> Result<Enqueued, EnqueueError> {
         let name = spec.name;
+        // The caller's key wins; otherwise the job type's own (as typed enqueues use).
+        if opts.idempotency_key.is_none() {
+            opts.idempotency_key = spec.idempotency_key(&payload);
+        }
         let mut out = self
             .enqueue_items(vec![Item {
                 spec,

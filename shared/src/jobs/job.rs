@@ -83,6 +83,7 @@ pub struct JobSpec {
     /// The job type's own rate-limit bucket (see [`Job::RATE_LIMIT`]).
     pub rate_limit: Option<&'static str>,
     check: fn(&serde_json::Value) -> Result<Resource, PayloadError>,
+    key: fn(&serde_json::Value) -> Option<String>,
 }
 
 impl JobSpec {
@@ -96,7 +97,17 @@ impl JobSpec {
             description: J::DESCRIPTION,
             rate_limit: J::RATE_LIMIT,
             check: |v| decode_payload::<J>(v).map(|job| job.resource()),
+            key: |v| {
+                decode_payload::<J>(v)
+                    .ok()
+                    .and_then(|job| job.idempotency_key())
+            },
         }
+    }
+
+    /// The job type's own idempotency key for a JSON payload ([`Job::idempotency_key`]), if any.
+    pub fn idempotency_key(&self, payload: &serde_json::Value) -> Option<String> {
+        (self.key)(payload)
     }
 
     /// Checks a JSON payload against the job's payload type (fields, their ranges).

@@ -111,18 +111,30 @@ async fn a_knowledge_graph_becomes_suggestions_and_is_cached() {
     assert_eq!(by_field("website").status, SuggestionStatus::AutoApplied);
     assert_eq!(by_field("linkedin").status, SuggestionStatus::AutoApplied);
     assert_eq!(by_field("description").status, SuggestionStatus::Pending);
-    assert!(s.iter().all(|s| s.source == "web" && s.interaction_id.is_none()));
-    assert_eq!(by_field("address").evidence["field_source"], "knowledge_graph.address");
+    assert!(
+        s.iter()
+            .all(|s| s.source == "web" && s.interaction_id.is_none())
+    );
+    assert_eq!(
+        by_field("address").evidence["field_source"],
+        "knowledge_graph.address"
+    );
     let website: Option<String> = organisations::table
         .find(shared::models::OrganisationId(id))
         .select(organisations::website)
         .first(&mut fx.db.conn())
         .unwrap();
-    assert_eq!(website.as_deref(), Some("https://www.lazardfreresgestion.fr/"));
+    assert_eq!(
+        website.as_deref(),
+        Some("https://www.lazardfreresgestion.fr/")
+    );
 
     // Again: from our cache (the mock expects one call), and nothing proposed twice.
     let again = fx.enricher().await.enrich(id).await.unwrap();
-    assert_eq!((again.searches, again.cache_hits, again.suggestions), (0, 1, 0));
+    assert_eq!(
+        (again.searches, again.cache_hits, again.suggestions),
+        (0, 1, 0)
+    );
 }
 
 #[tokio::test]
@@ -148,7 +160,10 @@ async fn an_empty_graph_is_retried_with_the_city_and_no_result_is_cached() {
     let id = fx.org("Gestion Obscure", Some("Lyon"));
     let out = fx.enricher().await.enrich(id).await.unwrap();
     assert_eq!(out.searches, 2);
-    assert!(out.found && out.fields_found.is_empty() && out.suggestions == 0, "{out:?}");
+    assert!(
+        out.found && out.fields_found.is_empty() && out.suggestions == 0,
+        "{out:?}"
+    );
     let again = fx.enricher().await.enrich(id).await.unwrap();
     assert_eq!((again.searches, again.cache_hits), (0, 2));
     assert!(fx.suggestions().is_empty());
@@ -196,7 +211,10 @@ async fn a_429_carries_retry_after_and_errors_never_show_the_key() {
     }
     let denied = fx.org("Denied", None);
     let err = fx.enricher().await.enrich(denied).await.unwrap_err();
-    assert!(matches!(err, EnrichError::Search(SearchError::Unauthorized(401))), "{err:?}");
+    assert!(
+        matches!(err, EnrichError::Search(SearchError::Unauthorized(401))),
+        "{err:?}"
+    );
     assert!(!format!("{err:?} {err}").contains(KEY));
     // Neither failure is cached: the next run asks again.
     assert_eq!(fx.mock.received_requests().await.unwrap().len(), 2);

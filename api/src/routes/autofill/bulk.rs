@@ -89,6 +89,12 @@ pub async fn bulk(
             ids
         }
         (None, Some(filter)) => {
+            if filter.limit.is_some() || filter.offset.is_some() {
+                return Err(ApiError::invalid_field(
+                    "filter",
+                    "limit and offset do not apply to a bulk decision",
+                ));
+            }
             let expected = body.expected_count.ok_or_else(|| {
                 ApiError::invalid_field(
                     "expected_count",

@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shared::db::run_blocking;
 use shared::models::autofill_suggestion::{self as suggestions, Suggestion};
 
@@ -8,19 +8,6 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    #[serde(flatten)]
-    #[param(inline)]
-    pub filter: SuggestionFilter,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Rows to skip, at most 100,000.
-    pub offset: Option<i64>,
-}
 
 /// A page of suggestions.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -36,7 +23,7 @@ pub struct SuggestionPage {
     get,
     path = "/api/v1/autofill/suggestions",
     tag = "autofill",
-    params(SuggestionFilter, ("limit" = Option<i64>, Query, description = "Page size, 1 to 200"), ("offset" = Option<i64>, Query, description = "Rows to skip")),
+    params(SuggestionFilter),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of suggestions", body = SuggestionPage),
@@ -48,10 +35,10 @@ pub struct SuggestionPage {
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: Query<ListQuery>,
+    query: Query<SuggestionFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let filter = query.filter.to_filter(&user)?;
+    let filter = query.to_filter(&user)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::invalid_field(

@@ -61,6 +61,10 @@ pub struct SuggestionFilter {
     pub entity_id: Option<i64>,
     /// The reviewer they belong to (admins only; others see their own).
     pub owner_id: Option<i64>,
+    /// Listing only: page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Listing only: rows to skip, at most 100,000.
+    pub offset: Option<i64>,
 }
 
 impl SuggestionFilter {
