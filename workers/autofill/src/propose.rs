@@ -214,23 +214,35 @@ fn round(c: f64) -> f32 {
     ((c.clamp(0.0, 1.0) * 1000.0).round() / 1000.0) as f32
 }
 
+/// One proposal before the email's facts are added.
+struct Draft<'a> {
+    target: (EntityType, Option<i64>),
+    action: SuggestionAction,
+    field: &'a str,
+    value: Value,
+    current: Option<&'a str>,
+    confidence: f64,
+    evidence: Value,
+    dedupe_key: String,
+}
+
 struct Builder<'a, 'e> {
     email: &'a Email<'e>,
     out: Vec<NewSuggestion>,
 }
 
 impl Builder<'_, '_> {
-    fn push(
-        &mut self,
-        (entity_type, entity_id): (EntityType, Option<i64>),
-        action: SuggestionAction,
-        field: &str,
-        value: Value,
-        current: Option<&str>,
-        confidence: f64,
-        evidence: Value,
-        dedupe_key: String,
-    ) {
+    fn push(&mut self, d: Draft<'_>) {
+        let Draft {
+            target: (entity_type, entity_id),
+            action,
+            field,
+            value,
+            current,
+            confidence,
+            evidence,
+            dedupe_key,
+        } = d;
         let mut evidence = evidence;
         evidence["interaction_id"] = json!(self.email.interaction_id);
         self.out.push(NewSuggestion {
@@ -308,16 +320,16 @@ pub fn propose(email: &Email<'_>, person: Option<&KnownPerson>, orgs: &Orgs) -> 
             if let Some(m) = &org {
                 value["organisation"] = org_value(m);
             }
-            b.push(
-                (EntityType::Person, None),
-                SuggestionAction::CreatePerson,
-                "person",
+            b.push(Draft {
+                target: (EntityType::Person, None),
+                action: SuggestionAction::CreatePerson,
+                field: "person",
                 value,
-                None,
-                name_confidence,
-                json!({ "field_source": "signature.name" }),
-                format!("create_person:{address}"),
-            );
+                current: None,
+                confidence: name_confidence,
+                evidence: json!({ "field_source": "signature.name" }),
+                dedupe_key: format!("create_person:{address}"),
+            });
         }
         Some(p) => {
             for f in offered_person_fields(sig) {
@@ -332,35 +344,35 @@ pub fn propose(email: &Email<'_>, person: Option<&KnownPerson>, orgs: &Orgs) -> 
                 if current.is_some_and(|c| fields::same_value(f.field, c, &f.value)) {
                     continue;
                 }
-                b.push(
-                    (EntityType::Person, Some(p.id)),
-                    SuggestionAction::SetField,
-                    f.field.name(),
-                    json!(f.value),
+                b.push(Draft {
+                    target: (EntityType::Person, Some(p.id)),
+                    action: SuggestionAction::SetField,
+                    field: f.field.name(),
+                    value: json!(f.value),
                     current,
-                    f.confidence,
-                    json!({ "field_source": f.source }),
-                    format!(
+                    confidence: f.confidence,
+                    evidence: json!({ "field_source": f.source }),
+                    dedupe_key: format!(
                         "person:{}:{}:{}",
                         p.id,
                         f.field.name(),
                         fields::normalise(f.field, &f.value)
                     ),
-                );
+                });
             }
             if let Some(m) = &org {
                 let o = orgs.get(m.index);
                 if !p.organisation_ids.contains(&o.id) {
-                    b.push(
-                        (EntityType::Person, Some(p.id)),
-                        SuggestionAction::LinkOrganisation,
-                        "organisation",
-                        org_value(m),
-                        None,
-                        m.confidence,
-                        org_evidence(m),
-                        format!("link:person:{}:organisation:{}", p.id, o.id),
-                    );
+                    b.push(Draft {
+                        target: (EntityType::Person, Some(p.id)),
+                        action: SuggestionAction::LinkOrganisation,
+                        field: "organisation",
+                        value: org_value(m),
+                        current: None,
+                        confidence: m.confidence,
+                        evidence: org_evidence(m),
+                        dedupe_key: format!("link:person:{}:organisation:{}", p.id, o.id),
+                    });
                 }
             }
         }
@@ -381,21 +393,21 @@ pub fn propose(email: &Email<'_>, person: Option<&KnownPerson>, orgs: &Orgs) -> 
             if current.is_some() {
                 return;
             }
-            b.push(
-                (EntityType::Organisation, Some(o.id)),
-                SuggestionAction::SetField,
-                field.name(),
-                json!(value),
-                None,
-                confidence * m.confidence,
-                json!({ "field_source": source, "match": m.how }),
-                format!(
+            b.push(Draft {
+                target: (EntityType::Organisation, Some(o.id)),
+                action: SuggestionAction::SetField,
+                field: field.name(),
+                value: json!(value),
+                current: None,
+                confidence: confidence * m.confidence,
+                evidence: json!({ "field_source": source, "match": m.how }),
+                dedupe_key: format!(
                     "organisation:{}:{}:{}",
                     o.id,
                     field.name(),
                     fields::normalise(field, &value)
                 ),
-            );
+            });
         };
         fill(
             Field::OrgAddress,

@@ -4,6 +4,7 @@
 //! batches at once read each email once.
 #![expect(
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "tests: a panic with its message is the failure report"
 )]
 

@@ -94,9 +94,7 @@ pub fn propose(k: &Knowledge, name: &str, known_domain: Option<&str>) -> Vec<Pro
         .map_or(0.0, |t| names::company_similarity(t, name));
     let site_domain = k.website.as_deref().and_then(domain::of_website);
     let same_site = site_domain.is_some() && site_domain.as_deref() == known_domain;
-    let about = if same_site {
-        1.0
-    } else if similarity >= 0.95 {
+    let about = if same_site || similarity >= 0.95 {
         1.0
     } else if similarity >= 0.88 {
         0.85
