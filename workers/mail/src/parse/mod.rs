@@ -228,3 +228,35 @@ fn body_text(msg: &Message<'_>) -> Option<String> {
     let text = parts.join("\n");
     (!text.trim().is_empty()).then_some(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(headers: &str) -> Option<String> {
+        let raw =
+            format!("Message-ID: <a@x.fr>\r\nFrom: a@x.fr\r\n{headers}Subject: s\r\n\r\nbody\r\n");
+        parse_message(raw.as_bytes(), 1 << 20).automated
+    }
+
+    #[test]
+    fn bulk_and_automated_mail_is_named_by_its_headers() {
+        assert_eq!(reason(""), None);
+        assert_eq!(reason("List-Id: <news.x.fr>\r\n").as_deref(), Some("list"));
+        assert_eq!(
+            reason("List-Unsubscribe: <https://x.fr/u>\r\n").as_deref(),
+            Some("list")
+        );
+        assert_eq!(
+            reason("Precedence: Bulk\r\n").as_deref(),
+            Some("precedence:bulk")
+        );
+        assert_eq!(reason("Precedence: first-class\r\n"), None);
+        assert_eq!(
+            reason("Auto-Submitted: auto-replied; owner-email=\"x@y\"\r\n").as_deref(),
+            Some("auto-submitted:auto-replied")
+        );
+        assert_eq!(reason("Auto-Submitted: no\r\n"), None);
+        assert_eq!(reason("X-Autoreply: yes\r\n").as_deref(), Some("autoreply"));
+    }
+}
