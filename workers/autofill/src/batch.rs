@@ -41,6 +41,8 @@ pub struct BatchOutcome {
     pub auto_applied: usize,
     /// Proposals already made from earlier evidence (not stored twice).
     pub duplicates: usize,
+    /// Emails whose signature told nothing the CRM does not hold already.
+    pub nothing_new: usize,
     /// Matched organisations missing a website, address or phone (for web enrichment).
     #[serde(skip)]
     pub organisations_to_enrich: Vec<i64>,
@@ -168,6 +170,16 @@ fn load_people(
         .collect())
 }
 
+/// True when the signature holds something a record could take.
+fn has_content(s: &intel::Signature) -> bool {
+    s.name.is_some()
+        || s.title.is_some()
+        || s.company.is_some()
+        || !s.phones.is_empty()
+        || s.linkedin.is_some()
+        || s.address.is_some()
+}
+
 fn skip(out: &mut BatchOutcome, reason: evidence::SkipReason) {
     let key = serde_json::to_value(reason)
         .ok()
@@ -232,9 +244,13 @@ fn chunk(
                 analyzer_version: &row.analyzer_version,
                 owner: row.owner_user_id.map(UserId),
             };
+            if !has_content(&signature) {
+                skip(out, evidence::SkipReason::NoSignature);
+                continue;
+            }
             let proposals = propose::propose(&email, people.get(&from), orgs);
             if proposals.is_empty() {
-                skip(out, evidence::SkipReason::NoSignature);
+                out.nothing_new += 1;
                 continue;
             }
             out.matched.extend(proposals.iter().filter_map(matched_org));
@@ -318,6 +334,7 @@ fn merge(into: &mut BatchOutcome, part: BatchOutcome) {
     into.suggestions += part.suggestions;
     into.auto_applied += part.auto_applied;
     into.duplicates += part.duplicates;
+    into.nothing_new += part.nothing_new;
     into.matched.extend(part.matched);
     for (k, v) in part.skipped {
         *into.skipped.entry(k).or_default() += v;

@@ -330,3 +330,149 @@ async fn a_users_job_runs_on_their_email_only_and_dies_once_they_are_demoted() {
     assert_eq!(seen["actor"], format!("user:{alice}"));
     assert_eq!(view(&bob_token).await.unwrap().status(), 404);
 }
+
+/// The demo mailbox imported, analysed and read by autofill through the API: suggestions (the sure ones
+/// applied), reviewed through the API.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_mailbox_feeds_autofill_reviewed_through_the_api() {
+    use shared::models::email_account::{
+        ImapAuth, ImapSecurity, NewEmailAccount, Provider, create_account,
+    };
+    use shared::models::organisation::{NewOrganisation, OrgType, create_organisation};
+    let env = Env::new().await;
+    let api = Api::start(&env).await;
+    let (admin, admin_token) = sign_in(&api, &env, Role::Admin).await;
+    let account = create_account(
+        &mut env.db.conn(),
+        &NewEmailAccount {
+            owner_user_id: admin,
+            provider: Provider::Imap,
+            address: "camille.lefort@distri-demo.fr".into(),
+            imap_host: Some("imap.distri-demo.invalid".into()),
+            imap_port: Some(993),
+            imap_security: Some(ImapSecurity::Tls),
+            imap_auth: ImapAuth::Login,
+            username: None,
+            secret_ciphertext: None,
+            token_expires_at: None,
+            folders: vec!["INBOX".into()],
+        },
+    )
+    .unwrap()
+    .id;
+    // Two of the demo's companies are in the CRM already, with their websites.
+    for (name, site) in [
+        ("Banque Privée Valmont", "https://www.valmont-bp.fr"),
+        ("Horizon Gestion", "horizon-gestion.fr"),
+    ] {
+        let mut org = NewOrganisation::new(name, OrgType::Distributor);
+        org.website = Some(site.into());
+        create_organisation(&mut env.db.conn(), &org).unwrap();
+    }
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ops/demo");
+    let _w = env.spawn_workers(&[("MAIL_IMPORT_DIR", demo)]);
+    let import = api
+        .run(
+            "mail.import",
+            json!({"account_id": account.0, "path": "mailbox.mbox"}),
+        )
+        .await;
+    env.wait_state(&import, JobState::Succeeded, Duration::from_secs(120))
+        .await;
+    // Every inbound email analysed.
+    let analysed = || {
+        use diesel::RunQueryDsl;
+        let mut conn = env.db.conn();
+        diesel::sql_query(
+            "SELECT (SELECT count(*) FROM interactions WHERE direction = 'inbound') = \
+             (SELECT count(*) FROM interaction_analyses) AS done",
+        )
+        .get_result::<Done>(&mut conn)
+        .unwrap()
+        .done
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !analysed() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "analyses did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let res = api
+        .http
+        .post(format!("{}/api/v1/autofill-jobs/run-now", api.base))
+        .bearer_auth(&admin_token)
+        .json(&json!({"limit": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let job: JobId = res.json::<Value>().await.unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let rec = env
+        .wait_state(&job, JobState::Succeeded, Duration::from_secs(120))
+        .await;
+    let result = rec.result.unwrap();
+    assert!(result["suggestions"].as_u64().unwrap() > 10, "{result}");
+    assert!(result["auto_applied"].as_u64().unwrap() > 0, "{result}");
+    // Replies from senders already known propose nothing new; nothing is proposed twice.
+    assert!(result["nothing_new"].as_u64().unwrap() > 0, "{result}");
+
+    let list = |query: &str| {
+        api.http
+            .get(format!("{}/api/v1/autofill/suggestions?{query}", api.base))
+            .bearer_auth(&admin_token)
+            .send()
+    };
+    let applied: Value = list("status=auto_applied&field=person")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(applied["total"].as_i64().unwrap() > 0, "{applied}");
+    let linked: Value = list("field=organisation")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pending: Value = list("status=pending").await.unwrap().json().await.unwrap();
+    assert!(pending["total"].as_i64().unwrap() > 0, "{pending}");
+    let first = &pending["items"][0];
+    let res = api
+        .http
+        .post(format!(
+            "{}/api/v1/autofill/suggestions/{}/approve",
+            api.base, first["id"]
+        ))
+        .bearer_auth(&admin_token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "approved");
+    // People created from the demo's signatures are linked to the companies the CRM knows.
+    let created_links = applied["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["value"]["organisation"].is_object())
+        .count()
+        + linked["total"].as_i64().unwrap_or(0) as usize;
+    assert!(created_links > 0, "{applied} {linked}");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Done {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    done: bool,
+}
