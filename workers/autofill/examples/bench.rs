@@ -132,7 +132,8 @@ fn synthetic(n: usize, seed: u64) -> Vec<(String, String, String, String)> {
         })
         .collect();
     let senders = (n / 4).max(1);
-    let people: Vec<(String, String, String, usize)> = (0..senders)
+    // A sender keeps their name, title and numbers from one email to the next.
+    let people: Vec<(String, String, String, usize, u64, u64)> = (0..senders)
         .map(|i| {
             let (first, last) = (rng.pick(FIRST), rng.pick(LAST));
             let company = (rng.next() % companies.len() as u64) as usize;
@@ -145,19 +146,22 @@ fn synthetic(n: usize, seed: u64) -> Vec<(String, String, String, String)> {
             )
             .replace(['é', 'è'], "e")
             .replace('ç', "c");
+            let phone = 100_000_00 + rng.next() % 899_999_99;
+            let mobile = 100_000_00 + rng.next() % 899_999_99;
+            let title = rng.pick(TITLES).to_owned();
             (
                 format!("{first} {last}"),
                 email,
-                rng.pick(TITLES).to_owned(),
+                title,
                 company,
+                phone,
+                mobile,
             )
         })
         .collect();
     (0..n)
         .map(|i| {
-            let (name, email, title, company) = &people[i % senders];
-            let phone = 100_000_00 + rng.next() % 899_999_99;
-            let mobile = 100_000_00 + rng.next() % 899_999_99;
+            let (name, email, title, company, phone, mobile) = &people[i % senders];
             let body = format!(
                 "{}\nCordialement,\n\n{name}\n{title}\n{}\nTél. : +33 1 {} {} {} {}\nMobile : 06 {} {} {} {}\n",
                 rng.pick(BODIES),
