@@ -151,7 +151,7 @@ async function route() {
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.view === view) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  const views = { overview, queue, job, dead, history, workers, schedules, run };
+  const views = { overview, queue, job, dead, history, workers, schedules, run, autofill };
   const render = views[view] || overview;
   try {
     await render(parts.slice(1), params);
@@ -426,6 +426,44 @@ async function workers() {
   };
   await draw();
   every(5000, draw);
+}
+
+// ---------- autofill ----------
+function suggestedValue(s) {
+  const v = s.value;
+  if (typeof v === 'string') return v;
+  if (s.action === 'create_person') return `${v.first_name || ''} ${v.last_name || ''}`.trim() + (v.organisation ? ` (${v.organisation.name})` : '');
+  if (s.action === 'link_organisation') return `${v.name || ''} (${v.match || ''})`;
+  return JSON.stringify(v);
+}
+async function autofill() {
+  const o = await api('GET', '/autofill');
+  const decide = (s, what, cls) => {
+    const b = actionButton(what === 'approve' ? 'Approve' : 'Reject',
+      () => api('POST', `/autofill/${s.id}/${what}`), cls, `${what} suggestion ${s.id}`);
+    b.disabled = !o.can_decide;
+    b.title = o.can_decide ? '' : 'Viewers only read';
+    return b;
+  };
+  show(h('h1', {}, 'Autofill'),
+    h('p', { class: 'muted' }, 'Suggestions from signatures and the web. ',
+      ...o.counts.map((c) => h('span', { class: 'chip' }, `${c.status}: ${c.count}`))),
+    h('h2', {}, 'Review queue'), h('div', { class: 'scroll' }, h('table', { 'data-testid': 'autofill-pending' },
+      h('caption', { class: 'muted' }, `${o.pending.length} pending, surest first`),
+      h('thead', {}, h('tr', {}, ['Record', 'Field', 'Suggested', 'Now', 'Confidence', 'Source', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, o.pending.length ? o.pending.map((s) => h('tr', {},
+        h('td', {}, `${s.entity_type}${s.entity_id ? ' ' + s.entity_id : ' (new)'}`), h('td', {}, s.field),
+        h('td', {}, suggestedValue(s)), h('td', {}, s.current_value || '—'), h('td', {}, s.confidence.toFixed(2)),
+        h('td', {}, s.source), h('td', { class: 'row' }, decide(s, 'approve', 'primary'), decide(s, 'reject', '')))) :
+        h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'Nothing to review.'))))),
+    h('h2', {}, 'Precision, last 30 days'), h('div', { class: 'scroll' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['Field', 'Source', 'Approved', 'Edited', 'Rejected', 'Auto-applied', 'Precision'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, o.accuracy.length ? o.accuracy.map((a) => {
+        const decided = a.approved + a.rejected;
+        const precision = decided ? ((a.approved - a.edited) / decided).toFixed(2) : '—';
+        return h('tr', {}, h('td', {}, a.field), h('td', {}, a.source), h('td', {}, a.approved), h('td', {}, a.edited),
+          h('td', {}, a.rejected), h('td', {}, a.auto_applied), h('td', {}, precision));
+      }) : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No decision recorded yet (managers and admins see this table).'))))));
 }
 
 // ---------- schedules ----------

@@ -7,7 +7,7 @@
     reason = "tests: a panic with its message is the failure report"
 )]
 
-use crate::common;
+use crate::{common, dashboard_common};
 
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
@@ -660,4 +660,43 @@ async fn run_now_endpoints_follow_roles_and_resources() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
+async fn the_dashboard_shows_the_queue_and_decides_with_csrf() {
+    let app = TestApp::new().await;
+    let svc = service!(app);
+    let (user, browser) = browser!(app, svc, Role::User);
+    let (_, viewer) = browser!(app, svc, Role::Viewer);
+    let p = person(&app, None);
+    let s = suggest(&app, user, p, "title", "Directrice", 0.8);
+    let (status, _, body) =
+        parts(call_service(&svc, browser.get("/api/v1/dashboard/autofill").to_request()).await)
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["pending"][0]["id"], s);
+    assert_eq!(body["counts"][0]["status"], "pending");
+    assert_eq!(body["can_decide"], true);
+    // Without the CSRF token, and as a viewer, nothing is decided.
+    let uri = format!("/api/v1/dashboard/autofill/{s}/approve");
+    let (status, _, _) =
+        parts(call_service(&svc, browser.raw("POST", &uri, None, None).to_request()).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) =
+        parts(call_service(&svc, viewer.send("POST", &uri, None).to_request()).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, body) =
+        parts(call_service(&svc, browser.send("POST", &uri, None).to_request()).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(title_of(&app, p).as_deref(), Some("Directrice"));
+    let (_, _, body) =
+        parts(call_service(&svc, viewer.get("/api/v1/dashboard/autofill").to_request()).await)
+            .await;
+    assert_eq!(
+        (
+            body["can_decide"].as_bool(),
+            body["pending"].as_array().map(Vec::len)
+        ),
+        (Some(false), Some(0))
+    );
 }

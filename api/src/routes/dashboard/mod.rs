@@ -2,6 +2,7 @@
 //! Reads need a session (viewer and above); actions need a manager or admin and the session's CSRF token,
 //! and are written to the audit log.
 
+pub mod autofill;
 pub mod dead_list;
 pub mod dead_retry_all;
 pub mod history;
@@ -64,6 +65,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/history", web::get().to(history::list))
                 .route("/workers", web::get().to(workers::list))
                 .route("/rate-limits", web::get().to(rate_limits::list))
+                .route("/autofill", web::get().to(autofill::overview))
+                .route("/autofill/{id}/approve", web::post().to(autofill::approve))
+                .route("/autofill/{id}/reject", web::post().to(autofill::reject))
                 .route("/schedules", web::get().to(schedules_list::list))
                 .route("/schedules/{name}/run", web::post().to(schedule_run::run))
                 .route(
