@@ -52,6 +52,12 @@ use common_responses::CommonResponses;
         routes::autofill::bulk::bulk,
         routes::autofill::accuracy::accuracy,
         routes::enrichment::organisation::enrich,
+        routes::routing_rules::list::list,
+        routes::routing_rules::create::create,
+        routes::routing_rules::show::show,
+        routes::routing_rules::update::update,
+        routes::routing_rules::delete::delete,
+        routes::routing_rules::test::test,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -69,6 +75,7 @@ use common_responses::CommonResponses;
         (name = "intelligence", description = "Email intelligence: analyses and statistics"),
         (name = "email-accounts", description = "Mailboxes synced into the CRM"),
         (name = "oauth", description = "Connect Gmail and Outlook mailboxes"),
+        (name = "routing", description = "Routing rules: who handles an analysed inbound email"),
         (name = "autofill", description = "Suggestions for people and organisations from mail and the web, and their review"),
     )
 )]

@@ -15,6 +15,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    ai_user_preferences (id) {
+        id -> Int8,
+        user_id -> Int8,
+        team_id -> Nullable<Int8>,
+        field_name -> Text,
+        action -> Text,
+        suggested_value -> Nullable<Text>,
+        final_value -> Nullable<Text>,
+        suggestion_rank -> Nullable<Int4>,
+        suggestion_confidence -> Nullable<Float4>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         actor_user_id -> Nullable<Int8>,
@@ -161,6 +177,10 @@ diesel::table! {
         skipped_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         automated -> Nullable<Text>,
+        assigned_user_id -> Nullable<Int8>,
+        assigned_team_id -> Nullable<Int8>,
+        routing_rule_id -> Nullable<Int8>,
+        assignment_source -> Nullable<Text>,
     }
 }
 
@@ -234,6 +254,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    routing_rules (id) {
+        id -> Int8,
+        name -> Text,
+        priority -> Int4,
+        active -> Bool,
+        intent -> Nullable<Text>,
+        sender_pattern -> Nullable<Text>,
+        keywords -> Array<Nullable<Text>>,
+        account_id -> Nullable<Int8>,
+        assign_user_id -> Nullable<Int8>,
+        assign_team_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Int8,
         name -> Text,
@@ -257,6 +294,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(ai_user_preferences -> teams (team_id));
+diesel::joinable!(ai_user_preferences -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
 diesel::joinable!(autofill_suggestions -> interactions (interaction_id));
 diesel::joinable!(email_accounts -> users (owner_user_id));
@@ -266,13 +305,20 @@ diesel::joinable!(interaction_analyses -> interactions (interaction_id));
 diesel::joinable!(interactions -> email_accounts (account_id));
 diesel::joinable!(interactions -> email_threads (thread_id));
 diesel::joinable!(interactions -> people (person_id));
+diesel::joinable!(interactions -> routing_rules (routing_rule_id));
+diesel::joinable!(interactions -> teams (assigned_team_id));
+diesel::joinable!(interactions -> users (assigned_user_id));
 diesel::joinable!(organisations -> users (owner_id));
 diesel::joinable!(person_organisation_links -> organisations (organisation_id));
 diesel::joinable!(person_organisation_links -> people (person_id));
+diesel::joinable!(routing_rules -> email_accounts (account_id));
+diesel::joinable!(routing_rules -> teams (assign_team_id));
+diesel::joinable!(routing_rules -> users (assign_user_id));
 diesel::joinable!(users -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     ai_accuracy_metrics,
+    ai_user_preferences,
     audit_log,
     autofill_suggestions,
     backups,
@@ -285,6 +331,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     people,
     person_organisation_links,
+    routing_rules,
     teams,
     users,
 );

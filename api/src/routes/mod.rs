@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod oauth;
 pub mod openapi;
+pub mod routing_rules;
 pub mod schedules;
 
 use actix_web::{HttpResponse, web};
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
             .route("/schedules", web::get().to(schedules::list::list))
             .route("/schedules/{name}/run", web::post().to(schedules::run::run))
             .configure(autofill::configure)
+            .configure(routing_rules::configure)
             .route(
                 "/enrichment/organisation",
                 web::post().to(enrichment::organisation::enrich),

@@ -20,6 +20,7 @@ mod monitoring;
 mod oauth;
 mod platform;
 mod redis_sentinel;
+mod routing_rules;
 mod slow_clients;
 mod token_revocation;
 mod viewer_read_only;

@@ -29,6 +29,8 @@ pub struct WorkerConfig {
     pub rate_limits: RateLimits,
     /// Autofill and web enrichment (`AUTOFILL_*`, `SERPAPI_*`).
     pub autofill: AutofillConfig,
+    /// `ROUTING_DEFAULT_USER_ID`: who gets analysed inbound emails no routing rule matches (none: unassigned).
+    pub routing_default_user: Option<crate::models::UserId>,
 }
 
 /// Scheduler settings; the cron table itself lives in the `schedules` crate.
@@ -129,6 +131,21 @@ impl WorkerConfig {
             mail: MailConfig::from_env(env)?,
             rate_limits: RateLimits::from_env(env)?,
             autofill: AutofillConfig::from_env(env)?,
+            routing_default_user: match env
+                .get("ROUTING_DEFAULT_USER_ID")
+                .filter(|v| !v.trim().is_empty())
+            {
+                None => None,
+                Some(v) => Some(crate::models::UserId(
+                    v.trim()
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|id| *id > 0)
+                        .ok_or_else(|| {
+                            env.invalid("ROUTING_DEFAULT_USER_ID", "expected a user id")
+                        })?,
+                )),
+            },
         })
     }
 }

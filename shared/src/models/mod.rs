@@ -15,6 +15,7 @@ pub mod job_history;
 pub mod organisation;
 pub mod person;
 pub mod person_link;
+pub mod routing_rule;
 pub mod team;
 mod text_list;
 pub mod user;

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod reanalyze;
+pub mod route;
 
 pub use analyze::{AnalyzeOutcome, analyze_interaction};
 pub use reanalyze::{ReanalyzeOutcome, reanalyze};

@@ -146,8 +146,8 @@ fn synthetic(n: usize, seed: u64) -> Vec<(String, String, String, String)> {
             )
             .replace(['é', 'è'], "e")
             .replace('ç', "c");
-            let phone = 100_000_00 + rng.next() % 899_999_99;
-            let mobile = 100_000_00 + rng.next() % 899_999_99;
+            let phone = 10_000_000 + rng.next() % 89_999_999;
+            let mobile = 10_000_000 + rng.next() % 89_999_999;
             let title = rng.pick(TITLES).to_owned();
             (
                 format!("{first} {last}"),
