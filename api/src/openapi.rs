@@ -58,6 +58,10 @@ use common_responses::CommonResponses;
         routes::routing_rules::update::update,
         routes::routing_rules::delete::delete,
         routes::routing_rules::test::test,
+        routes::ai::field_suggestions::suggestions,
+        routes::ai::track::track,
+        routes::ai::stats::stats,
+        routes::ai::forget::forget,
     ),
     components(schemas(
         crate::error::ErrorBody,

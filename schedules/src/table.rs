@@ -41,6 +41,13 @@ pub const TABLE: &[Row] = &[
         true,
     ),
     row(
+        "ai.cleanup_preferences",
+        "0 4 * * SUN",
+        "ai.cleanup_preferences",
+        "{}",
+        true,
+    ),
+    row(
         "ai.accuracy_metrics",
         "30 0 * * *",
         "ai.accuracy_metrics",

@@ -1,5 +1,6 @@
 //! Every route, one handler per file (`routes/<resource>/<action>.rs`).
 
+pub mod ai;
 pub mod auth;
 pub mod autofill;
 pub mod dashboard;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
             .route("/schedules/{name}/run", web::post().to(schedules::run::run))
             .configure(autofill::configure)
             .configure(routing_rules::configure)
+            .configure(ai::configure)
             .route(
                 "/enrichment/organisation",
                 web::post().to(enrichment::organisation::enrich),

@@ -5,6 +5,7 @@ mod common;
 #[macro_use]
 mod dashboard_common;
 
+mod ai_learning;
 mod auth;
 mod autofill;
 mod dashboard_actions;

@@ -22,6 +22,7 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<autofill::AutofillBatch>(),
         JobSpec::of::<autofill::EnrichOrganisation>(),
         JobSpec::of::<autofill::AccuracyMetrics>(),
+        JobSpec::of::<autofill::CleanupPreferences>(),
     ]
 });
 

@@ -3,6 +3,7 @@
 #[macro_use]
 mod macros;
 
+pub mod ai_preference;
 pub mod audit;
 pub mod autofill_suggestion;
 pub mod backup;

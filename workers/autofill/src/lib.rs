@@ -10,6 +10,7 @@ pub mod domain;
 pub mod enrich;
 pub mod evidence;
 pub mod fields;
+pub mod form;
 pub mod names;
 pub mod propose;
 pub mod review;

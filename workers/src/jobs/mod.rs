@@ -40,7 +40,8 @@ pub fn registry(services: &Services) -> Registry {
         .register::<it::Reanalyze, _, _, _>(intel::reanalyze)
         .register::<af::AutofillBatch, _, _, _>(intel::autofill_batch)
         .register::<af::EnrichOrganisation, _, _, _>(enrich::organisation)
-        .register::<af::AccuracyMetrics, _, _, _>(ai::accuracy_metrics);
+        .register::<af::AccuracyMetrics, _, _, _>(ai::accuracy_metrics)
+        .register::<af::CleanupPreferences, _, _, _>(ai::cleanup_preferences);
     r
 }
 

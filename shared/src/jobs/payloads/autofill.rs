@@ -113,3 +113,27 @@ impl Job for AccuracyMetrics {
         Resource::Platform
     }
 }
+
+/// `ai.cleanup_preferences`: delete users' suggestion choices past their 90 days (weekly).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CleanupPreferences {}
+
+impl Job for CleanupPreferences {
+    const NAME: &'static str = "ai.cleanup_preferences";
+    const QUEUE: Queue = Queue::Default;
+    const POLICY: JobPolicy = JobPolicy {
+        timeout: Duration::from_secs(600),
+        max_attempts: 3,
+        backoff: Backoff {
+            base: Duration::from_secs(60),
+            max: Duration::from_secs(900),
+        },
+    };
+    const RUN_ROLE: Role = Role::Admin;
+    const DESCRIPTION: &'static str = "Delete form-suggestion choices older than 90 days (RGPD)";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
+}
