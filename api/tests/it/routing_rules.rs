@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
 use common::{TestApp, error_of, parts};
 use serde_json::{Value, json};
-use shared::models::interaction::{self, Direction, NewInteraction};
+use shared::models::interaction::{self, NewInteraction};
 use shared::models::user::Role;
 
 fn req(method: &str, bearer: &str, uri: &str, body: Option<Value>) -> TestRequest {
@@ -31,28 +31,7 @@ fn req(method: &str, bearer: &str, uri: &str, body: Option<Value>) -> TestReques
 }
 
 fn email(app: &TestApp, from: &str, subject: &str) -> i64 {
-    let row = NewInteraction {
-        account_id: None,
-        folder: "INBOX".into(),
-        uid: None,
-        provider_id: None,
-        message_id: format!("<{}@x.fr>", ulid::Ulid::new()),
-        in_reply_to: None,
-        message_references: Vec::new(),
-        from_address: Some(from.into()),
-        from_name: None,
-        to_addresses: Vec::new(),
-        cc_addresses: Vec::new(),
-        subject: Some(subject.into()),
-        sent_at: Some(chrono::Utc::now()),
-        direction: Direction::Inbound,
-        body_text: Some("Bonjour".into()),
-        size_bytes: 10,
-        parent_message_id: None,
-        person_id: None,
-        skipped_reason: None,
-        automated: None,
-    };
+    let row = NewInteraction::inbound(from, subject, "Bonjour");
     interaction::insert_new(&mut app.db.conn(), &[row]).unwrap()[0]
         .0
         .0

@@ -99,6 +99,42 @@ pub struct NewInteraction {
     pub automated: Option<String>,
 }
 
+impl NewInteraction {
+    /// An inbound email of no mailbox, from `from`, with a Message-ID of its own: the smallest complete
+    /// row (tests, demos and benchmarks set the fields they need on it).
+    pub fn inbound(from: &str, subject: &str, body: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let now = Utc::now();
+        Self {
+            account_id: None,
+            folder: "INBOX".into(),
+            uid: None,
+            provider_id: None,
+            message_id: format!(
+                "{}.{}.{n}@crm.local",
+                now.timestamp_nanos_opt().unwrap_or_default(),
+                std::process::id()
+            ),
+            in_reply_to: None,
+            message_references: Vec::new(),
+            from_address: Some(from.to_owned()),
+            from_name: None,
+            to_addresses: Vec::new(),
+            cc_addresses: Vec::new(),
+            subject: Some(subject.to_owned()),
+            sent_at: Some(now),
+            direction: Direction::Inbound,
+            body_text: Some(body.to_owned()),
+            size_bytes: i64::try_from(body.len()).unwrap_or(i64::MAX),
+            parent_message_id: None,
+            person_id: None,
+            skipped_reason: None,
+            automated: None,
+        }
+    }
+}
+
 /// Inserts the messages not stored yet (by account and Message-ID) and returns the new rows' ids with
 /// their Message-IDs; messages already there are left untouched.
 pub fn insert_new(

@@ -13,7 +13,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use chrono::Utc;
 use crm_autofill::{BatchOptions, run_batch};
 use serde_json::json;
 use shared::db::{build_pool, run_migrations};
@@ -190,29 +189,15 @@ fn row(
     let outbound = from.eq_ignore_ascii_case(ACCOUNT);
     NewInteraction {
         account_id: Some(account),
-        folder: "INBOX".into(),
-        uid: None,
-        provider_id: None,
-        message_id: format!("{}@bench", ulid::Ulid::new()),
-        in_reply_to: None,
-        message_references: Vec::new(),
-        from_address: Some(from.to_lowercase()),
         from_name: name,
-        to_addresses: Vec::new(),
-        cc_addresses: Vec::new(),
         subject,
-        sent_at: Some(Utc::now()),
         direction: if outbound {
             Direction::Outbound
         } else {
             Direction::Inbound
         },
         body_text: body,
-        size_bytes: 1_000,
-        parent_message_id: None,
-        person_id: None,
-        skipped_reason: None,
-        automated: None,
+        ..NewInteraction::inbound(&from.to_lowercase(), "", "")
     }
 }
 

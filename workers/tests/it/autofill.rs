@@ -12,7 +12,7 @@ use crm_autofill::{BatchOptions, run_batch};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use shared::models::autofill_suggestion::{Suggestion, SuggestionStatus};
-use shared::models::interaction::{self, Direction, InteractionId, NewInteraction};
+use shared::models::interaction::{self, InteractionId, NewInteraction};
 use shared::models::interaction_analysis::{self as analyses, CacheStatus, NewInteractionAnalysis};
 use shared::models::organisation::{NewOrganisation, OrgType, create_organisation};
 use shared::models::person::{NewPerson, create_person};
@@ -358,25 +358,8 @@ async fn the_real_analyser_feeds_autofill() {
 
 fn interaction_row(from: &str, name: &str) -> NewInteraction {
     NewInteraction {
-        account_id: None,
-        folder: "INBOX".into(),
-        uid: None,
-        provider_id: None,
-        message_id: format!("{}@test", ulid::Ulid::new()),
-        in_reply_to: None,
-        message_references: Vec::new(),
-        from_address: Some(from.into()),
         from_name: Some(name.into()),
         to_addresses: vec!["sales@crm.test".into()],
-        cc_addresses: Vec::new(),
-        subject: None,
-        sent_at: Some(chrono::Utc::now()),
-        direction: Direction::Inbound,
-        body_text: None,
-        size_bytes: 100,
-        parent_message_id: None,
-        person_id: None,
-        skipped_reason: None,
-        automated: None,
+        ..NewInteraction::inbound(from, "Rendez-vous", "Bonjour")
     }
 }

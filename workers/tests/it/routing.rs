@@ -17,26 +17,12 @@ use shared::test_utils::TestDb;
 
 fn email(db: &TestDb, from: &str, subject: &str, direction: Direction) -> i64 {
     let row = NewInteraction {
-        account_id: None,
-        folder: "INBOX".into(),
-        uid: None,
-        provider_id: None,
-        message_id: format!("{}@test", ulid::Ulid::new()),
-        in_reply_to: None,
-        message_references: Vec::new(),
-        from_address: Some(from.into()),
-        from_name: None,
-        to_addresses: Vec::new(),
-        cc_addresses: Vec::new(),
-        subject: Some(subject.into()),
-        sent_at: Some(chrono::Utc::now()),
         direction,
-        body_text: Some("Bonjour, une réclamation concernant le reporting.".into()),
-        size_bytes: 10,
-        parent_message_id: None,
-        person_id: None,
-        skipped_reason: None,
-        automated: None,
+        ..NewInteraction::inbound(
+            from,
+            subject,
+            "Bonjour, une réclamation concernant le reporting.",
+        )
     };
     interaction::insert_new(&mut db.conn(), &[row]).unwrap()[0]
         .0

@@ -1,12 +1,11 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use shared::jobs::catalogue;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
-use crate::routes::jobs::create::{RunJobResponse, RunNow, Via, run_now as enqueue};
+use crate::routes::jobs::create::{RunJobResponse, run_named};
 use crate::state::AppState;
 
 /// Options of a run-now autofill batch.
@@ -43,10 +42,6 @@ pub async fn run_now(
     request_id: RequestId,
     body: JsonBody<AutofillRunRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let spec = catalogue::find("intel.autofill_batch").ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("intel.autofill_batch not in the catalogue"))
-    })?;
-    user.require(spec.run_role)?;
     let body = body.into_inner();
     let mut payload = serde_json::Map::new();
     if let Some(limit) = body.limit {
@@ -55,20 +50,12 @@ pub async fn run_now(
     if let Some(account) = body.account_id {
         payload.insert("account_id".into(), account.into());
     }
-    let run = RunNow {
-        spec,
-        payload: payload.into(),
-        run_at: None,
-        idempotency_key: None,
-    };
-    let enqueued = enqueue(&state, user.principal(), &request_id, run, Via::Api).await?;
-    Ok(HttpResponse::Accepted()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/jobs/{}", enqueued.job_id),
-        ))
-        .json(RunJobResponse {
-            job_id: enqueued.job_id.to_string(),
-            duplicate: enqueued.duplicate,
-        }))
+    run_named(
+        &state,
+        &user,
+        &request_id,
+        "intel.autofill_batch",
+        payload.into(),
+    )
+    .await
 }

@@ -7,7 +7,7 @@ use crate::audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::middleware::RequestId;
-use crate::routes::jobs::create::RunJobResponse;
+use crate::routes::jobs::create::{RunJobResponse, accepted};
 use crate::routes::jobs::enqueue_error;
 use crate::state::AppState;
 
@@ -58,13 +58,5 @@ pub async fn sync(
         },
     )
     .await;
-    Ok(HttpResponse::Accepted()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/jobs/{}", enqueued.job_id),
-        ))
-        .json(RunJobResponse {
-            job_id: enqueued.job_id.to_string(),
-            duplicate: enqueued.duplicate,
-        }))
+    Ok(accepted(&enqueued))
 }

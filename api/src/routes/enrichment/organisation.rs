@@ -1,12 +1,11 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use shared::jobs::catalogue;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
-use crate::routes::jobs::create::{RunJobResponse, RunNow, Via, run_now};
+use crate::routes::jobs::create::{RunJobResponse, run_named};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -38,10 +37,6 @@ pub async fn enrich(
     request_id: RequestId,
     body: JsonBody<EnrichRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let spec = catalogue::find("enrich.organisation").ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("enrich.organisation not in the catalogue"))
-    })?;
-    user.require(spec.run_role)?;
     let id = body.into_inner().organisation_id;
     if id <= 0 {
         return Err(ApiError::invalid_field(
@@ -49,20 +44,6 @@ pub async fn enrich(
             "organisation_id must be positive",
         ));
     }
-    let run = RunNow {
-        spec,
-        payload: serde_json::json!({ "organisation_id": id }),
-        run_at: None,
-        idempotency_key: None,
-    };
-    let enqueued = run_now(&state, user.principal(), &request_id, run, Via::Api).await?;
-    Ok(HttpResponse::Accepted()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/jobs/{}", enqueued.job_id),
-        ))
-        .json(RunJobResponse {
-            job_id: enqueued.job_id.to_string(),
-            duplicate: enqueued.duplicate,
-        }))
+    let payload = serde_json::json!({ "organisation_id": id });
+    run_named(&state, &user, &request_id, "enrich.organisation", payload).await
 }

@@ -89,7 +89,33 @@ pub async fn create(
     let enqueued = run_now(&state, user.principal(), &request_id, run, Via::Api).await?;
     tracing::info!(job.name = spec.name, job.id = %enqueued.job_id, duplicate = enqueued.duplicate, "job run now");
 
-    Ok(HttpResponse::Accepted()
+    Ok(accepted(&enqueued))
+}
+
+/// Runs catalogue job `name` now for `user` with `payload`: the job's role, payload and resource are
+/// checked as `POST /api/v1/jobs` checks them (the shared body of the dedicated run-now endpoints).
+pub(crate) async fn run_named(
+    state: &AppState,
+    user: &AuthUser,
+    request_id: &RequestId,
+    name: &str,
+    payload: serde_json::Value,
+) -> Result<HttpResponse, ApiError> {
+    let spec = catalogue::find(name).ok_or_else(|| unknown_job(name))?;
+    user.require(spec.run_role)?;
+    let run = RunNow {
+        spec,
+        payload,
+        run_at: None,
+        idempotency_key: None,
+    };
+    let enqueued = run_now(state, user.principal(), request_id, run, Via::Api).await?;
+    Ok(accepted(&enqueued))
+}
+
+/// The answer to an enqueue through the API: 202, the job's URL in `Location`, its id in the body.
+pub(crate) fn accepted(enqueued: &Enqueued) -> HttpResponse {
+    HttpResponse::Accepted()
         .insert_header((
             actix_web::http::header::LOCATION,
             format!("/api/v1/jobs/{}", enqueued.job_id),
@@ -97,7 +123,7 @@ pub async fn create(
         .json(RunJobResponse {
             job_id: enqueued.job_id.to_string(),
             duplicate: enqueued.duplicate,
-        }))
+        })
 }
 
 /// A run-now request whose job the caller has found and may run.
