@@ -3,7 +3,8 @@
 //! handler's extractors, so a viewer gets 403 before the body is even read (never a 400 that would tell
 //! which bodies are valid), and routes added later are covered without a line of their own. Routes with a
 //! higher role check it themselves. Exempt: `/api/v1/auth/*`, where a caller handles their own credentials
-//! (sign in, sign out).
+//! (sign in, sign out), and the erasure of the caller's own data (`DELETE /api/v1/ai/learning/preferences`:
+//! a user demoted to viewer keeps the right to erase what they recorded before).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -18,6 +19,9 @@ use crate::auth::AuthUser;
 /// Paths below this prefix handle the caller's own credentials and stay open to every role.
 const OWN_CREDENTIALS_PREFIX: &str = "/api/v1/auth/";
 
+/// Requests that erase the caller's own data, open to every role.
+const OWN_DATA_ERASURE: &[(&str, &str)] = &[("DELETE", "/api/v1/ai/learning/preferences")];
+
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -31,6 +35,9 @@ where
 {
     let guarded = changes_state(req.method())
         && !req.path().starts_with(OWN_CREDENTIALS_PREFIX)
+        && !OWN_DATA_ERASURE
+            .iter()
+            .any(|(m, p)| req.method().as_str() == *m && req.path() == *p)
         && req.headers().contains_key(AUTHORIZATION);
     if guarded {
         // The extractor caches the user in the request, so the handler does not authenticate twice. A bad
