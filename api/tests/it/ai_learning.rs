@@ -10,25 +10,12 @@ use crate::common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service};
-use common::{TestApp, error_of, parts};
+use common::{TestApp, error_of, get, parts, post};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use shared::models::person::{NewPerson, create_person};
 use shared::models::user::{self, Role};
 use shared::models::{ai_preference, team};
-
-fn post(bearer: &str, uri: &str, body: Value) -> TestRequest {
-    TestRequest::post()
-        .uri(uri)
-        .insert_header(("Authorization", bearer.to_owned()))
-        .set_json(body)
-}
-
-fn get(bearer: &str, uri: &str) -> TestRequest {
-    TestRequest::get()
-        .uri(uri)
-        .insert_header(("Authorization", bearer.to_owned()))
-}
 
 fn people_with_title(app: &TestApp, title: &str, n: usize) {
     for _ in 0..n {

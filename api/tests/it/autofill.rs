@@ -10,10 +10,10 @@
 use crate::{common, dashboard_common};
 
 use actix_web::http::StatusCode;
-use actix_web::test::{TestRequest, call_service};
-use common::{TestApp, error_of, parts};
+use actix_web::test::call_service;
+use common::{TestApp, error_of, get, parts, post};
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::models::UserId;
 use shared::models::audit;
 use shared::models::autofill_suggestion::{
@@ -22,19 +22,6 @@ use shared::models::autofill_suggestion::{
 use shared::models::person::{NewPerson, create_person};
 use shared::models::user::Role;
 use shared::schema::people;
-
-fn post(bearer: &str, uri: &str, body: Value) -> TestRequest {
-    TestRequest::post()
-        .uri(uri)
-        .insert_header(("Authorization", bearer.to_owned()))
-        .set_json(body)
-}
-
-fn get(bearer: &str, uri: &str) -> TestRequest {
-    TestRequest::get()
-        .uri(uri)
-        .insert_header(("Authorization", bearer.to_owned()))
-}
 
 /// A pending suggestion to set `field` of person `person` to `value`, owned by `owner`.
 fn suggest(

@@ -10,8 +10,8 @@
 use crate::{common, dashboard_common};
 
 use actix_web::http::StatusCode;
-use actix_web::test::{TestRequest, call_service};
-use common::{TestApp, error_of, parts};
+use actix_web::test::call_service;
+use common::{TestApp, error_of, get, parts, post};
 use crm_queue::{EnqueueOptions, JobId};
 use shared::jobs::payloads::mail::SyncAccount;
 use shared::models::email_account::EmailAccountId;
@@ -55,19 +55,6 @@ fn new_team(app: &TestApp) -> TeamId {
 
 fn join(app: &TestApp, user: UserId, team: TeamId) {
     user::set_team(&mut app.db.conn(), user, Some(team)).unwrap();
-}
-
-fn post(bearer: &str, uri: &str, body: serde_json::Value) -> TestRequest {
-    TestRequest::post()
-        .uri(uri)
-        .insert_header(("Authorization", bearer.to_owned()))
-        .set_json(body)
-}
-
-fn get(bearer: &str, uri: &str) -> TestRequest {
-    TestRequest::get()
-        .uri(uri)
-        .insert_header(("Authorization", bearer.to_owned()))
 }
 
 #[actix_web::test]

@@ -59,6 +59,19 @@ pub struct JobEnvelope {
     pub resource: Option<String>,
 }
 
+impl JobEnvelope {
+    /// The envelope of the job's next task, due at `due_ms` (unix ms), and its JSON: a new task id that
+    /// carries its due time, so queue-age figures stay truthful.
+    pub fn next_task(&self, due_ms: i64) -> (Ulid, String) {
+        let task_id = Ulid::from_parts(u64::try_from(due_ms).unwrap_or(0), rand::random());
+        let next = JobEnvelope {
+            task_id,
+            ..self.clone()
+        };
+        (task_id, serde_json::to_string(&next).unwrap_or_default())
+    }
+}
+
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -27,16 +27,6 @@ pub struct AnalyzeOutcome {
     pub analyzer_version: String,
 }
 
-fn db_error(e: DbError, what: &'static str) -> JobError {
-    let transient = e.is_transient();
-    let e = anyhow::Error::new(e).context(what);
-    if transient {
-        JobError::transient(e)
-    } else {
-        JobError::permanent(e)
-    }
-}
-
 /// A stored email as a MIME message for the LLM cascade (which reads raw messages): the stored sender,
 /// subject and text body.
 fn as_message(i: &Interaction) -> Vec<u8> {
@@ -95,7 +85,7 @@ pub async fn analyze_interaction(
 ) -> Result<AnalyzeOutcome, JobError> {
     let interaction = run_blocking(pool, move |conn| interaction::find(conn, InteractionId(id)))
         .await
-        .map_err(|e| db_error(e, "loading the interaction"))?
+        .map_err(|e| JobError::db(e, "loading the interaction"))?
         .ok_or_else(|| JobError::permanent(anyhow!("interaction {id} not found")))?;
     let body_purged = interaction.body_text.is_none();
 
@@ -153,7 +143,7 @@ pub async fn analyze_interaction(
             DbError::ForeignKeyViolation { .. } => {
                 JobError::permanent(anyhow!("interaction {id} was deleted"))
             }
-            other => db_error(other, "storing the analysis"),
+            other => JobError::db(other, "storing the analysis"),
         })?;
     tracing::debug!(
         interaction.id = id,

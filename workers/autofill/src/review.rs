@@ -9,6 +9,7 @@ use shared::db::DbError;
 use shared::models::UserId;
 use shared::models::audit::{self, NewAuditEntry};
 use shared::models::autofill_suggestion::{self as suggestions, SuggestionId, SuggestionStatus};
+use shared::permissions::Principal;
 
 use crate::apply::{Applied, Applier, ApplyError, apply};
 
@@ -30,8 +31,24 @@ pub struct Reviewer {
     pub request_id: Option<String>,
 }
 
+/// The suggestion rule (the mailbox rule): a principal sees the suggestions read from their own mail and
+/// their organisations; admins see all. `None` means every owner.
+pub fn visible_owners(principal: &Principal) -> Option<Vec<UserId>> {
+    (!principal.is_admin()).then(|| vec![principal.id])
+}
+
 impl Reviewer {
-    fn sees(&self, owner: Option<UserId>) -> bool {
+    /// `principal` deciding, with the request's id for the audit log.
+    pub fn new(principal: &Principal, request_id: Option<String>) -> Self {
+        Self {
+            user: principal.id,
+            visible_owners: visible_owners(principal),
+            request_id,
+        }
+    }
+
+    /// True when a suggestion owned by `owner` is this reviewer's to see.
+    pub fn sees(&self, owner: Option<UserId>) -> bool {
         match &self.visible_owners {
             None => true,
             Some(list) => owner.is_some_and(|o| list.contains(&o)),

@@ -11,7 +11,7 @@ pub mod run_now;
 pub mod show;
 
 use actix_web::web;
-use crm_autofill::review::{ReviewError, Reviewer};
+use crm_autofill::review::{self, ReviewError, Reviewer};
 use shared::models::autofill_suggestion::{EntityType, Filter, SuggestionStatus};
 
 use crate::auth::AuthUser;
@@ -37,11 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The reviewer acting for `user`: admins see every suggestion, others those they own.
 pub(crate) fn reviewer(user: &AuthUser, request_id: &RequestId) -> Reviewer {
-    Reviewer {
-        user: user.id,
-        visible_owners: (!user.principal().is_admin()).then(|| vec![user.id]),
-        request_id: Some(request_id.0.clone()),
-    }
+    Reviewer::new(&user.principal(), Some(request_id.0.clone()))
 }
 
 /// The review filters shared by the list and the bulk endpoints, as query or body fields.
@@ -129,7 +125,7 @@ impl SuggestionFilter {
             entity_type,
             entity_id: self.entity_id,
             owner: self.owner_id.map(shared::models::UserId),
-            visible_owners: (!admin).then(|| vec![user.id]),
+            visible_owners: review::visible_owners(&user.principal()),
             ids: None,
         })
     }

@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, web};
+use crm_autofill::review::Reviewer;
 use shared::db::run_blocking;
 use shared::models::autofill_suggestion::{self as suggestions, Suggestion, SuggestionId};
 
@@ -25,11 +26,10 @@ pub async fn show(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SuggestionId(id.into_inner());
-    let admin = user.principal().is_admin();
-    let me = user.id;
+    let reviewer = Reviewer::new(&user.principal(), None);
     let found = run_blocking(&state.pool, move |conn| suggestions::find(conn, id, false))
         .await?
-        .filter(|s| admin || s.owner_user_id == Some(me))
+        .filter(|s| reviewer.sees(s.owner_user_id))
         .ok_or_else(|| ApiError::not_found("no such suggestion"))?;
     Ok(HttpResponse::Ok().json(found))
 }

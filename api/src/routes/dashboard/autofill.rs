@@ -53,16 +53,12 @@ struct Overview {
     can_decide: bool,
 }
 
-fn visible(user: &DashUser) -> Option<Vec<shared::models::UserId>> {
-    (!user.principal().is_admin()).then(|| vec![user.id])
-}
-
 /// `GET /api/v1/dashboard/autofill`.
 pub async fn overview(
     state: web::Data<AppState>,
     user: DashUser,
 ) -> Result<HttpResponse, ApiError> {
-    let owners = visible(&user);
+    let owners = review::visible_owners(&user.principal());
     let manager = user.role.at_least(Role::Manager);
     let overview = run_blocking(&state.pool, move |conn| {
         let owner_ids: Option<Vec<i64>> = owners.as_ref().map(|o| o.iter().map(|u| u.0).collect());
@@ -110,11 +106,7 @@ async fn decide(
     decision: Decision,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::User)?;
-    let reviewer = Reviewer {
-        user: user.id,
-        visible_owners: visible(user),
-        request_id: Some(request_id.0.clone()),
-    };
+    let reviewer = Reviewer::new(&user.principal(), Some(request_id.0.clone()));
     let id = SuggestionId(id);
     let decided = run_blocking(&state.pool, move |conn| {
         Ok(review::decide(conn, id, &decision, &reviewer))

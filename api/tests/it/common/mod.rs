@@ -142,6 +142,21 @@ impl TestApp {
     }
 }
 
+/// A JSON POST with a bearer header.
+pub fn post(bearer: &str, uri: &str, body: serde_json::Value) -> actix_web::test::TestRequest {
+    actix_web::test::TestRequest::post()
+        .uri(uri)
+        .insert_header(("Authorization", bearer.to_owned()))
+        .set_json(body)
+}
+
+/// A GET with a bearer header.
+pub fn get(bearer: &str, uri: &str) -> actix_web::test::TestRequest {
+    actix_web::test::TestRequest::get()
+        .uri(uri)
+        .insert_header(("Authorization", bearer.to_owned()))
+}
+
 /// Status, headers and JSON body of a response (`Value::Null` when the body is not JSON).
 pub async fn parts<B: MessageBody>(
     res: ServiceResponse<B>,

@@ -14,7 +14,6 @@ use chrono::Utc;
 use futures::FutureExt;
 use shared::jobs::JobSpec;
 use tracing::Instrument;
-use ulid::Ulid;
 
 use chrono::TimeZone;
 use shared::models::job_history::JobHistory;
@@ -330,13 +329,7 @@ impl Executor {
     ) -> Result<(), redis::RedisError> {
         let keys = self.app.queue.keys();
         let due = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-        // The new task id carries its due time, so queue-age figures stay truthful.
-        let task_id = Ulid::from_parts(u64::try_from(due).unwrap_or(0), rand::random());
-        let next = JobEnvelope {
-            task_id,
-            ..env.clone()
-        };
-        let envelope = serde_json::to_string(&next).unwrap_or_default();
+        let (task_id, envelope) = env.next_task(due);
         let mut conn = self.app.queue.connection();
         let _: i64 = scripts::RETRY
             .key(keys.job(&env.job_id))

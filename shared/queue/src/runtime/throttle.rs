@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use shared::config::BucketLimit;
 use shared::jobs::Queue;
-use ulid::Ulid;
 
 use crate::{JobEnvelope, JobQueue, now_ms, scripts};
 
@@ -69,13 +68,7 @@ pub async fn reschedule(
     let keys = queue.keys();
     let delay_ms = i64::try_from(hold.delay.as_millis()).unwrap_or(i64::MAX / 4);
     let due = now_ms() + delay_ms;
-    // As for retries, the new task id carries its due time.
-    let task_id = Ulid::from_parts(u64::try_from(due).unwrap_or(0), rand::random());
-    let next = JobEnvelope {
-        task_id,
-        ..env.clone()
-    };
-    let envelope = serde_json::to_string(&next).unwrap_or_default();
+    let (task_id, envelope) = env.next_task(due);
     let mut conn = queue.connection();
     let done: i64 = scripts::THROTTLE
         .key(keys.job(&env.job_id))
