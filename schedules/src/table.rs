@@ -54,6 +54,27 @@ pub const TABLE: &[Row] = &[
         "{}",
         true,
     ),
+    row(
+        "rgpd.anonymize_inactive",
+        "0 1 * * MON",
+        "rgpd.anonymize_inactive",
+        "{}",
+        true,
+    ),
+    row(
+        "rgpd.cleanup_access_logs",
+        "0 2 1 * *",
+        "rgpd.cleanup_access_logs",
+        "{}",
+        true,
+    ),
+    row(
+        "rgpd.compliance_report",
+        "0 3 1 * *",
+        "rgpd.compliance_report",
+        "{}",
+        true,
+    ),
     // Off by default: set SCHEDULE_DIAG_HEARTBEAT to a cron expression to prove the scheduler fires.
     row(
         "diag.heartbeat",

@@ -92,7 +92,7 @@ impl SecretBox {
     }
 }
 
-fn decode_key(encoded: &str) -> Result<Vec<u8>, CryptoError> {
+pub(crate) fn decode_key(encoded: &str) -> Result<Vec<u8>, CryptoError> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     if encoded.len() == 64 && encoded.chars().all(|c| c.is_ascii_hexdigit()) {
         return hex::decode(encoded).map_err(|_| CryptoError::KeyEncoding);

@@ -5,6 +5,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod jobs;
+pub mod keyed_hash;
 pub mod models;
 pub mod permissions;
 pub mod progress;

@@ -85,6 +85,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_access_logs (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Nullable<Int8>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Int8>,
+        route -> Text,
+        ip_hash -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     email_accounts (id) {
         id -> Int8,
         owner_user_id -> Int8,
@@ -129,6 +144,18 @@ diesel::table! {
         message_count -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    erasure_ledger (id) {
+        id -> Int8,
+        subject_type -> Text,
+        subject_id -> Int8,
+        identifier_hashes -> Array<Nullable<Text>>,
+        reason -> Text,
+        request_id -> Nullable<Int8>,
+        erased_at -> Timestamptz,
     }
 }
 
@@ -239,6 +266,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         field_sources -> Jsonb,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -250,6 +278,47 @@ diesel::table! {
         role -> Nullable<Text>,
         is_primary -> Bool,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rgpd_export_files (request_id) {
+        request_id -> Int8,
+        file_name -> Text,
+        content -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rgpd_reports (id) {
+        id -> Int8,
+        period_start -> Date,
+        period_end -> Date,
+        generated_at -> Timestamptz,
+        figures -> Jsonb,
+        html -> Text,
+        pdf -> Bytea,
+    }
+}
+
+diesel::table! {
+    rgpd_requests (id) {
+        id -> Int8,
+        kind -> Text,
+        subject_type -> Text,
+        subject_id -> Int8,
+        requested_by -> Nullable<Int8>,
+        state -> Text,
+        reason -> Nullable<Text>,
+        job_id -> Nullable<Text>,
+        requested_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+        link_expires_at -> Nullable<Timestamptz>,
+        downloaded_at -> Nullable<Timestamptz>,
+        counts -> Jsonb,
     }
 }
 
@@ -291,6 +360,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         token_version -> Int4,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -311,6 +381,7 @@ diesel::joinable!(interactions -> users (assigned_user_id));
 diesel::joinable!(organisations -> users (owner_id));
 diesel::joinable!(person_organisation_links -> organisations (organisation_id));
 diesel::joinable!(person_organisation_links -> people (person_id));
+diesel::joinable!(rgpd_export_files -> rgpd_requests (request_id));
 diesel::joinable!(routing_rules -> email_accounts (account_id));
 diesel::joinable!(routing_rules -> teams (assign_team_id));
 diesel::joinable!(routing_rules -> users (assign_user_id));
@@ -322,15 +393,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     autofill_suggestions,
     backups,
+    data_access_logs,
     email_accounts,
     email_folder_state,
     email_threads,
+    erasure_ledger,
     interaction_analyses,
     interactions,
     job_history,
     organisations,
     people,
     person_organisation_links,
+    rgpd_export_files,
+    rgpd_reports,
+    rgpd_requests,
     routing_rules,
     teams,
     users,

@@ -66,6 +66,14 @@ pub enum Command {
     },
     /// Print the cron table with the next fire times.
     Schedules,
+    /// Restore a backup into the empty database named by the `RESTORE_DATABASE_URL` variable (kept out of
+    /// the command line, which other users can read), then replay the erasure ledger on it so that no
+    /// erased person comes back. Prints the outcome as JSON.
+    Restore {
+        /// The backup's id (default: the newest that succeeded).
+        #[arg(long)]
+        backup_id: Option<i64>,
+    },
     /// Analyse emails offline: `workers analyze FILE.eml...` or `workers analyze --text` (JSON lines on
     /// stdin). Needs no database, Redis or network.
     #[command(disable_help_flag = true)]
@@ -128,6 +136,7 @@ pub async fn main(cli: Cli) -> i32 {
             idempotency_key,
         } => enqueue(&env, job, payload, run_at, idempotency_key).await,
         Command::Schedules => schedules(&env),
+        Command::Restore { backup_id } => restore(&env, backup_id).await,
     };
     match result {
         Ok(()) => 0,
@@ -284,6 +293,19 @@ async fn enqueue(
     Ok(())
 }
 
+async fn restore(env: &EnvSource, backup_id: Option<i64>) -> anyhow::Result<()> {
+    let config = WorkerConfig::from_env(env)?;
+    let target = env.url("RESTORE_DATABASE_URL", &["postgres", "postgresql"])?;
+    let database_url = config.common.database_url.expose_secret().to_owned();
+    let pool = db::build_pool(&database_url, 1)?;
+    let settings = crm_backup::BackupSettings::of(&config, database_url);
+    let outcome = crm_backup::restore_into(&settings, &pool, backup_id, target.expose_secret())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    println!("{}", serde_json::to_string_pretty(&outcome)?);
+    Ok(())
+}
+
 fn schedules(env: &EnvSource) -> anyhow::Result<()> {
     let tz: chrono_tz::Tz = env.parse_or("SCHEDULER_TIMEZONE", chrono_tz::Europe::Paris)?;
     let table = crm_schedules::ScheduleTable::load(env, tz)?;
@@ -335,8 +357,23 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
         Keys::new(config.common.redis_namespace.clone()),
         config.common.job_record_ttl,
     );
+    if config.common.rgpd.ephemeral_key {
+        tracing::warn!(
+            "neither RGPD_HASH_KEY nor MAIL_ENCRYPTION_KEY is set: erasure ledger hashes use a per-process key"
+        );
+    }
+    let rgpd = crm_rgpd::RgpdEnv {
+        pool: db.clone(),
+        config: config.common.rgpd.clone(),
+        redis: Some(queue.connection()),
+        cache_patterns: vec![
+            format!("{}:*", config.common.redis_namespace),
+            format!("{}*", llm_config.cache.prefix),
+        ],
+    };
     let services = crate::jobs::Services {
         analyzer: Arc::new(llm::Analyzer::cached(llm_config, queue.connection())),
+        rgpd,
     };
     let mut companions: Vec<runtime::Companion> = Vec::new();
     if let Some(table) = schedule {

@@ -9,6 +9,7 @@ mod mail;
 mod oauth;
 mod rate_limit;
 mod redis;
+mod rgpd;
 mod worker;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ pub use mail::{ImapLimits, MailConfig};
 pub use oauth::{OAuthConfig, ProviderConfig};
 pub use rate_limit::{BucketLimit, RateLimits, bucket_name, parse_limit};
 pub use redis::SentinelConfig;
+pub use rgpd::RgpdConfig;
 pub use worker::{SchedulerConfig, WorkerConfig};
 
 /// Settings every process needs: stores and logging.
@@ -38,6 +40,8 @@ pub struct CommonConfig {
     /// `EGRESS_ALLOW_CIDRS`: the egress policy of every outbound connection (IMAP, OAuth, provider APIs,
     /// LLM); its allow-list lifts the refusal of private, loopback… addresses it contains.
     pub egress: egress::EgressPolicy,
+    /// Data protection (`RGPD_*`): hashing key, retention, export links, erasure ledger.
+    pub rgpd: RgpdConfig,
 }
 
 impl CommonConfig {
@@ -69,6 +73,7 @@ impl CommonConfig {
                 env.parse_in::<u64>("JOB_RECORD_TTL_DAYS", 7, 1..=365)? * 86_400,
             ),
             egress: egress_policy(env)?,
+            rgpd: RgpdConfig::from_env(env)?,
         })
     }
 

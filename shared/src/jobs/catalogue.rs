@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::JobSpec;
-use super::payloads::{autofill, diag, intel, mail, maint};
+use super::payloads::{autofill, diag, intel, mail, maint, rgpd};
 
 static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
     vec![
@@ -23,6 +23,11 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<autofill::EnrichOrganisation>(),
         JobSpec::of::<autofill::AccuracyMetrics>(),
         JobSpec::of::<autofill::CleanupPreferences>(),
+        JobSpec::of::<rgpd::Export>(),
+        JobSpec::of::<rgpd::Erase>(),
+        JobSpec::of::<rgpd::AnonymizeInactive>(),
+        JobSpec::of::<rgpd::CleanupAccessLogs>(),
+        JobSpec::of::<rgpd::ComplianceReport>(),
     ]
 });
 
@@ -128,6 +133,12 @@ mod tests {
                 serde_json::json!({"organisation_id": 8}),
                 "organisation:8",
             ),
+            (
+                "rgpd.erase",
+                serde_json::json!({"request_id": 9}),
+                "rgpd_request:9",
+            ),
+            ("rgpd.anonymize_inactive", serde_json::json!({}), "platform"),
         ];
         for (job, payload, resource) in cases {
             let got: Resource = find(job).unwrap().check(&payload).unwrap();

@@ -3,12 +3,14 @@
 #[macro_use]
 mod macros;
 
+pub mod access_log;
 pub mod ai_preference;
 pub mod audit;
 pub mod autofill_suggestion;
 pub mod backup;
 pub mod email_account;
 pub mod email_thread;
+pub mod erasure_ledger;
 pub mod ids;
 pub mod interaction;
 pub mod interaction_analysis;
@@ -16,6 +18,8 @@ pub mod job_history;
 pub mod organisation;
 pub mod person;
 pub mod person_link;
+pub mod rgpd_report;
+pub mod rgpd_request;
 pub mod routing_rule;
 pub mod team;
 mod text_list;

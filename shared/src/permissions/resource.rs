@@ -10,6 +10,7 @@ use crate::db::DbError;
 use crate::models::email_account::{self, EmailAccountId};
 use crate::models::interaction::{self, InteractionId};
 use crate::models::user::find_user;
+use crate::models::rgpd_request::{self, RgpdRequestId};
 use crate::models::{BackupId, OrganisationId, UserId, backup, organisation};
 
 /// The resource a job touches, declared by its payload type (`Job::resource`). Stored as text
@@ -28,6 +29,9 @@ pub enum Resource {
     /// An organisation of the CRM: shared by the whole team (every signed-in user sees it; users,
     /// managers and admins may change it, viewers only read).
     Organisation(OrganisationId),
+    /// A data subject's request (export or erasure): admins, and the user whose own account it is about
+    /// (whatever their role: exercising one's rights over one's own data is not a write to the CRM).
+    RgpdRequest(RgpdRequestId),
 }
 
 /// What a principal may do with a resource. The API answers 404 for `Hidden` (ids are not probed) and 403
@@ -66,6 +70,13 @@ pub fn access_to(
         },
         Resource::Backup(id) => principal.is_admin() && backup::find_backup(conn, id)?.is_some(),
         Resource::Organisation(id) => organisation::find_organisation(conn, id)?.is_some(),
+        Resource::RgpdRequest(id) => {
+            return Ok(match rgpd_request::find(conn, id)? {
+                Some(_) if principal.is_admin() => Access::of(principal, true),
+                Some(r) if r.is_self_request() && r.subject_id == principal.id.0 => Access::Write,
+                _ => Access::Hidden,
+            });
+        }
     };
     Ok(Access::of(principal, visible))
 }
@@ -83,6 +94,7 @@ impl fmt::Display for Resource {
             Resource::Interaction(id) => write!(f, "interaction:{id}"),
             Resource::Backup(id) => write!(f, "backup:{id}"),
             Resource::Organisation(id) => write!(f, "organisation:{id}"),
+            Resource::RgpdRequest(id) => write!(f, "rgpd_request:{id}"),
         }
     }
 }
@@ -106,6 +118,7 @@ impl FromStr for Resource {
             "interaction" => Resource::Interaction(InteractionId(id)),
             "backup" => Resource::Backup(BackupId(id)),
             "organisation" => Resource::Organisation(OrganisationId(id)),
+            "rgpd_request" => Resource::RgpdRequest(RgpdRequestId(id)),
             _ => return Err(BadResource),
         })
     }
@@ -123,6 +136,7 @@ mod tests {
             Resource::Interaction(InteractionId(4)),
             Resource::Backup(BackupId(5)),
             Resource::Organisation(OrganisationId(6)),
+            Resource::RgpdRequest(RgpdRequestId(7)),
         ] {
             assert_eq!(r.to_string().parse::<Resource>(), Ok(r));
         }

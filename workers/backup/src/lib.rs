@@ -7,6 +7,7 @@ mod dump;
 mod make;
 mod pg;
 mod restore;
+mod restore_into;
 mod retention;
 mod verify;
 
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 
 pub use make::{BackupOutcome, run_backup};
 pub use pg::TableCounts;
+pub use restore_into::{RestoreOutcome, restore_into};
 pub use retention::{RetentionOutcome, apply_retention};
 pub use verify::{VerifyOutcome, verify_backup};
 
@@ -26,6 +28,21 @@ pub struct BackupSettings {
     pub pg_bin_dir: Option<PathBuf>,
     /// Database to dump; may hold a password, so it is never logged.
     pub database_url: String,
+    /// The erasure ledger file (`RGPD_LEDGER_PATH`) every restore replays.
+    pub ledger_path: PathBuf,
+}
+
+impl BackupSettings {
+    /// The settings of a worker process whose database is at `database_url`.
+    pub fn of(config: &shared::config::WorkerConfig, database_url: String) -> Self {
+        Self {
+            dir: config.backup_dir.clone(),
+            retention_days: config.backup_retention_days,
+            pg_bin_dir: config.pg_bin_dir.clone(),
+            database_url,
+            ledger_path: config.common.rgpd.ledger_path.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for BackupSettings {
@@ -35,6 +52,7 @@ impl std::fmt::Debug for BackupSettings {
             .field("retention_days", &self.retention_days)
             .field("pg_bin_dir", &self.pg_bin_dir)
             .field("database_url", &"<redacted>")
+            .field("ledger_path", &self.ledger_path)
             .finish()
     }
 }

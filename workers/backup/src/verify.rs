@@ -91,7 +91,7 @@ pub async fn verify_backup(
 }
 
 /// The backup asked for, or the newest that succeeded.
-async fn pick(pool: &PgPool, backup_id: Option<i64>) -> Result<Backup, JobError> {
+pub(crate) async fn pick(pool: &PgPool, backup_id: Option<i64>) -> Result<Backup, JobError> {
     let found = run_blocking(pool, move |c| match backup_id {
         Some(id) => rows::find_backup(c, BackupId(id)),
         None => Ok(backups::table
@@ -123,7 +123,7 @@ async fn pick(pool: &PgPool, backup_id: Option<i64>) -> Result<Backup, JobError>
 }
 
 /// The counts to expect when the file is intact; `Ok(Err(reason))` when it is missing or altered.
-async fn check_file(dir: &Path, backup: &Backup) -> Result<Result<TableCounts, String>, JobError> {
+pub(crate) async fn check_file(dir: &Path, backup: &Backup) -> Result<Result<TableCounts, String>, JobError> {
     let Some(expected_sha) = backup.sha256.clone() else {
         return Ok(Err("no checksum recorded".into()));
     };
@@ -173,7 +173,19 @@ async fn restore_and_compare(
         return Ok((VerifyResult::Failed, json!({ "error": reason })));
     }
     let actual = restore::count_rows(scratch.url()).await?;
-    Ok(compare(expected, &actual))
+    let (result, mut details) = compare(expected, &actual);
+    // Counts are compared first (the dump as taken); then the ledger is replayed as any restore does, and
+    // the verdict says whether it left an erased subject behind.
+    match crate::restore_into::replay_ledger(&scratch.url(), &settings.ledger_path).await {
+        Ok(ledger) => details["ledger"] = serde_json::to_value(&ledger).unwrap_or_default(),
+        Err(e) => {
+            return Ok((
+                VerifyResult::Failed,
+                json!({ "error": format!("erasure ledger replay failed: {e:?}"), "counts": details }),
+            ));
+        }
+    }
+    Ok((result, details))
 }
 
 /// `ok` with totals when every table has the recorded count; `mismatch` listing the differences otherwise.

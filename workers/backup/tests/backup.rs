@@ -68,6 +68,7 @@ fn settings(db: &TestDb, dir: &TempDir) -> BackupSettings {
         retention_days: 10,
         pg_bin_dir: None,
         database_url: db.url().to_owned(),
+        ledger_path: dir.path().join("erasure-ledger.jsonl"),
     }
 }
 

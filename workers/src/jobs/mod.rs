@@ -6,8 +6,11 @@ pub mod enrich;
 pub mod intel;
 pub mod mail;
 pub mod maint;
+pub mod rgpd;
 
-use shared::jobs::payloads::{autofill as af, diag as d, intel as it, mail as ml, maint as m};
+use shared::jobs::payloads::{
+    autofill as af, diag as d, intel as it, mail as ml, maint as m, rgpd as rg,
+};
 
 use std::sync::Arc;
 
@@ -18,11 +21,19 @@ use crm_queue::runtime::Registry;
 pub struct Services {
     /// The email analyser (the `LLM_*` cascade when configured), validated at boot.
     pub analyzer: Arc<llm::Analyzer>,
+    /// The RGPD jobs' database, settings and the Redis keys they purge of erased subjects.
+    pub rgpd: crm_rgpd::RgpdEnv,
 }
 
 /// Every handler of the catalogue.
 pub fn registry(services: &Services) -> Registry {
     let analyzer = services.analyzer.clone();
+    let (rgpd1, rgpd2, rgpd3, rgpd4) = (
+        services.rgpd.clone(),
+        services.rgpd.clone(),
+        services.rgpd.clone(),
+        services.rgpd.clone(),
+    );
     let mut r = Registry::default();
     r.register::<m::Backup, _, _, _>(maint::backup)
         .register::<m::BackupVerify, _, _, _>(maint::backup_verify)
@@ -41,7 +52,16 @@ pub fn registry(services: &Services) -> Registry {
         .register::<af::AutofillBatch, _, _, _>(intel::autofill_batch)
         .register::<af::EnrichOrganisation, _, _, _>(enrich::organisation)
         .register::<af::AccuracyMetrics, _, _, _>(ai::accuracy_metrics)
-        .register::<af::CleanupPreferences, _, _, _>(ai::cleanup_preferences);
+        .register::<af::CleanupPreferences, _, _, _>(ai::cleanup_preferences)
+        .register::<rg::Export, _, _, _>(move |ctx, job| rgpd::export(ctx, job, rgpd1.clone()))
+        .register::<rg::Erase, _, _, _>(move |ctx, job| rgpd::erase(ctx, job, rgpd2.clone()))
+        .register::<rg::AnonymizeInactive, _, _, _>(move |ctx, job| {
+            rgpd::anonymize_inactive(ctx, job, rgpd3.clone())
+        })
+        .register::<rg::CleanupAccessLogs, _, _, _>(rgpd::cleanup_access_logs)
+        .register::<rg::ComplianceReport, _, _, _>(move |ctx, job| {
+            rgpd::compliance_report(ctx, job, rgpd4.clone())
+        });
     r
 }
 
@@ -52,8 +72,18 @@ mod tests {
 
     #[test]
     fn every_catalogue_job_has_a_handler() {
+        let manager = diesel::r2d2::ConnectionManager::new("postgres://unused.invalid/none");
         let services = super::Services {
             analyzer: Arc::new(llm::Analyzer::from_env(|_| None).unwrap()),
+            rgpd: crm_rgpd::RgpdEnv {
+                pool: diesel::r2d2::Pool::builder().build_unchecked(manager),
+                config: shared::config::RgpdConfig::from_env(&shared::config::EnvSource::from_pairs(
+                    &[],
+                ))
+                .unwrap(),
+                redis: None,
+                cache_patterns: Vec::new(),
+            },
         };
         let missing = super::registry(&services).missing();
         assert!(missing.is_empty(), "{missing:?}");

@@ -5,3 +5,4 @@ pub mod diag;
 pub mod intel;
 pub mod mail;
 pub mod maint;
+pub mod rgpd;

@@ -12,11 +12,5 @@ use crm_queue::runtime::JobCtx;
 
 /// The backup settings of the running worker process.
 fn settings(ctx: &JobCtx) -> BackupSettings {
-    let config = &ctx.app.config;
-    BackupSettings {
-        dir: config.backup_dir.clone(),
-        retention_days: config.backup_retention_days,
-        pg_bin_dir: config.pg_bin_dir.clone(),
-        database_url: ctx.app.database_url.clone(),
-    }
+    BackupSettings::of(&ctx.app.config, ctx.app.database_url.clone())
 }

@@ -1,0 +1,187 @@
+//! The jobs of data subjects' requests: `rgpd.export` builds the archive and opens its download link,
+//! `rgpd.erase` forgets the subject. Both move the request from `queued` to `running` to `done` (or
+//! `failed`, with a reason free of personal data).
+
+use anyhow::anyhow;
+use chrono::Utc;
+use crm_queue::JobError;
+use serde_json::{Value, json};
+use shared::db::run_blocking;
+use shared::models::access_log::{self, AccessAction, EntityType, NewAccessLog};
+use shared::models::erasure_ledger::ErasureReason;
+use shared::models::rgpd_request::{self as requests, RequestKind, RgpdRequest, RgpdRequestId, SubjectType};
+use shared::models::user::{self, Role};
+use shared::progress::ReportProgress;
+
+use crate::forget::{Cause, ForgetError, forget};
+use crate::{CHUNK, RgpdEnv, cache, export};
+
+/// Loads the request, checks its kind and moves it to `running`.
+async fn start(env: &RgpdEnv, id: RgpdRequestId, kind: RequestKind) -> Result<RgpdRequest, JobError> {
+    let (found, started) = run_blocking(&env.pool, move |c| {
+        let found = requests::find(c, id)?;
+        let started = match &found {
+            Some(r) if r.kind == kind => requests::start(c, id)?,
+            _ => false,
+        };
+        Ok((found, started))
+    })
+    .await
+    .map_err(|e| JobError::db(e, "starting the request"))?;
+    let Some(request) = found else {
+        return Err(JobError::permanent(anyhow!("request {id} does not exist")));
+    };
+    if request.kind != kind {
+        return Err(JobError::permanent(anyhow!("request {id} is not an {kind} request")));
+    }
+    if !started {
+        return Err(JobError::permanent(anyhow!(
+            "request {id} is {}, not queued",
+            request.state
+        )));
+    }
+    Ok(request)
+}
+
+/// Records a permanent failure on the request before handing it back.
+async fn failed(env: &RgpdEnv, id: RgpdRequestId, error: JobError) -> JobError {
+    if let JobError::Permanent(e) = &error {
+        let reason = format!("{e:#}");
+        if let Err(e) = run_blocking(&env.pool, move |c| requests::fail(c, id, &reason)).await {
+            tracing::error!(request.id = %id, error = %e, "could not record the request's failure");
+        }
+    }
+    error
+}
+
+fn entity(kind: SubjectType) -> EntityType {
+    match kind {
+        SubjectType::Person => EntityType::Person,
+        SubjectType::User => EntityType::User,
+    }
+}
+
+/// `rgpd.export`: the archive of everything held about the subject, stored until its one download.
+pub async fn run_export(
+    env: &RgpdEnv,
+    id: RgpdRequestId,
+    progress: &dyn ReportProgress,
+) -> Result<Value, JobError> {
+    let request = start(env, id, RequestKind::Export).await?;
+    match export_started(env, &request, progress).await {
+        Ok(v) => Ok(v),
+        Err(e) => Err(failed(env, id, e).await),
+    }
+}
+
+async fn export_started(
+    env: &RgpdEnv,
+    request: &RgpdRequest,
+    progress: &dyn ReportProgress,
+) -> Result<Value, JobError> {
+    let (id, kind, subject_id) = (request.id, request.subject_type, request.subject_id);
+    progress.report(10, "collecting the subject's rows").await;
+    let collected = run_blocking(&env.pool, move |c| export::collect(c, kind, subject_id))
+        .await
+        .map_err(|e| JobError::db(e, "collecting the export"))?
+        .ok_or_else(|| JobError::permanent(anyhow!("the request's {kind} no longer exists")))?;
+    progress.report(60, "building the archive").await;
+    let bytes = tokio::task::spawn_blocking({
+        let collected = collected.clone();
+        move || export::archive(&collected)
+    })
+    .await
+    .map_err(|e| JobError::transient(anyhow!("archive task failed: {e}")))?
+    .map_err(|e| JobError::permanent(anyhow::Error::new(e)))?;
+    let counts = json!(collected.counts());
+    let size = bytes.len();
+    let expires = Utc::now()
+        + chrono::Duration::from_std(env.config.export_link_ttl).unwrap_or(chrono::Duration::days(1));
+    let file_name = format!("rgpd-export-{kind}-{subject_id}-{}.zip", Utc::now().format("%Y%m%d"));
+    let recorded = counts.clone();
+    let mut log = NewAccessLog::by_job("rgpd.export", AccessAction::Export, entity(kind), subject_id);
+    log.user_id = request.requested_by;
+    run_blocking(&env.pool, move |c| {
+        requests::store_export_file(c, id, &file_name, &bytes)?;
+        access_log::insert_batch(c, &[log])?;
+        requests::complete(c, id, &recorded, Some(expires))
+    })
+    .await
+    .map_err(|e| JobError::db(e, "storing the export"))?;
+    progress.report(100, "export ready").await;
+    tracing::info!(request.id = %id, bytes = size, "RGPD export ready");
+    Ok(json!({ "request_id": id, "rows": counts, "bytes": size, "link_expires_at": expires }))
+}
+
+/// `rgpd.erase`: forgets the subject (ledger first), then purges cached content naming them.
+pub async fn run_erase(
+    env: &RgpdEnv,
+    id: RgpdRequestId,
+    progress: &dyn ReportProgress,
+) -> Result<Value, JobError> {
+    let request = start(env, id, RequestKind::Erasure).await?;
+    match erase_started(env, &request, progress).await {
+        Ok(v) => Ok(v),
+        Err(e) => Err(failed(env, id, e).await),
+    }
+}
+
+async fn erase_started(
+    env: &RgpdEnv,
+    request: &RgpdRequest,
+    progress: &dyn ReportProgress,
+) -> Result<Value, JobError> {
+    let (id, kind, subject_id) = (request.id, request.subject_type, request.subject_id);
+    if kind == SubjectType::User {
+        let subject = run_blocking(&env.pool, move |c| user::find_user(c, shared::models::UserId(subject_id)))
+            .await
+            .map_err(|e| JobError::db(e, "reading the user to erase"))?;
+        if subject.is_some_and(|u| u.role == Role::Admin) {
+            return Err(JobError::permanent(anyhow!(
+                "admin accounts are not erased: demote the account first"
+            )));
+        }
+    }
+    progress.report(10, "writing the erasure ledger").await;
+    let cfg = env.config.clone();
+    let cause_actor = request.requested_by;
+    let forgotten = run_blocking(&env.pool, move |c| {
+        let cause = Cause {
+            reason: ErasureReason::Request,
+            request_id: Some(id.0),
+            actor: cause_actor,
+            job: "rgpd.erase",
+        };
+        Ok(forget(c, &cfg, kind, &[subject_id], cause, CHUNK))
+    })
+    .await
+    .map_err(|e| JobError::db(e, "erasing"))?
+    .map_err(|e| match e {
+        ForgetError::Db(e) => JobError::db(e, "erasing"),
+        ForgetError::Ledger(e) => JobError::transient(anyhow::Error::new(e)),
+    })?;
+    progress.report(80, "purging cached content").await;
+    let purged = purge(env, &forgotten.identifiers).await?;
+    let counts = json!({ "rows": forgotten.rows, "cache": purged, "subjects": forgotten.subjects.len() });
+    let recorded = counts.clone();
+    run_blocking(&env.pool, move |c| requests::complete(c, id, &recorded, None))
+        .await
+        .map_err(|e| JobError::db(e, "completing the request"))?;
+    progress.report(100, "erased").await;
+    tracing::info!(request.id = %id, "RGPD erasure done");
+    Ok(json!({ "request_id": id, "erased": counts }))
+}
+
+/// Purges cached content naming `idents` (no Redis configured: nothing to purge).
+pub(crate) async fn purge(
+    env: &RgpdEnv,
+    idents: &crate::subject::Identifiers,
+) -> Result<cache::Purged, JobError> {
+    let Some(redis) = &env.redis else {
+        return Ok(cache::Purged::default());
+    };
+    let mut conn = redis.clone();
+    cache::purge(&mut conn, &env.cache_patterns, idents)
+        .await
+        .map_err(|e| JobError::transient(anyhow!("purging cached content: {e}")))
+}
