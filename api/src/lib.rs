@@ -4,6 +4,7 @@
 //! Tests build the app from [`app_config`] and [`build_state`] (with `actix_web::test` or a real server);
 //! the `api` binary calls [`run`].
 
+pub mod access_log;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
@@ -53,6 +54,7 @@ pub fn app_config(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(
                 // An empty scope, so the middleware also wraps the JSON 404 of unknown paths.
                 web::scope("")
+                    .wrap(actix_web::middleware::from_fn(access_log::record))
                     .wrap(actix_web::middleware::from_fn(middleware::guard_input))
                     .wrap(actix_web::middleware::from_fn(middleware::observe))
                     .configure(|cfg| routes::configure(cfg, !separate_metrics))

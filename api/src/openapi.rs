@@ -58,6 +58,16 @@ use common_responses::CommonResponses;
         routes::routing_rules::update::update,
         routes::routing_rules::delete::delete,
         routes::routing_rules::test::test,
+        routes::rgpd::export::export,
+        routes::rgpd::erase::erase,
+        routes::rgpd::request_list::list,
+        routes::rgpd::request_show::show,
+        routes::rgpd::confirm::confirm,
+        routes::rgpd::download::download,
+        routes::rgpd::access_logs::access_logs,
+        routes::rgpd::my_access_logs::my_access_logs,
+        routes::rgpd::reports::reports,
+        routes::rgpd::report_document::document,
         routes::ai::field_suggestions::suggestions,
         routes::ai::track::track,
         routes::ai::stats::stats,
@@ -70,7 +80,7 @@ use common_responses::CommonResponses;
         crm_queue::Progress,
         crm_queue::AttemptError,
     )),
-    modifiers(&BearerAuth, &CommonResponses),
+    modifiers(&BearerAuth, &CommonResponses, &AccessLogMarks),
     tags(
         (name = "health", description = "Liveness and dependency health"),
         (name = "auth", description = "Sign in, sign out, change the password"),
@@ -81,6 +91,7 @@ use common_responses::CommonResponses;
         (name = "oauth", description = "Connect Gmail and Outlook mailboxes"),
         (name = "routing", description = "Routing rules: who handles an analysed inbound email"),
         (name = "autofill", description = "Suggestions for people and organisations from mail and the web, and their review"),
+        (name = "rgpd", description = "RGPD: data subjects' exports and erasures, the data access log, compliance reports"),
     )
 )]
 pub struct ApiDoc;
@@ -100,5 +111,43 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Marks each operation that touches personal data with `x-access-log` (`entity`, `action`, where the id
+/// comes from), from the access log's own table: what the document says is what the middleware logs.
+struct AccessLogMarks;
+
+impl Modify for AccessLogMarks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("GET", &mut item.get),
+                ("POST", &mut item.post),
+                ("PUT", &mut item.put),
+                ("PATCH", &mut item.patch),
+                ("DELETE", &mut item.delete),
+            ];
+            for (method, op) in operations {
+                let (Some(op), Some(rule)) =
+                    (op.as_mut(), crate::access_log::rule_for(method, path))
+                else {
+                    continue;
+                };
+                let id = match rule.id {
+                    crate::access_log::IdFrom::Path => "path",
+                    crate::access_log::IdFrom::Caller => "caller",
+                    crate::access_log::IdFrom::None => "none",
+                };
+                let mark = serde_json::json!({
+                    "entity": rule.entity.as_str(),
+                    "action": rule.action.as_str(),
+                    "id": id,
+                });
+                op.extensions
+                    .get_or_insert_with(Default::default)
+                    .insert("x-access-log".to_owned(), mark);
+            }
+        }
     }
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     /// An argon2id hash of a throw-away password: verified against when the email is unknown, so a login
     /// for an unknown account costs the same time as one with a wrong password.
     pub dummy_password_hash: Arc<str>,
+    /// The RGPD access log's batch writer.
+    pub access_log: crate::access_log::AccessLogWriter,
 }
 
 impl AppState {
@@ -48,6 +50,8 @@ impl AppState {
     ) -> Self {
         let jwt = JwtKeys::new(&settings.api.jwt_secret, settings.api.jwt_ttl);
         let http = crm_mailbox::oauth::http_client(&settings.api.common.egress);
+        let access_log =
+            crate::access_log::AccessLogWriter::spawn(pool.clone(), settings.api.access_log_queue);
         Self {
             config: Arc::new(settings.api),
             schedules: Arc::new(settings.schedules),
@@ -60,6 +64,7 @@ impl AppState {
             queue,
             jwt: Arc::new(jwt),
             dummy_password_hash: dummy_password_hash.into(),
+            access_log,
         }
     }
 

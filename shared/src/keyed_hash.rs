@@ -84,7 +84,8 @@ impl KeyedHasher {
 
 fn mac(key: &[u8]) -> HmacSha256 {
     // HMAC takes keys of any length.
-    <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key"))
+    <HmacSha256 as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key"))
 }
 
 #[cfg(test)]
@@ -101,7 +102,10 @@ mod tests {
         assert!(h.verify(Purpose::ClientIp, b"192.0.2.1", &a));
         assert!(!h.verify(Purpose::ClientIp, b"192.0.2.2", &a));
         assert!(!h.verify(Purpose::ClientIp, b"192.0.2.1", "zz"));
-        assert_ne!(a, KeyedHasher::new([8; 32]).hash(Purpose::ClientIp, b"192.0.2.1"));
+        assert_ne!(
+            a,
+            KeyedHasher::new([8; 32]).hash(Purpose::ClientIp, b"192.0.2.1")
+        );
         let d = KeyedHasher::derived_from(b"secret");
         assert_eq!(
             d.hash(Purpose::ClientIp, b"x"),

@@ -22,6 +22,10 @@ const OWN_CREDENTIALS_PREFIX: &str = "/api/v1/auth/";
 /// Requests that erase the caller's own data, open to every role.
 const OWN_DATA_ERASURE: &[(&str, &str)] = &[("DELETE", "/api/v1/ai/learning/preferences")];
 
+/// The RGPD requests: exporting or erasing one's own data is open to every role; the handlers refuse any
+/// other subject to non-admins.
+const OWN_DATA_REQUESTS_PREFIX: &str = "/api/v1/rgpd/";
+
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -35,6 +39,7 @@ where
 {
     let guarded = changes_state(req.method())
         && !req.path().starts_with(OWN_CREDENTIALS_PREFIX)
+        && !req.path().starts_with(OWN_DATA_REQUESTS_PREFIX)
         && !OWN_DATA_ERASURE
             .iter()
             .any(|(m, p)| req.method().as_str() == *m && req.path() == *p)

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod oauth;
 pub mod openapi;
+pub mod rgpd;
 pub mod routing_rules;
 pub mod schedules;
 
@@ -68,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
                 "/enrichment/organisation",
                 web::post().to(enrichment::organisation::enrich),
             )
+            .configure(rgpd::configure)
             .configure(email_accounts::configure)
             .configure(oauth::configure),
     );

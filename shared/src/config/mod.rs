@@ -110,6 +110,8 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// `HTTP_MAX_HEADER_BYTES`: largest total size of a request's header names and values.
     pub max_header_bytes: usize,
+    /// `API_ACCESS_LOG_QUEUE`: access-log entries waiting for their batch insert before requests wait.
+    pub access_log_queue: usize,
 }
 
 impl ApiConfig {
@@ -153,6 +155,7 @@ impl ApiConfig {
                 1..=3_600,
             )?),
             max_header_bytes: env.parse_in("HTTP_MAX_HEADER_BYTES", 16_384, 1_024..=65_536)?,
+            access_log_queue: env.parse_in("API_ACCESS_LOG_QUEUE", 10_000, 1..=1_000_000)?,
         })
     }
 }

@@ -34,7 +34,8 @@ impl RgpdConfig {
     pub fn from_env(env: &EnvSource) -> Result<Self, ConfigError> {
         let (hasher, ephemeral_key) = match (
             env.get("RGPD_HASH_KEY").filter(|v| !v.trim().is_empty()),
-            env.get("MAIL_ENCRYPTION_KEY").filter(|v| !v.trim().is_empty()),
+            env.get("MAIL_ENCRYPTION_KEY")
+                .filter(|v| !v.trim().is_empty()),
         ) {
             (Some(raw), _) => {
                 let key = crate::crypto::decode_key(raw.trim())
@@ -70,7 +71,11 @@ impl RgpdConfig {
                 60..=30 * 86_400,
             )?),
             ledger_path,
-            export_anomaly_threshold: env.parse_in("RGPD_EXPORT_ANOMALY_THRESHOLD", 20, 1..=100_000)?,
+            export_anomaly_threshold: env.parse_in(
+                "RGPD_EXPORT_ANOMALY_THRESHOLD",
+                20,
+                1..=100_000,
+            )?,
             anonymise_batch: env.parse_in("RGPD_ANONYMISE_BATCH", 1_000, 1..=100_000)?,
         })
     }
@@ -85,14 +90,17 @@ mod tests {
     #[test]
     fn key_comes_from_the_variable_or_the_mail_key() {
         let hex_key = "11".repeat(32);
-        let a = RgpdConfig::from_env(&EnvSource::from_pairs(&[("RGPD_HASH_KEY", &hex_key)])).unwrap();
-        let b = RgpdConfig::from_env(&EnvSource::from_pairs(&[("RGPD_HASH_KEY", &hex_key)])).unwrap();
+        let a =
+            RgpdConfig::from_env(&EnvSource::from_pairs(&[("RGPD_HASH_KEY", &hex_key)])).unwrap();
+        let b =
+            RgpdConfig::from_env(&EnvSource::from_pairs(&[("RGPD_HASH_KEY", &hex_key)])).unwrap();
         assert!(!a.ephemeral_key);
         assert_eq!(
             a.hasher.hash(Purpose::ClientIp, b"x"),
             b.hasher.hash(Purpose::ClientIp, b"x")
         );
-        let m = RgpdConfig::from_env(&EnvSource::from_pairs(&[("MAIL_ENCRYPTION_KEY", &hex_key)])).unwrap();
+        let m = RgpdConfig::from_env(&EnvSource::from_pairs(&[("MAIL_ENCRYPTION_KEY", &hex_key)]))
+            .unwrap();
         assert!(!m.ephemeral_key);
         assert_ne!(
             a.hasher.hash(Purpose::ClientIp, b"x"),
@@ -103,7 +111,8 @@ mod tests {
         assert_eq!(none.inactive_days, 730);
         assert_eq!(none.access_log_retention_days, 1_095);
         assert!(none.ledger_path.ends_with("erasure-ledger.jsonl"));
-        let err = RgpdConfig::from_env(&EnvSource::from_pairs(&[("RGPD_HASH_KEY", "short")])).unwrap_err();
+        let err = RgpdConfig::from_env(&EnvSource::from_pairs(&[("RGPD_HASH_KEY", "short")]))
+            .unwrap_err();
         assert!(err.to_string().contains("RGPD_HASH_KEY"), "{err}");
     }
 }

@@ -70,7 +70,12 @@ pub struct NewAccessLog {
 
 impl NewAccessLog {
     /// An entry of the platform itself (a job), no caller.
-    pub fn by_job(job: &str, action: AccessAction, entity_type: EntityType, entity_id: i64) -> Self {
+    pub fn by_job(
+        job: &str,
+        action: AccessAction,
+        entity_type: EntityType,
+        entity_id: i64,
+    ) -> Self {
         Self {
             at: Utc::now(),
             user_id: None,

@@ -21,7 +21,15 @@ text_enum! {
 
 /// One erasure, as stored in the table and, one JSON object per line, in the ledger file.
 #[derive(
-    Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Queryable,
+    Selectable,
+    Insertable,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[diesel(table_name = e, check_for_backend(diesel::pg::Pg))]
 pub struct LedgerEntry {

@@ -67,7 +67,8 @@ pub struct RgpdRequest {
 impl RgpdRequest {
     /// True when the request is about the account of its requester (a user's own data).
     pub fn is_self_request(&self) -> bool {
-        self.subject_type == SubjectType::User && self.requested_by.map(|u| u.0) == Some(self.subject_id)
+        self.subject_type == SubjectType::User
+            && self.requested_by.map(|u| u.0) == Some(self.subject_id)
     }
 }
 
@@ -120,7 +121,11 @@ pub fn list(
 
 /// Records the job that carries the request and moves it to `queued` (from `awaiting_confirmation`, with
 /// the confirmation time, or from `queued` itself).
-pub fn mark_queued(conn: &mut PgConnection, id: RgpdRequestId, job_id: &str) -> Result<(), DbError> {
+pub fn mark_queued(
+    conn: &mut PgConnection,
+    id: RgpdRequestId,
+    job_id: &str,
+) -> Result<(), DbError> {
     diesel::update(r::table.find(id))
         .set((
             r::job_id.eq(job_id),
@@ -262,4 +267,38 @@ pub fn delete_files_of(
         ),
     )
     .execute(conn)?)
+}
+
+/// The open request (awaiting confirmation, queued or running) of `kind` about a subject, if any.
+pub fn find_open(
+    conn: &mut PgConnection,
+    kind: RequestKind,
+    subject_type: SubjectType,
+    subject_id: i64,
+) -> Result<Option<RgpdRequest>, DbError> {
+    Ok(r::table
+        .filter(r::kind.eq(kind))
+        .filter(r::subject_type.eq(subject_type))
+        .filter(r::subject_id.eq(subject_id))
+        .filter(r::state.eq_any([
+            RequestState::AwaitingConfirmation,
+            RequestState::Queued,
+            RequestState::Running,
+        ]))
+        .select(RgpdRequest::as_select())
+        .order(r::id.desc())
+        .first(conn)
+        .optional()?)
+}
+
+/// Cancels a request still awaiting confirmation (its window passed).
+pub fn cancel(conn: &mut PgConnection, id: RgpdRequestId) -> Result<(), DbError> {
+    diesel::update(
+        r::table
+            .find(id)
+            .filter(r::state.eq(RequestState::AwaitingConfirmation)),
+    )
+    .set(r::state.eq(RequestState::Cancelled))
+    .execute(conn)?;
+    Ok(())
 }

@@ -9,8 +9,8 @@ use super::Principal;
 use crate::db::DbError;
 use crate::models::email_account::{self, EmailAccountId};
 use crate::models::interaction::{self, InteractionId};
-use crate::models::user::find_user;
 use crate::models::rgpd_request::{self, RgpdRequestId};
+use crate::models::user::find_user;
 use crate::models::{BackupId, OrganisationId, UserId, backup, organisation};
 
 /// The resource a job touches, declared by its payload type (`Job::resource`). Stored as text

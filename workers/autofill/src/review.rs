@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use shared::db::DbError;
 use shared::models::UserId;
 use shared::models::audit::{self, NewAuditEntry};
-use shared::models::autofill_suggestion::{self as suggestions, SuggestionId, SuggestionStatus};
+use shared::models::autofill_suggestion::{
+    self as suggestions, EntityType, SuggestionId, SuggestionStatus,
+};
 use shared::permissions::Principal;
 
 use crate::apply::{Applied, Applier, ApplyError, apply};
@@ -63,6 +65,9 @@ pub struct Reviewed {
     pub id: SuggestionId,
     #[schema(value_type = String)]
     pub status: SuggestionStatus,
+    /// `person` or `organisation`.
+    #[schema(value_type = String)]
+    pub entity_type: EntityType,
     /// The person or organisation changed (created, for a new person).
     pub entity_id: Option<i64>,
 }
@@ -134,6 +139,7 @@ pub fn decide(
                 Ok(Reviewed {
                     id,
                     status: SuggestionStatus::Rejected,
+                    entity_type: s.entity_type,
                     entity_id: s.entity_id,
                 })
             }
@@ -158,6 +164,7 @@ pub fn decide(
                         Ok(Reviewed {
                             id,
                             status: SuggestionStatus::Approved,
+                            entity_type: s.entity_type,
                             entity_id: Some(entity_id),
                         })
                     }

@@ -123,7 +123,10 @@ pub(crate) async fn pick(pool: &PgPool, backup_id: Option<i64>) -> Result<Backup
 }
 
 /// The counts to expect when the file is intact; `Ok(Err(reason))` when it is missing or altered.
-pub(crate) async fn check_file(dir: &Path, backup: &Backup) -> Result<Result<TableCounts, String>, JobError> {
+pub(crate) async fn check_file(
+    dir: &Path,
+    backup: &Backup,
+) -> Result<Result<TableCounts, String>, JobError> {
     let Some(expected_sha) = backup.sha256.clone() else {
         return Ok(Err("no checksum recorded".into()));
     };

@@ -86,7 +86,9 @@ fn names_subject(matcher: &AhoCorasick, value: &[u8]) -> bool {
         && std::str::from_utf8(value)
             .ok()
             .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-            .is_some_and(|v| matcher.is_match(v.to_string().as_bytes()) || json_text_matches(matcher, &v))
+            .is_some_and(|v| {
+                matcher.is_match(v.to_string().as_bytes()) || json_text_matches(matcher, &v)
+            })
 }
 
 fn json_text_matches(matcher: &AhoCorasick, v: &serde_json::Value) -> bool {

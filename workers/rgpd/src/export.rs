@@ -27,7 +27,10 @@ pub struct Collected {
 impl Collected {
     /// Rows per table.
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {
-        self.tables.iter().map(|(t, rows)| (*t, rows.len())).collect()
+        self.tables
+            .iter()
+            .map(|(t, rows)| (*t, rows.len()))
+            .collect()
     }
 }
 
@@ -45,7 +48,10 @@ struct Source {
 }
 
 const PERSON: &[Source] = &[
-    Source { table: "people", sql: "SELECT to_jsonb(t) AS row FROM people t WHERE id = $1" },
+    Source {
+        table: "people",
+        sql: "SELECT to_jsonb(t) AS row FROM people t WHERE id = $1",
+    },
     Source {
         table: "person_organisation_links",
         sql: "SELECT to_jsonb(t) AS row FROM person_organisation_links t WHERE person_id = $1 ORDER BY id",

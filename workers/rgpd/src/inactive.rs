@@ -81,13 +81,18 @@ pub async fn sweep(
         cutoff: Some(cutoff),
         ..SweepOutcome::default()
     };
-    for (step, kind) in [SubjectType::User, SubjectType::Person].into_iter().enumerate() {
+    for (step, kind) in [SubjectType::User, SubjectType::Person]
+        .into_iter()
+        .enumerate()
+    {
         let mut after = 0_i64;
         while left > 0 {
             let take = batch.min(i64::try_from(left).unwrap_or(i64::MAX));
-            let ids = run_blocking(&env.pool, move |c| Ok(next_inactive(c, kind, cutoff, after, take)?))
-                .await
-                .map_err(|e| JobError::db(e, "finding inactive subjects"))?;
+            let ids = run_blocking(&env.pool, move |c| {
+                Ok(next_inactive(c, kind, cutoff, after, take)?)
+            })
+            .await
+            .map_err(|e| JobError::db(e, "finding inactive subjects"))?;
             let Some(last) = ids.last().copied() else {
                 break;
             };
@@ -129,7 +134,12 @@ pub async fn sweep(
                 .await;
         }
     }
-    tracing::info!(users = out.users, people = out.people, dry_run, "inactivity sweep done");
+    tracing::info!(
+        users = out.users,
+        people = out.people,
+        dry_run,
+        "inactivity sweep done"
+    );
     progress.report(100, "inactivity sweep done").await;
     Ok(out)
 }

@@ -19,7 +19,11 @@ use crate::subject;
 
 /// Appends `entries` to the ledger file (one JSON object per line, flushed to disk) and records them in
 /// the table. A retry may append an entry twice; readers deduplicate.
-pub fn record(conn: &mut PgConnection, path: &Path, entries: &[LedgerEntry]) -> Result<(), LedgerError> {
+pub fn record(
+    conn: &mut PgConnection,
+    path: &Path,
+    entries: &[LedgerEntry],
+) -> Result<(), LedgerError> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -76,7 +80,9 @@ pub fn read_file(path: &Path) -> io::Result<Vec<LedgerEntry>> {
                     out.push(e);
                 }
             }
-            Err(err) => tracing::warn!(line = n + 1, error = %err, "unreadable erasure ledger line skipped"),
+            Err(err) => {
+                tracing::warn!(line = n + 1, error = %err, "unreadable erasure ledger line skipped")
+            }
         }
     }
     Ok(out)
@@ -141,7 +147,11 @@ struct Id {
 
 /// Those of `ids` whose row exists and is not anonymised (admins included: a ledger entry of an admin is
 /// a bug this makes visible rather than hides).
-pub fn unerased(conn: &mut PgConnection, kind: SubjectType, ids: &[i64]) -> Result<Vec<i64>, DbError> {
+pub fn unerased(
+    conn: &mut PgConnection,
+    kind: SubjectType,
+    ids: &[i64],
+) -> Result<Vec<i64>, DbError> {
     let sql = match kind {
         SubjectType::Person => "SELECT id FROM people WHERE id = ANY($1) AND anonymised_at IS NULL",
         SubjectType::User => "SELECT id FROM users WHERE id = ANY($1) AND anonymised_at IS NULL",

@@ -22,7 +22,6 @@ pub mod report;
 pub mod requests;
 pub mod subject;
 
-
 use shared::config::RgpdConfig;
 use shared::db::PgPool;
 use shared::redis_conn::RedisConn;

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use shared::db::run_blocking;
 use shared::models::access_log::{self, AccessAction, EntityType, NewAccessLog};
 use shared::models::erasure_ledger::ErasureReason;
-use shared::models::rgpd_request::{self as requests, RequestKind, RgpdRequest, RgpdRequestId, SubjectType};
+use shared::models::rgpd_request::{
+    self as requests, RequestKind, RgpdRequest, RgpdRequestId, SubjectType,
+};
 use shared::models::user::{self, Role};
 use shared::progress::ReportProgress;
 
@@ -17,7 +19,11 @@ use crate::forget::{Cause, ForgetError, forget};
 use crate::{CHUNK, RgpdEnv, cache, export};
 
 /// Loads the request, checks its kind and moves it to `running`.
-async fn start(env: &RgpdEnv, id: RgpdRequestId, kind: RequestKind) -> Result<RgpdRequest, JobError> {
+async fn start(
+    env: &RgpdEnv,
+    id: RgpdRequestId,
+    kind: RequestKind,
+) -> Result<RgpdRequest, JobError> {
     let (found, started) = run_blocking(&env.pool, move |c| {
         let found = requests::find(c, id)?;
         let started = match &found {
@@ -32,7 +38,9 @@ async fn start(env: &RgpdEnv, id: RgpdRequestId, kind: RequestKind) -> Result<Rg
         return Err(JobError::permanent(anyhow!("request {id} does not exist")));
     };
     if request.kind != kind {
-        return Err(JobError::permanent(anyhow!("request {id} is not an {kind} request")));
+        return Err(JobError::permanent(anyhow!(
+            "request {id} is not an {kind} request"
+        )));
     }
     if !started {
         return Err(JobError::permanent(anyhow!(
@@ -96,10 +104,19 @@ async fn export_started(
     let counts = json!(collected.counts());
     let size = bytes.len();
     let expires = Utc::now()
-        + chrono::Duration::from_std(env.config.export_link_ttl).unwrap_or(chrono::Duration::days(1));
-    let file_name = format!("rgpd-export-{kind}-{subject_id}-{}.zip", Utc::now().format("%Y%m%d"));
+        + chrono::Duration::from_std(env.config.export_link_ttl)
+            .unwrap_or(chrono::Duration::days(1));
+    let file_name = format!(
+        "rgpd-export-{kind}-{subject_id}-{}.zip",
+        Utc::now().format("%Y%m%d")
+    );
     let recorded = counts.clone();
-    let mut log = NewAccessLog::by_job("rgpd.export", AccessAction::Export, entity(kind), subject_id);
+    let mut log = NewAccessLog::by_job(
+        "rgpd.export",
+        AccessAction::Export,
+        entity(kind),
+        subject_id,
+    );
     log.user_id = request.requested_by;
     run_blocking(&env.pool, move |c| {
         requests::store_export_file(c, id, &file_name, &bytes)?;
@@ -133,9 +150,11 @@ async fn erase_started(
 ) -> Result<Value, JobError> {
     let (id, kind, subject_id) = (request.id, request.subject_type, request.subject_id);
     if kind == SubjectType::User {
-        let subject = run_blocking(&env.pool, move |c| user::find_user(c, shared::models::UserId(subject_id)))
-            .await
-            .map_err(|e| JobError::db(e, "reading the user to erase"))?;
+        let subject = run_blocking(&env.pool, move |c| {
+            user::find_user(c, shared::models::UserId(subject_id))
+        })
+        .await
+        .map_err(|e| JobError::db(e, "reading the user to erase"))?;
         if subject.is_some_and(|u| u.role == Role::Admin) {
             return Err(JobError::permanent(anyhow!(
                 "admin accounts are not erased: demote the account first"
@@ -162,11 +181,14 @@ async fn erase_started(
     })?;
     progress.report(80, "purging cached content").await;
     let purged = purge(env, &forgotten.identifiers).await?;
-    let counts = json!({ "rows": forgotten.rows, "cache": purged, "subjects": forgotten.subjects.len() });
+    let counts =
+        json!({ "rows": forgotten.rows, "cache": purged, "subjects": forgotten.subjects.len() });
     let recorded = counts.clone();
-    run_blocking(&env.pool, move |c| requests::complete(c, id, &recorded, None))
-        .await
-        .map_err(|e| JobError::db(e, "completing the request"))?;
+    run_blocking(&env.pool, move |c| {
+        requests::complete(c, id, &recorded, None)
+    })
+    .await
+    .map_err(|e| JobError::db(e, "completing the request"))?;
     progress.report(100, "erased").await;
     tracing::info!(request.id = %id, "RGPD erasure done");
     Ok(json!({ "request_id": id, "erased": counts }))

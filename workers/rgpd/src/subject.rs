@@ -18,7 +18,9 @@ pub struct Identifiers {
 
 impl Identifiers {
     fn push(list: &mut Vec<String>, value: Option<String>) {
-        if let Some(v) = value.map(|v| v.trim().to_lowercase()).filter(|v| !v.is_empty())
+        if let Some(v) = value
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
             && !list.contains(&v)
         {
             list.push(v);

@@ -77,9 +77,9 @@ mod tests {
             analyzer: Arc::new(llm::Analyzer::from_env(|_| None).unwrap()),
             rgpd: crm_rgpd::RgpdEnv {
                 pool: diesel::r2d2::Pool::builder().build_unchecked(manager),
-                config: shared::config::RgpdConfig::from_env(&shared::config::EnvSource::from_pairs(
-                    &[],
-                ))
+                config: shared::config::RgpdConfig::from_env(
+                    &shared::config::EnvSource::from_pairs(&[]),
+                )
                 .unwrap(),
                 redis: None,
                 cache_patterns: Vec::new(),

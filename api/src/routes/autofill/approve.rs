@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use crm_autofill::review::{self, Decision, Reviewed};
 use serde::Deserialize;
 use shared::db::run_blocking;
@@ -44,6 +44,7 @@ pub struct ApproveRequest {
     )
 )]
 pub async fn approve(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     request_id: RequestId,
@@ -59,5 +60,6 @@ pub async fn approve(
     .await?
     .map_err(review_error)?;
     tracing::info!(suggestion.id = id.0, "autofill suggestion approved");
+    crate::access_log::note_suggestion(&req, decided.entity_type, decided.entity_id);
     Ok(HttpResponse::Ok().json(decided))
 }

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use crm_autofill::review::{self, Decision, Reviewed};
 use shared::db::run_blocking;
 use shared::models::autofill_suggestion::SuggestionId;
@@ -25,6 +25,7 @@ use crate::state::AppState;
     )
 )]
 pub async fn reject(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     request_id: RequestId,
@@ -38,5 +39,6 @@ pub async fn reject(
     .await?
     .map_err(review_error)?;
     tracing::info!(suggestion.id = id.0, "autofill suggestion rejected");
+    crate::access_log::note_suggestion(&req, decided.entity_type, decided.entity_id);
     Ok(HttpResponse::Ok().json(decided))
 }

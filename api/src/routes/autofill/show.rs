@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use crm_autofill::review::Reviewer;
 use shared::db::run_blocking;
 use shared::models::autofill_suggestion::{self as suggestions, Suggestion, SuggestionId};
@@ -21,6 +21,7 @@ use crate::state::AppState;
     )
 )]
 pub async fn show(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
@@ -31,5 +32,6 @@ pub async fn show(
         .await?
         .filter(|s| reviewer.sees(s.owner_user_id))
         .ok_or_else(|| ApiError::not_found("no such suggestion"))?;
+    crate::access_log::note_suggestion(&req, found.entity_type, found.entity_id);
     Ok(HttpResponse::Ok().json(found))
 }

@@ -2,7 +2,7 @@
 //! and autofill's per-field precision. Decisions go through `crm_autofill::review`, as the API's do, and
 //! are audited there.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use crm_autofill::review::{self, Decision, Reviewer};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -99,6 +99,7 @@ pub async fn overview(
 }
 
 async fn decide(
+    req: &HttpRequest,
     state: &AppState,
     user: &DashUser,
     request_id: &RequestId,
@@ -114,17 +115,20 @@ async fn decide(
     .await?
     .map_err(review_error)?;
     tracing::info!(suggestion.id = id.0, "dashboard autofill decision");
+    crate::access_log::note_suggestion(req, decided.entity_type, decided.entity_id);
     Ok(HttpResponse::Ok().json(decided))
 }
 
 /// `POST /api/v1/dashboard/autofill/{id}/approve`.
 pub async fn approve(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: DashUser,
     request_id: RequestId,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     decide(
+        &req,
         &state,
         &user,
         &request_id,
@@ -136,12 +140,14 @@ pub async fn approve(
 
 /// `POST /api/v1/dashboard/autofill/{id}/reject`.
 pub async fn reject(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: DashUser,
     request_id: RequestId,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     decide(
+        &req,
         &state,
         &user,
         &request_id,

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
@@ -32,6 +32,7 @@ pub struct EnrichRequest {
     )
 )]
 pub async fn enrich(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     request_id: RequestId,
@@ -45,5 +46,12 @@ pub async fn enrich(
         ));
     }
     let payload = serde_json::json!({ "organisation_id": id });
-    run_named(&state, &user, &request_id, "enrich.organisation", payload).await
+    let answer = run_named(&state, &user, &request_id, "enrich.organisation", payload).await?;
+    crate::access_log::note(
+        &req,
+        shared::models::access_log::EntityType::Organisation,
+        Some(id),
+        None,
+    );
+    Ok(answer)
 }

@@ -69,8 +69,7 @@ impl Job for Erase {
     const QUEUE: Queue = Queue::Default;
     const POLICY: JobPolicy = REQUEST_POLICY;
     const RUN_ROLE: Role = Role::Viewer;
-    const DESCRIPTION: &'static str =
-        "Erase a person or user (RGPD Art. 17): anonymise kept records, delete the rest, ledger first";
+    const DESCRIPTION: &'static str = "Erase a person or user (RGPD Art. 17): anonymise kept records, delete the rest, ledger first";
 
     fn resource(&self) -> Resource {
         Resource::RgpdRequest(self.request_id)
@@ -141,8 +140,7 @@ impl Job for ComplianceReport {
     const QUEUE: Queue = Queue::Default;
     const POLICY: JobPolicy = SWEEP_POLICY;
     const RUN_ROLE: Role = Role::Admin;
-    const DESCRIPTION: &'static str =
-        "Monthly RGPD compliance report (requests and delays, anonymisations, access-log volume, anomalies)";
+    const DESCRIPTION: &'static str = "Monthly RGPD compliance report (requests and delays, anonymisations, access-log volume, anomalies)";
 
     fn resource(&self) -> Resource {
         Resource::Platform

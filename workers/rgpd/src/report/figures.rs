@@ -28,9 +28,17 @@ pub struct RequestFigures {
 #[serde(tag = "anomaly", rename_all = "snake_case")]
 pub enum Anomaly {
     /// One user exported personal data more often than the threshold.
-    ExportsAboveThreshold { user_id: i64, exports: i64, threshold: u32 },
+    ExportsAboveThreshold {
+        user_id: i64,
+        exports: i64,
+        threshold: u32,
+    },
     /// A request open past its one-month deadline (whenever it was received).
-    OverdueRequest { request_id: i64, kind: String, days_open: i64 },
+    OverdueRequest {
+        request_id: i64,
+        kind: String,
+        days_open: i64,
+    },
     /// A request that failed and was not redone.
     FailedRequest { request_id: i64, kind: String },
 }
@@ -190,9 +198,16 @@ pub fn gather(
     .load(conn)?;
     for o in open {
         anomalies.push(if o.state == "failed" {
-            Anomaly::FailedRequest { request_id: o.id, kind: o.kind }
+            Anomaly::FailedRequest {
+                request_id: o.id,
+                kind: o.kind,
+            }
         } else {
-            Anomaly::OverdueRequest { request_id: o.id, kind: o.kind, days_open: o.days }
+            Anomaly::OverdueRequest {
+                request_id: o.id,
+                kind: o.kind,
+                days_open: o.days,
+            }
         });
     }
     Ok(Figures {
@@ -256,17 +271,26 @@ impl Figures {
             self.anomalies
                 .iter()
                 .map(|a| match a {
-                    Anomaly::ExportsAboveThreshold { user_id, exports, threshold } => (
+                    Anomaly::ExportsAboveThreshold {
+                        user_id,
+                        exports,
+                        threshold,
+                    } => (
                         format!("User {user_id}: exports above threshold"),
                         format!("{exports} (threshold {threshold})"),
                     ),
-                    Anomaly::OverdueRequest { request_id, kind, days_open } => (
+                    Anomaly::OverdueRequest {
+                        request_id,
+                        kind,
+                        days_open,
+                    } => (
                         format!("Request {request_id} ({kind}) overdue"),
                         format!("open {days_open} days"),
                     ),
-                    Anomaly::FailedRequest { request_id, kind } => {
-                        (format!("Request {request_id} ({kind})"), "failed".to_owned())
-                    }
+                    Anomaly::FailedRequest { request_id, kind } => (
+                        format!("Request {request_id} ({kind})"),
+                        "failed".to_owned(),
+                    ),
                 })
                 .collect()
         };
@@ -275,14 +299,29 @@ impl Figures {
                 title: "Data subjects",
                 lines: vec![
                     ("People (contacts)".into(), self.people_total.to_string()),
-                    ("of which anonymised".into(), self.people_anonymised_total.to_string()),
+                    (
+                        "of which anonymised".into(),
+                        self.people_anonymised_total.to_string(),
+                    ),
                     ("User accounts".into(), self.users_total.to_string()),
-                    ("of which anonymised".into(), self.users_anonymised_total.to_string()),
+                    (
+                        "of which anonymised".into(),
+                        self.users_anonymised_total.to_string(),
+                    ),
                 ],
             },
-            Section { title: "Erasures in the period (reason/subject)", lines: kv(&self.erasures) },
-            Section { title: "Export requests (Art. 15/20)", lines: request_lines(&self.exports) },
-            Section { title: "Erasure requests (Art. 17)", lines: request_lines(&self.erasure_requests) },
+            Section {
+                title: "Erasures in the period (reason/subject)",
+                lines: kv(&self.erasures),
+            },
+            Section {
+                title: "Export requests (Art. 15/20)",
+                lines: request_lines(&self.exports),
+            },
+            Section {
+                title: "Erasure requests (Art. 17)",
+                lines: request_lines(&self.erasure_requests),
+            },
             Section {
                 title: "Access log",
                 lines: {
@@ -302,7 +341,10 @@ impl Figures {
                     format!("{} days", self.inactive_days),
                 )],
             },
-            Section { title: "Anomalies", lines: anomalies },
+            Section {
+                title: "Anomalies",
+                lines: anomalies,
+            },
         ]
     }
 

@@ -36,7 +36,12 @@ fn width(s: &str, size: f32) -> f32 {
 /// The PDF document of `f`.
 pub fn render(f: &Figures) -> Vec<u8> {
     let mut lines = vec![
-        Line { text: f.title(), value: String::new(), size: 16.0, bold: true },
+        Line {
+            text: f.title(),
+            value: String::new(),
+            size: 16.0,
+            bold: true,
+        },
         Line {
             text: format!("Generated {}", f.generated_at.format("%Y-%m-%d %H:%M UTC")),
             value: String::new(),
@@ -45,10 +50,25 @@ pub fn render(f: &Figures) -> Vec<u8> {
         },
     ];
     for section in f.sections() {
-        lines.push(Line { text: String::new(), value: String::new(), size: 6.0, bold: false });
-        lines.push(Line { text: section.title.to_owned(), value: String::new(), size: 12.0, bold: true });
+        lines.push(Line {
+            text: String::new(),
+            value: String::new(),
+            size: 6.0,
+            bold: false,
+        });
+        lines.push(Line {
+            text: section.title.to_owned(),
+            value: String::new(),
+            size: 12.0,
+            bold: true,
+        });
         for (label, value) in section.lines {
-            lines.push(Line { text: label, value, size: 10.0, bold: false });
+            lines.push(Line {
+                text: label,
+                value,
+                size: 10.0,
+                bold: false,
+            });
         }
     }
     let per_page = ((HEIGHT - 2.0 * MARGIN) / LINE) as usize;
