@@ -18,7 +18,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use redis::AsyncCommands;
 use shared::config::{EnvSource, RgpdConfig};
-use shared::models::rgpd_request::{self as requests, NewRgpdRequest, RequestKind, RequestState, SubjectType};
+use shared::models::rgpd_request::{
+    self as requests, NewRgpdRequest, RequestKind, RequestState, SubjectType,
+};
 use shared::models::user::Role;
 use shared::progress::NoProgress;
 use shared::test_utils::TestDb;
@@ -85,7 +87,10 @@ async fn env(db: &TestDb, redis: Option<&TestRedis>, dir: &std::path::Path) -> R
                     .await
                     .unwrap(),
             ),
-            vec![format!("{}:*", r.namespace()), format!("{LLM_PREFIX}{}*", r.namespace())],
+            vec![
+                format!("{}:*", r.namespace()),
+                format!("{LLM_PREFIX}{}*", r.namespace()),
+            ],
         ),
         None => (None, Vec::new()),
     };
@@ -118,7 +123,9 @@ struct Seeded {
 
 /// A person with everything the platform can hold about them, and another person who must stay intact.
 fn seed(db: &TestDb) -> Seeded {
-    let owner = db.user(&format!("owner-{}@crm.test", ulid::Ulid::new()), Role::User).0;
+    let owner = db
+        .user(&format!("owner-{}@crm.test", ulid::Ulid::new()), Role::User)
+        .0;
     let mut c = db.conn();
     let c = &mut *c;
     let account = id(
@@ -270,11 +277,18 @@ async fn redis_text(r: &TestRedis) -> String {
     let client = redis::Client::open(r.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let mut out = String::new();
-    for pattern in [format!("{}:*", r.namespace()), format!("{LLM_PREFIX}{}*", r.namespace())] {
+    for pattern in [
+        format!("{}:*", r.namespace()),
+        format!("{LLM_PREFIX}{}*", r.namespace()),
+    ] {
         let keys: Vec<String> = conn.keys(&pattern).await.unwrap();
         for k in keys {
             out.push_str(&k);
-            let kind: String = redis::cmd("TYPE").arg(&k).query_async(&mut conn).await.unwrap();
+            let kind: String = redis::cmd("TYPE")
+                .arg(&k)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
             match kind.as_str() {
                 "string" => out.push_str(&conn.get::<_, String>(&k).await.unwrap()),
                 "hash" => {
@@ -316,7 +330,12 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
     let dir = temp_dir();
     let env = env(&db, Some(&redis), &dir).await;
     let s = seed(&db);
-    let admin = db.user(&format!("admin-{}@crm.test", ulid::Ulid::new()), Role::Admin).0;
+    let admin = db
+        .user(
+            &format!("admin-{}@crm.test", ulid::Ulid::new()),
+            Role::Admin,
+        )
+        .0;
 
     // Cached content naming the person (an LLM answer, a job record's result), and some that does not.
     let client = redis::Client::open(redis.url()).unwrap();
@@ -324,17 +343,26 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
     let ns = redis.namespace();
     let llm_key = format!("{LLM_PREFIX}{ns}abc");
     let _: () = rc
-        .set(&llm_key, format!("{{\"signature\":{{\"name\":\"{NAME_FIRST} {NAME_LAST}\"}}}}"))
+        .set(
+            &llm_key,
+            format!("{{\"signature\":{{\"name\":\"{NAME_FIRST} {NAME_LAST}\"}}}}"),
+        )
         .await
         .unwrap();
     let _: () = rc
         .hset_multiple(
             format!("{ns}:job:01"),
-            &[("state", "succeeded"), ("result", &format!("{{\"from\":\"{EMAIL}\"}}"))],
+            &[
+                ("state", "succeeded"),
+                ("result", &format!("{{\"from\":\"{EMAIL}\"}}")),
+            ],
         )
         .await
         .unwrap();
-    let _: () = rc.set(format!("{ns}:cache:other"), "Paul Témoin").await.unwrap();
+    let _: () = rc
+        .set(format!("{ns}:cache:other"), "Paul Témoin")
+        .await
+        .unwrap();
 
     // A backup taken before the erasure: it holds the person.
     let backup_settings = crm_backup::BackupSettings {
@@ -352,24 +380,40 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
         let mut c = db.conn();
         traces().map(|t| (t, tables_containing(&mut c, t)))
     };
-    assert!(before.iter().all(|(_, tables)| !tables.is_empty()), "seed holds every trace: {before:?}");
+    assert!(
+        before.iter().all(|(_, tables)| !tables.is_empty()),
+        "seed holds every trace: {before:?}"
+    );
 
     let request = erasure_request(&db, SubjectType::Person, s.person, admin);
-    let result = crm_rgpd::requests::run_erase(&env, request, &NoProgress).await.unwrap();
+    let result = crm_rgpd::requests::run_erase(&env, request, &NoProgress)
+        .await
+        .unwrap();
     assert_eq!(result["erased"]["cache"]["keys"], 1, "{result}");
     assert_eq!(result["erased"]["cache"]["fields"], 1, "{result}");
 
     let mut c = db.conn();
     for t in traces() {
-        assert_eq!(tables_containing(&mut c, t), Vec::<String>::new(), "{t} left in the database");
+        assert_eq!(
+            tables_containing(&mut c, t),
+            Vec::<String>::new(),
+            "{t} left in the database"
+        );
     }
     let cached = redis_text(&redis).await;
     for t in traces() {
-        assert!(!cached.to_lowercase().contains(&t.to_lowercase()), "{t} left in Redis: {cached}");
+        assert!(
+            !cached.to_lowercase().contains(&t.to_lowercase()),
+            "{t} left in Redis: {cached}"
+        );
     }
     assert!(cached.contains("Paul Témoin"), "unrelated cache kept");
     let state: Option<String> = rc.hget(format!("{ns}:job:01"), "state").await.unwrap();
-    assert_eq!(state.as_deref(), Some("succeeded"), "the job record keeps its other fields");
+    assert_eq!(
+        state.as_deref(),
+        Some("succeeded"),
+        "the job record keeps its other fields"
+    );
 
     // What must be kept is kept, anonymised: the person's row, the emails as history; the other person
     // and their email are untouched.
@@ -381,21 +425,53 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
     .map(|r| (r.t, r.b))
     .unwrap();
     assert_eq!((first.as_str(), anonymised), ("Contact", true));
-    assert_eq!(id(&mut c, &format!("SELECT count(*) AS id FROM interactions WHERE id IN ({}, {})", s.inbound, s.outbound)), 2);
     assert_eq!(
-        id(&mut c, &format!("SELECT count(*) AS id FROM interactions WHERE person_id = {} AND body_text LIKE '%Foch%'", s.other_person)),
+        id(
+            &mut c,
+            &format!(
+                "SELECT count(*) AS id FROM interactions WHERE id IN ({}, {})",
+                s.inbound, s.outbound
+            )
+        ),
+        2
+    );
+    assert_eq!(
+        id(
+            &mut c,
+            &format!(
+                "SELECT count(*) AS id FROM interactions WHERE person_id = {} AND body_text LIKE '%Foch%'",
+                s.other_person
+            )
+        ),
         1
     );
-    assert_eq!(id(&mut c, "SELECT count(*) AS id FROM ai_user_preferences WHERE final_value = 'Paris'"), 1);
     assert_eq!(
-        id(&mut c, &format!("SELECT count(*) AS id FROM erasure_ledger WHERE subject_id = {} AND reason = 'request'", s.person)),
+        id(
+            &mut c,
+            "SELECT count(*) AS id FROM ai_user_preferences WHERE final_value = 'Paris'"
+        ),
+        1
+    );
+    assert_eq!(
+        id(
+            &mut c,
+            &format!(
+                "SELECT count(*) AS id FROM erasure_ledger WHERE subject_id = {} AND reason = 'request'",
+                s.person
+            )
+        ),
         1
     );
     // The access log says who anonymised whom, logged before acting.
     assert_eq!(
-        id(&mut c, &format!(
-            "SELECT count(*) AS id FROM data_access_logs WHERE action = 'anonymise' AND entity_type = 'person' \
-             AND entity_id = {} AND user_id = {admin}", s.person)),
+        id(
+            &mut c,
+            &format!(
+                "SELECT count(*) AS id FROM data_access_logs WHERE action = 'anonymise' AND entity_type = 'person' \
+             AND entity_id = {} AND user_id = {admin}",
+                s.person
+            )
+        ),
         1
     );
     let done = requests::find(&mut c, request).unwrap().unwrap();
@@ -405,24 +481,37 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
     let ledger = std::fs::read_to_string(&env.config.ledger_path).unwrap();
     assert!(ledger.contains(&format!("\"subject_id\":{}", s.person)));
     for t in traces() {
-        assert!(!ledger.to_lowercase().contains(&t.to_lowercase()), "{t} in the ledger");
+        assert!(
+            !ledger.to_lowercase().contains(&t.to_lowercase()),
+            "{t} in the ledger"
+        );
     }
 
     // Running the erasure again is harmless (idempotent).
     let again = erasure_request(&db, SubjectType::Person, s.person, admin);
-    crm_rgpd::requests::run_erase(&env, again, &NoProgress).await.unwrap();
+    crm_rgpd::requests::run_erase(&env, again, &NoProgress)
+        .await
+        .unwrap();
 
     // Restoring the backup taken before the erasure replays the ledger: the person stays erased.
-    let scratch_name = format!("crm_restore_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let scratch_name = format!(
+        "crm_restore_{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
     let db_url = db.url().to_owned();
     let scratch = tokio::task::spawn_blocking(move || {
         shared::scratch_db::ScratchDb::create(&db_url, &scratch_name, Some("template0")).unwrap()
     })
     .await
     .unwrap();
-    let outcome = crm_backup::restore_into(&backup_settings, db.pool(), Some(backup.backup_id), &scratch.url())
-        .await
-        .expect("restore");
+    let outcome = crm_backup::restore_into(
+        &backup_settings,
+        db.pool(),
+        Some(backup.backup_id),
+        &scratch.url(),
+    )
+    .await
+    .expect("restore");
     assert_eq!(outcome.ledger.reerased, 1, "{outcome:?}");
     let scratch_url = scratch.url();
     let leftovers = tokio::task::spawn_blocking(move || {
@@ -432,9 +521,14 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
     .await
     .unwrap();
     for (t, tables) in leftovers {
-        assert!(tables.is_empty(), "{t} came back with the restore in {tables:?}");
+        assert!(
+            tables.is_empty(),
+            "{t} came back with the restore in {tables:?}"
+        );
     }
-    tokio::task::spawn_blocking(move || scratch.drop_now().unwrap()).await.unwrap();
+    tokio::task::spawn_blocking(move || scratch.drop_now().unwrap())
+        .await
+        .unwrap();
 
     let log_text = String::from_utf8_lossy(&logs.lock().unwrap()).to_lowercase();
     assert!(log_text.contains("rgpd erasure done"), "logs were captured");
@@ -450,4 +544,346 @@ struct TextBool {
     t: String,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     b: bool,
+}
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    row: serde_json::Value,
+}
+
+/// The rows of `table` about the seeded person, found independently of the export's own queries: those
+/// that name them (email, full last name, phones) or point at them by id.
+fn rows_about_person(conn: &mut PgConnection, table: &str, person: i64) -> Vec<serde_json::Value> {
+    let by_id = match table {
+        "people" => format!("x.id = {person}"),
+        "person_organisation_links" | "interactions" => format!("x.person_id = {person}"),
+        "autofill_suggestions" => format!("x.entity_type = 'person' AND x.entity_id = {person}"),
+        "data_access_logs" => format!("x.entity_type = 'person' AND x.entity_id = {person}"),
+        "rgpd_requests" => format!("x.subject_type = 'person' AND x.subject_id = {person}"),
+        _ => "false".to_owned(),
+    };
+    let names = [EMAIL, NAME_LAST, PHONE, MOBILE]
+        .map(|t| format!("strpos(lower(x::text), lower($${t}$$)) > 0"))
+        .join(" OR ");
+    diesel::sql_query(format!(
+        "SELECT to_jsonb(x) AS row FROM \"{table}\" x WHERE {by_id} OR {names}"
+    ))
+    .load::<JsonRow>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|r| r.row)
+    .collect()
+}
+
+#[tokio::test]
+async fn an_export_holds_every_row_the_database_has_about_the_person() {
+    let db = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
+    let dir = temp_dir();
+    let env = env(&db, None, &dir).await;
+    let s = seed(&db);
+    let admin = db
+        .user(
+            &format!("admin-{}@crm.test", ulid::Ulid::new()),
+            Role::Admin,
+        )
+        .0;
+    let request = requests::create(
+        &mut db.conn(),
+        &NewRgpdRequest {
+            kind: RequestKind::Export,
+            subject_type: SubjectType::Person,
+            subject_id: s.person,
+            requested_by: Some(shared::models::UserId(admin)),
+            state: RequestState::Queued,
+            reason: None,
+            confirmed_at: None,
+        },
+    )
+    .unwrap()
+    .id;
+    let mut conn = db.conn();
+    #[derive(QueryableByName)]
+    struct T {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+    }
+    let tables: Vec<T> = diesel::sql_query(
+        "SELECT table_name::text AS table_name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '__diesel_schema_migrations'",
+    )
+    .load(&mut conn)
+    .unwrap();
+    // What the database holds about the person before the export runs (the export then logs itself).
+    let expected: Vec<(String, Vec<serde_json::Value>)> = tables
+        .iter()
+        .map(|t| {
+            (
+                t.table_name.clone(),
+                rows_about_person(&mut conn, &t.table_name, s.person),
+            )
+        })
+        .collect();
+    drop(conn);
+    let result = crm_rgpd::requests::run_export(&env, request, &NoProgress)
+        .await
+        .unwrap();
+    assert!(result["bytes"].as_u64().unwrap() > 0);
+
+    let (name, zip) = requests::take_export_file(&mut db.conn(), request)
+        .unwrap()
+        .unwrap();
+    assert!(name.ends_with(".zip"), "{name}");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_reader(archive.by_name("export.json").unwrap()).unwrap();
+    let exported = json["tables"].as_object().unwrap();
+
+    let mut conn = db.conn();
+    let mut compared = 0;
+    for (t, expected) in &expected {
+        // The export's own request is updated as it runs, after the collection.
+        if t == "rgpd_requests" {
+            continue;
+        }
+        let got = exported
+            .get(t.as_str())
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for row in expected {
+            assert!(got.contains(row), "{t}: {row} is missing from the export");
+        }
+        compared += expected.len();
+    }
+    assert!(
+        compared >= 10,
+        "the seed puts rows about the person in many tables ({compared})"
+    );
+    for table in [
+        "people",
+        "interactions",
+        "interaction_analyses",
+        "autofill_suggestions",
+        "data_access_logs",
+    ] {
+        assert!(
+            archive.by_name(&format!("csv/{table}.csv")).is_ok(),
+            "csv/{table}.csv"
+        );
+    }
+    // The other person is not in it.
+    assert!(
+        !json
+            .to_string()
+            .contains("paul.temoin@autre.fr\",\"from_name"),
+        "witness's own email is not exported"
+    );
+    // One download only.
+    assert!(matches!(
+        requests::take_export_file(&mut conn, request).unwrap(),
+        Err(requests::DownloadRefusal::Gone)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_user_export_leaves_credentials_out() {
+    let db = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
+    let dir = temp_dir();
+    let env = env(&db, None, &dir).await;
+    let s = seed(&db);
+    let request = requests::create(
+        &mut db.conn(),
+        &NewRgpdRequest {
+            kind: RequestKind::Export,
+            subject_type: SubjectType::User,
+            subject_id: s.owner,
+            requested_by: Some(shared::models::UserId(s.owner)),
+            state: RequestState::Queued,
+            reason: None,
+            confirmed_at: None,
+        },
+    )
+    .unwrap()
+    .id;
+    crm_rgpd::requests::run_export(&env, request, &NoProgress)
+        .await
+        .unwrap();
+    let collected = crm_rgpd::export::collect(&mut db.conn(), SubjectType::User, s.owner)
+        .unwrap()
+        .unwrap();
+    let users = &collected.tables["users"];
+    assert_eq!(users.len(), 1);
+    assert!(users[0].get("password_hash").is_none());
+    assert_eq!(collected.tables["email_accounts"].len(), 1);
+    assert!(
+        collected.tables["email_accounts"][0]
+            .get("secret_ciphertext")
+            .is_none()
+    );
+    assert_eq!(collected.tables["ai_user_preferences"].len(), 2);
+    // Their correspondence: the emails to and from their mailbox address.
+    assert_eq!(collected.tables["interactions"].len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_inactivity_sweep_spares_admins_and_active_subjects_and_batches() {
+    let db = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
+    let dir = temp_dir();
+    let env = env(&db, None, &dir).await;
+    let mut c = db.conn();
+    let old = "now() - interval '3 years'";
+    let user = |c: &mut PgConnection, role: &str, login: &str| {
+        id(
+            c,
+            &format!(
+                "INSERT INTO users (email, password_hash, role, last_login_at, created_at) VALUES \
+                 ('{role}-{}@crm.test', 'x', '{role}', {login}, {old}) RETURNING id",
+                ulid::Ulid::new()
+            ),
+        )
+    };
+    let idle_admin = user(&mut c, "admin", old);
+    let idle_user = user(&mut c, "user", old);
+    let never_used = user(&mut c, "viewer", "NULL");
+    let active_user = user(&mut c, "user", "now()");
+    let person = |c: &mut PgConnection, n: usize| {
+        id(
+            c,
+            &format!(
+                "INSERT INTO people (first_name, last_name, email, created_at, updated_at) VALUES \
+                 ('P{n}', 'Dormant', 'p{n}@old.fr', {old}, {old}) RETURNING id"
+            ),
+        )
+    };
+    let idle: Vec<i64> = (0..3).map(|n| person(&mut c, n)).collect();
+    let recent_mail = person(&mut c, 9);
+    diesel::sql_query(format!(
+        "INSERT INTO interactions (folder, message_id, sent_at, direction, size_bytes, person_id) \
+         VALUES ('INBOX', 'recent@x', now() - interval '2 days', 'inbound', 1, {recent_mail})"
+    ))
+    .execute(&mut c)
+    .unwrap();
+
+    let dry = crm_rgpd::inactive::sweep(&env, true, None, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!((dry.users, dry.people), (2, 3), "{dry:?}");
+    assert_eq!(
+        id(
+            &mut c,
+            "SELECT count(*) AS id FROM people WHERE anonymised_at IS NOT NULL"
+        ),
+        0
+    );
+
+    let done = crm_rgpd::inactive::sweep(&env, false, None, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!((done.users, done.people), (2, 3), "{done:?}");
+    let anonymised = |c: &mut PgConnection, table: &str, id_: i64| -> bool {
+        id(
+            c,
+            &format!(
+                "SELECT count(*) AS id FROM {table} WHERE id = {id_} AND anonymised_at IS NOT NULL"
+            ),
+        ) == 1
+    };
+    assert!(anonymised(&mut c, "users", idle_user));
+    assert!(anonymised(&mut c, "users", never_used));
+    assert!(
+        !anonymised(&mut c, "users", idle_admin),
+        "admins are never anonymised automatically"
+    );
+    assert!(!anonymised(&mut c, "users", active_user));
+    for p in &idle {
+        assert!(anonymised(&mut c, "people", *p));
+    }
+    assert!(!anonymised(&mut c, "people", recent_mail));
+    assert_eq!(
+        id(
+            &mut c,
+            "SELECT count(*) AS id FROM erasure_ledger WHERE reason = 'inactive'"
+        ),
+        5
+    );
+    assert_eq!(
+        id(
+            &mut c,
+            "SELECT count(*) AS id FROM data_access_logs WHERE action = 'anonymise' AND user_id IS NULL"
+        ),
+        5
+    );
+    assert_eq!(
+        id(
+            &mut c,
+            "SELECT count(*) AS id FROM users WHERE email LIKE '%@old.fr' OR email LIKE 'user-%' AND anonymised_at IS NOT NULL"
+        ),
+        0
+    );
+    // A second run finds nothing left.
+    let again = crm_rgpd::inactive::sweep(&env, false, None, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!((again.users, again.people), (0, 0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_compliance_report_counts_requests_erasures_and_flags_heavy_exporters() {
+    let db = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
+    let dir = temp_dir();
+    let mut env = env(&db, None, &dir).await;
+    env.config.export_anomaly_threshold = 1;
+    let s = seed(&db);
+    let admin = db
+        .user(
+            &format!("admin-{}@crm.test", ulid::Ulid::new()),
+            Role::Admin,
+        )
+        .0;
+    let request = erasure_request(&db, SubjectType::Person, s.person, admin);
+    crm_rgpd::requests::run_erase(&env, request, &NoProgress)
+        .await
+        .unwrap();
+    let mut c = db.conn();
+    diesel::sql_query(format!(
+        "INSERT INTO data_access_logs (user_id, action, entity_type, entity_id, route) VALUES \
+         ({admin}, 'export', 'person', 1, 'job rgpd.export'), ({admin}, 'export', 'person', 2, 'job rgpd.export')"
+    ))
+    .execute(&mut c)
+    .unwrap();
+    drop(c);
+    let month = chrono::Utc::now().date_naive();
+    let (report_id, figures) = crm_rgpd::report::run(&env, Some(month)).await.unwrap();
+    assert_eq!(figures.erasure_requests.received, 1);
+    assert_eq!(figures.erasure_requests.done, 1);
+    assert_eq!(figures.erasure_requests.late, 0);
+    assert_eq!(figures.erasures.get("request/person"), Some(&1));
+    assert_eq!(figures.people_anonymised_total, 1);
+    assert!(figures.access_log_total >= 3);
+    assert!(figures.anomalies.iter().any(|a| matches!(
+        a,
+        crm_rgpd::report::Anomaly::ExportsAboveThreshold { user_id, exports: 2, .. } if *user_id == admin
+    )));
+    let mut c = db.conn();
+    let html = shared::models::rgpd_report::html(&mut c, report_id)
+        .unwrap()
+        .unwrap();
+    assert!(html.contains("RGPD compliance report"), "{html}");
+    assert!(html.contains("exports above threshold"));
+    let pdf = shared::models::rgpd_report::pdf(&mut c, report_id)
+        .unwrap()
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    assert!(
+        pdf.windows(b"Erasure requests".len())
+            .any(|w| w == b"Erasure requests")
+    );
+    // Running it again replaces the month's report.
+    let (again, _) = crm_rgpd::report::run(&env, Some(month)).await.unwrap();
+    assert_eq!(again, report_id);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -112,9 +112,9 @@ fn requests(
          count(*) FILTER (WHERE state = 'done') AS done, \
          count(*) FILTER (WHERE state IN ('awaiting_confirmation', 'queued', 'running')) AS pending, \
          count(*) FILTER (WHERE state = 'failed') AS failed, \
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - requested_at) / 3600) \
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - requested_at)::float8 / 3600) \
            FILTER (WHERE state = 'done') AS median_hours, \
-         max(extract(epoch FROM completed_at - requested_at) / 3600) FILTER (WHERE state = 'done') AS max_hours, \
+         max(extract(epoch FROM completed_at - requested_at)::float8 / 3600) FILTER (WHERE state = 'done') AS max_hours, \
          count(*) FILTER (WHERE COALESCE(completed_at, now()) > requested_at + interval '1 month' \
            AND state <> 'cancelled') AS late \
          FROM rgpd_requests WHERE kind = $1 AND requested_at >= $2 AND requested_at < $3",
