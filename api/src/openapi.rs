@@ -137,6 +137,7 @@ impl Modify for AccessLogMarks {
                 let id = match rule.id {
                     crate::access_log::IdFrom::Path => "path",
                     crate::access_log::IdFrom::Caller => "caller",
+                    crate::access_log::IdFrom::Handler => "handler",
                     crate::access_log::IdFrom::None => "none",
                 };
                 let mark = serde_json::json!({

@@ -74,7 +74,7 @@ where
             let id = match rule.id {
                 IdFrom::Path => request.match_info().get("id").and_then(|v| v.parse().ok()),
                 IdFrom::Caller => user.map(|u| u.0),
-                IdFrom::None => None,
+                IdFrom::Handler | IdFrom::None => None,
             };
             vec![(rule.entity, id, None)]
         }

@@ -10,7 +10,10 @@ pub enum IdFrom {
     Path,
     /// The caller's own account (`/ai/learning/*`, `/auth/password`, `/rgpd/my-access-logs`).
     Caller,
-    /// A listing or a creation: no single id, unless the handler notes one.
+    /// The handler notes the record (and its kind) it touched: a suggestion's person or organisation, a
+    /// request's subject. The rule's entity is only the fallback.
+    Handler,
+    /// A listing or a creation: no single id.
     None,
 }
 
@@ -45,183 +48,38 @@ use AccessAction::{Anonymise, Delete, Export, Read, Update};
 use EntityType::{Interaction, Mailbox, Organisation, Person, User};
 
 /// Every route that reads, exports, changes, deletes or anonymises personal data.
+#[rustfmt::skip]
 pub const RULES: &[Rule] = &[
-    rule(
-        "GET",
-        "/api/v1/interactions/{id}/analysis",
-        Interaction,
-        Read,
-        IdFrom::Path,
-    ),
+    rule("GET", "/api/v1/interactions/{id}/analysis", Interaction, Read, IdFrom::Path),
     rule("GET", "/api/v1/email-accounts", Mailbox, Read, IdFrom::None),
-    rule(
-        "POST",
-        "/api/v1/email-accounts",
-        Mailbox,
-        Update,
-        IdFrom::None,
-    ),
-    rule(
-        "GET",
-        "/api/v1/email-accounts/{id}",
-        Mailbox,
-        Read,
-        IdFrom::Path,
-    ),
-    rule(
-        "PATCH",
-        "/api/v1/email-accounts/{id}",
-        Mailbox,
-        Update,
-        IdFrom::Path,
-    ),
-    rule(
-        "DELETE",
-        "/api/v1/email-accounts/{id}",
-        Mailbox,
-        Delete,
-        IdFrom::Path,
-    ),
-    rule(
-        "POST",
-        "/api/v1/email-accounts/{id}/sync",
-        Mailbox,
-        Read,
-        IdFrom::Path,
-    ),
-    rule(
-        "GET",
-        "/api/v1/autofill/suggestions",
-        Person,
-        Read,
-        IdFrom::None,
-    ),
-    rule(
-        "POST",
-        "/api/v1/autofill/suggestions/bulk",
-        Person,
-        Update,
-        IdFrom::None,
-    ),
-    // The suggestion's person or organisation is noted by the handler.
-    rule(
-        "GET",
-        "/api/v1/autofill/suggestions/{id}",
-        Person,
-        Read,
-        IdFrom::None,
-    ),
-    rule(
-        "POST",
-        "/api/v1/autofill/suggestions/{id}/approve",
-        Person,
-        Update,
-        IdFrom::None,
-    ),
-    rule(
-        "POST",
-        "/api/v1/autofill/suggestions/{id}/reject",
-        Person,
-        Update,
-        IdFrom::None,
-    ),
-    rule(
-        "POST",
-        "/api/v1/enrichment/organisation",
-        Organisation,
-        Update,
-        IdFrom::None,
-    ),
-    rule(
-        "GET",
-        "/api/v1/ai/autofill/suggestions",
-        User,
-        Read,
-        IdFrom::Caller,
-    ),
-    rule(
-        "POST",
-        "/api/v1/ai/learning/track",
-        User,
-        Update,
-        IdFrom::Caller,
-    ),
-    rule(
-        "GET",
-        "/api/v1/ai/learning/stats",
-        User,
-        Read,
-        IdFrom::Caller,
-    ),
-    rule(
-        "DELETE",
-        "/api/v1/ai/learning/preferences",
-        User,
-        Delete,
-        IdFrom::Caller,
-    ),
-    rule(
-        "POST",
-        "/api/v1/auth/password",
-        User,
-        Update,
-        IdFrom::Caller,
-    ),
-    // RGPD requests: the handlers note the subject.
-    rule("POST", "/api/v1/rgpd/export", User, Export, IdFrom::None),
-    rule("POST", "/api/v1/rgpd/erase", User, Anonymise, IdFrom::None),
+    rule("POST", "/api/v1/email-accounts", Mailbox, Update, IdFrom::None),
+    rule("GET", "/api/v1/email-accounts/{id}", Mailbox, Read, IdFrom::Path),
+    rule("PATCH", "/api/v1/email-accounts/{id}", Mailbox, Update, IdFrom::Path),
+    rule("DELETE", "/api/v1/email-accounts/{id}", Mailbox, Delete, IdFrom::Path),
+    rule("POST", "/api/v1/email-accounts/{id}/sync", Mailbox, Read, IdFrom::Path),
+    rule("GET", "/api/v1/autofill/suggestions", Person, Read, IdFrom::None),
+    rule("POST", "/api/v1/autofill/suggestions/bulk", Person, Update, IdFrom::None),
+    rule("GET", "/api/v1/autofill/suggestions/{id}", Person, Read, IdFrom::Handler),
+    rule("POST", "/api/v1/autofill/suggestions/{id}/approve", Person, Update, IdFrom::Handler),
+    rule("POST", "/api/v1/autofill/suggestions/{id}/reject", Person, Update, IdFrom::Handler),
+    rule("POST", "/api/v1/enrichment/organisation", Organisation, Update, IdFrom::Handler),
+    rule("GET", "/api/v1/ai/autofill/suggestions", User, Read, IdFrom::Caller),
+    rule("POST", "/api/v1/ai/learning/track", User, Update, IdFrom::Caller),
+    rule("GET", "/api/v1/ai/learning/stats", User, Read, IdFrom::Caller),
+    rule("DELETE", "/api/v1/ai/learning/preferences", User, Delete, IdFrom::Caller),
+    rule("POST", "/api/v1/auth/password", User, Update, IdFrom::Caller),
+    rule("POST", "/api/v1/rgpd/export", User, Export, IdFrom::Handler),
+    rule("POST", "/api/v1/rgpd/erase", User, Anonymise, IdFrom::Handler),
     rule("GET", "/api/v1/rgpd/requests", User, Read, IdFrom::None),
-    rule(
-        "GET",
-        "/api/v1/rgpd/requests/{id}",
-        User,
-        Read,
-        IdFrom::None,
-    ),
-    rule(
-        "POST",
-        "/api/v1/rgpd/requests/{id}/confirm",
-        User,
-        Anonymise,
-        IdFrom::Caller,
-    ),
-    rule(
-        "GET",
-        "/api/v1/rgpd/exports/{id}/download",
-        User,
-        Export,
-        IdFrom::None,
-    ),
+    rule("GET", "/api/v1/rgpd/requests/{id}", User, Read, IdFrom::Handler),
+    rule("POST", "/api/v1/rgpd/requests/{id}/confirm", User, Anonymise, IdFrom::Caller),
+    rule("GET", "/api/v1/rgpd/exports/{id}/download", User, Export, IdFrom::Handler),
     rule("GET", "/api/v1/rgpd/access-logs", User, Read, IdFrom::None),
-    rule(
-        "GET",
-        "/api/v1/rgpd/my-access-logs",
-        User,
-        Read,
-        IdFrom::Caller,
-    ),
+    rule("GET", "/api/v1/rgpd/my-access-logs", User, Read, IdFrom::Caller),
     // The dashboard's review of suggestions.
-    rule(
-        "GET",
-        "/api/v1/dashboard/autofill",
-        Person,
-        Read,
-        IdFrom::None,
-    ),
-    rule(
-        "POST",
-        "/api/v1/dashboard/autofill/{id}/approve",
-        Person,
-        Update,
-        IdFrom::None,
-    ),
-    rule(
-        "POST",
-        "/api/v1/dashboard/autofill/{id}/reject",
-        Person,
-        Update,
-        IdFrom::None,
-    ),
+    rule("GET", "/api/v1/dashboard/autofill", Person, Read, IdFrom::None),
+    rule("POST", "/api/v1/dashboard/autofill/{id}/approve", Person, Update, IdFrom::Handler),
+    rule("POST", "/api/v1/dashboard/autofill/{id}/reject", Person, Update, IdFrom::Handler),
 ];
 
 /// The rule of `method` on route `pattern`, if it touches personal data.

@@ -21,6 +21,7 @@ mod monitoring;
 mod oauth;
 mod platform;
 mod redis_sentinel;
+mod rgpd;
 mod routing_rules;
 mod slow_clients;
 mod token_revocation;
