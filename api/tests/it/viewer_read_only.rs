@@ -50,9 +50,15 @@ async fn a_viewer_gets_403_on_every_mutating_route_of_the_openapi_document() {
     let mut walked = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["post", "put", "patch", "delete"] {
-            // Exempt: the caller's own credentials, and the erasure of their own data.
+            // Exempt: the caller's own credentials, and the erasure or export of their own data (the RGPD
+            // requests refuse any other subject to non-admins: tests/it/rgpd.rs).
             let own_erasure = method == "delete" && path == "/api/v1/ai/learning/preferences";
-            if item.get(method).is_none() || path.starts_with("/api/v1/auth/") || own_erasure {
+            let own_rights = path.starts_with("/api/v1/rgpd/");
+            if item.get(method).is_none()
+                || path.starts_with("/api/v1/auth/")
+                || own_erasure
+                || own_rights
+            {
                 continue;
             }
             let uri = concrete(path, account.0);
