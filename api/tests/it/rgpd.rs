@@ -64,6 +64,36 @@ fn suggestion(app: &TestApp, owner: UserId, person: i64, field: &str) -> i64 {
         .0
 }
 
+/// A finished export of `user`'s own data, its archive stored, its link open `hours`.
+fn finished_export(
+    app: &TestApp,
+    user: UserId,
+    file: &str,
+    content: &[u8],
+    counts: Value,
+    hours: i64,
+) -> requests::RgpdRequestId {
+    let mut c = app.db.conn();
+    let export = requests::create(
+        &mut c,
+        &NewRgpdRequest {
+            kind: RequestKind::Export,
+            subject_type: SubjectType::User,
+            subject_id: user.0,
+            requested_by: Some(user),
+            state: RequestState::Done,
+            reason: None,
+            confirmed_at: None,
+        },
+    )
+    .unwrap()
+    .id;
+    requests::store_export_file(&mut c, export, file, content).unwrap();
+    let until = chrono::Utc::now() + chrono::Duration::hours(hours);
+    requests::complete(&mut c, export, &counts, Some(until)).unwrap();
+    export
+}
+
 #[derive(QueryableByName, Debug)]
 struct Entry {
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -167,31 +197,7 @@ async fn every_route_marked_personal_in_the_openapi_document_writes_an_access_lo
     let s_approve = suggestion(&app, admin, person, "linkedin");
     let s_reject = suggestion(&app, admin, person, "phone");
     let s_bulk = suggestion(&app, admin, person, "mobile");
-    let export = requests::create(
-        &mut app.db.conn(),
-        &NewRgpdRequest {
-            kind: RequestKind::Export,
-            subject_type: SubjectType::User,
-            subject_id: user.0,
-            requested_by: Some(user),
-            state: RequestState::Done,
-            reason: None,
-            confirmed_at: None,
-        },
-    )
-    .unwrap()
-    .id;
-    {
-        let mut c = app.db.conn();
-        requests::store_export_file(&mut c, export, "x.zip", b"PK").unwrap();
-        requests::complete(
-            &mut c,
-            export,
-            &json!({}),
-            Some(chrono::Utc::now() + chrono::Duration::hours(1)),
-        )
-        .unwrap();
-    }
+    let export = finished_export(&app, user, "x.zip", b"PK", json!({}), 1);
     let (_, shown) = call!(
         svc,
         get(&user_b, &format!("/api/v1/rgpd/requests/{export}"))
@@ -832,31 +838,14 @@ async fn an_export_downloads_once_through_its_signed_link() {
     let svc = service!(app);
     let (user, user_b) = app.bearer(Role::User).await;
     let (_, other_b) = app.bearer(Role::User).await;
-    let export = requests::create(
-        &mut app.db.conn(),
-        &NewRgpdRequest {
-            kind: RequestKind::Export,
-            subject_type: SubjectType::User,
-            subject_id: user.0,
-            requested_by: Some(user),
-            state: RequestState::Done,
-            reason: None,
-            confirmed_at: None,
-        },
-    )
-    .unwrap()
-    .id;
-    {
-        let mut c = app.db.conn();
-        requests::store_export_file(&mut c, export, "rgpd-export.zip", b"PK\x03\x04zip").unwrap();
-        requests::complete(
-            &mut c,
-            export,
-            &json!({"users": 1}),
-            Some(chrono::Utc::now() + chrono::Duration::hours(24)),
-        )
-        .unwrap();
-    }
+    let export = finished_export(
+        &app,
+        user,
+        "rgpd-export.zip",
+        b"PK\x03\x04zip",
+        json!({"users": 1}),
+        24,
+    );
     let (_, other_view) = call!(
         svc,
         get(&other_b, &format!("/api/v1/rgpd/requests/{export}"))

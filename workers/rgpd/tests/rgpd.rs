@@ -305,11 +305,18 @@ async fn redis_text(r: &TestRedis) -> String {
     out
 }
 
-fn erasure_request(db: &TestDb, subject: SubjectType, id: i64, by: i64) -> requests::RgpdRequestId {
+/// A queued request of `kind` about a subject, made by user `by`.
+fn request(
+    db: &TestDb,
+    kind: RequestKind,
+    subject: SubjectType,
+    id: i64,
+    by: i64,
+) -> requests::RgpdRequestId {
     requests::create(
         &mut db.conn(),
         &NewRgpdRequest {
-            kind: RequestKind::Erasure,
+            kind,
             subject_type: subject,
             subject_id: id,
             requested_by: Some(shared::models::UserId(by)),
@@ -320,6 +327,10 @@ fn erasure_request(db: &TestDb, subject: SubjectType, id: i64, by: i64) -> reque
     )
     .unwrap()
     .id
+}
+
+fn erasure_request(db: &TestDb, subject: SubjectType, id: i64, by: i64) -> requests::RgpdRequestId {
+    request(db, RequestKind::Erasure, subject, id, by)
 }
 
 #[tokio::test]
@@ -588,20 +599,13 @@ async fn an_export_holds_every_row_the_database_has_about_the_person() {
             Role::Admin,
         )
         .0;
-    let request = requests::create(
-        &mut db.conn(),
-        &NewRgpdRequest {
-            kind: RequestKind::Export,
-            subject_type: SubjectType::Person,
-            subject_id: s.person,
-            requested_by: Some(shared::models::UserId(admin)),
-            state: RequestState::Queued,
-            reason: None,
-            confirmed_at: None,
-        },
-    )
-    .unwrap()
-    .id;
+    let request = request(
+        &db,
+        RequestKind::Export,
+        SubjectType::Person,
+        s.person,
+        admin,
+    );
     let mut conn = db.conn();
     #[derive(QueryableByName)]
     struct T {
@@ -693,20 +697,13 @@ async fn a_user_export_leaves_credentials_out() {
     let dir = temp_dir();
     let env = env(&db, None, &dir).await;
     let s = seed(&db);
-    let request = requests::create(
-        &mut db.conn(),
-        &NewRgpdRequest {
-            kind: RequestKind::Export,
-            subject_type: SubjectType::User,
-            subject_id: s.owner,
-            requested_by: Some(shared::models::UserId(s.owner)),
-            state: RequestState::Queued,
-            reason: None,
-            confirmed_at: None,
-        },
-    )
-    .unwrap()
-    .id;
+    let request = request(
+        &db,
+        RequestKind::Export,
+        SubjectType::User,
+        s.owner,
+        s.owner,
+    );
     crm_rgpd::requests::run_export(&env, request, &NoProgress)
         .await
         .unwrap();
