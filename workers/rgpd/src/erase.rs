@@ -45,7 +45,8 @@ fn interactions_of(
 }
 
 /// Anonymises the people of `ids`: their emails lose body, subject and the person's addresses and name;
-/// their analyses, suggestions and export archives are deleted, and their row keeps only a pseudonym.
+/// their analyses, suggestions and export archives are deleted, and their row keeps only a pseudonym, or
+/// is deleted when no email refers to it (nothing to keep).
 /// `idents` are the union of their identifiers, read before (see [`crate::subject::of`]).
 pub fn people(
     conn: &mut PgConnection,
@@ -81,6 +82,17 @@ pub fn people(
                 "UPDATE people SET first_name = 'Contact', last_name = 'anonymisé ' || id, email = NULL, \
                  phone = NULL, mobile = NULL, title = NULL, linkedin = NULL, notes = NULL, \
                  field_sources = '{}', anonymised_at = COALESCE(anonymised_at, now()) WHERE id = ANY($1)",
+            )
+            .bind::<Array<BigInt>, _>(part)
+            .execute(conn)?,
+        );
+        // A person no email refers to has no history to keep: the row goes (with its links).
+        add(
+            &mut counts,
+            "people_deleted",
+            diesel::sql_query(
+                "DELETE FROM people p WHERE p.id = ANY($1) \
+                 AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = p.id)",
             )
             .bind::<Array<BigInt>, _>(part)
             .execute(conn)?,

@@ -14,6 +14,7 @@ mod mail_oauth_tokens;
 mod mail_sync;
 mod mail_threads;
 mod mail_tls;
+mod rgpd_jobs;
 mod routing;
 mod runtime_admin;
 mod runtime_crash;

@@ -84,14 +84,25 @@ impl Env {
 
     /// Starts a `workers` process with this env plus `extra`.
     pub fn spawn_workers(&self, extra: &[(&str, &str)]) -> Worker {
+        self.spawn_workers_to(extra, Stdio::null(), Stdio::inherit())
+    }
+
+    /// Like [`Env::spawn_workers`], every log line (stdout and stderr) going to the file `log`.
+    pub fn spawn_workers_logged(&self, extra: &[(&str, &str)], log: &std::path::Path) -> Worker {
+        let file = std::fs::File::create(log).expect("create the workers log");
+        let err = file.try_clone().expect("clone the log file");
+        self.spawn_workers_to(extra, Stdio::from(file), Stdio::from(err))
+    }
+
+    fn spawn_workers_to(&self, extra: &[(&str, &str)], stdout: Stdio, stderr: Stdio) -> Worker {
         let mut cmd = Command::new(workers_bin());
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(&self.vars)
             .envs(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stdout(stdout)
+            .stderr(stderr);
         Worker {
             child: Some(cmd.spawn().expect("spawn workers")),
         }
