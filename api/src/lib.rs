@@ -140,6 +140,7 @@ pub async fn run(settings: Settings) -> io::Result<()> {
         }
         None => None,
     };
+    let access_log = state.access_log.clone();
     let server = api_server(state, listener)?;
     tracing::info!(bind = %bind, url = %public_url, "API listening");
     // actix handles SIGTERM and SIGINT: each server stops accepting, then waits for in-flight requests.
@@ -149,6 +150,8 @@ pub async fn run(settings: Settings) -> io::Result<()> {
         }
         None => server.await?,
     }
+    // In-flight requests are done: store the access-log entries they left.
+    access_log.flush().await;
     tracing::info!("API stopped");
     Ok(())
 }

@@ -119,6 +119,7 @@ async fn main() {
     ))
     .expect("seed");
     let seed_secs = seed_started.elapsed().as_secs_f64();
+    eprintln!("bench: seeded {people} contacts x {per_person} emails in {seed_secs:.0} s");
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -247,6 +248,7 @@ async fn main() {
         redis: None,
         cache_patterns: Vec::new(),
     };
+    eprintln!("bench: baseline reads done; anonymising");
     during.store(true, Ordering::Relaxed);
     let started = Instant::now();
     let outcome = crm_rgpd::inactive::sweep(&env, false, None, &NoProgress)

@@ -36,7 +36,7 @@ fn interactions_of(
 ) -> Result<Vec<i64>, DbError> {
     let rows: Vec<Id> = diesel::sql_query(
         "SELECT id FROM interactions WHERE person_id = ANY($1) OR lower(from_address) = ANY($2) \
-         OR (cardinality($2) > 0 AND (to_addresses && $2 OR cc_addresses && $2)) ORDER BY id",
+         OR to_addresses && $2 OR cc_addresses && $2 ORDER BY id",
     )
     .bind::<Array<BigInt>, _>(people)
     .bind::<Array<Text>, _>(emails)

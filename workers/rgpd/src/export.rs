@@ -189,11 +189,11 @@ pub fn collect(
     let interactions_sql = match subject_type {
         SubjectType::Person => {
             "SELECT id FROM interactions WHERE person_id = $1 OR lower(from_address) = ANY($2) \
-             OR (cardinality($2) > 0 AND (to_addresses && $2 OR cc_addresses && $2))"
+             OR to_addresses && $2 OR cc_addresses && $2"
         }
         SubjectType::User => {
             "SELECT id FROM interactions WHERE assigned_user_id = $1 OR lower(from_address) = ANY($2) \
-             OR (cardinality($2) > 0 AND (to_addresses && $2 OR cc_addresses && $2))"
+             OR to_addresses && $2 OR cc_addresses && $2"
         }
     };
     let interaction_ids: Vec<i64> = diesel::sql_query(interactions_sql)

@@ -1,0 +1,2 @@
+DROP INDEX interactions_cc_addresses_idx;
+DROP INDEX interactions_to_addresses_idx;
