@@ -4,7 +4,8 @@
 //!
 //! Run by `ops/bench/rgpd`. Needs DATABASE_URL (a server where a scratch database can be created),
 //! REDIS_URL and API_BIN (the built `api`). Knobs: BENCH_RGPD_PEOPLE (10000), BENCH_RGPD_PER_PERSON (100),
-//! BENCH_RGPD_BATCH (1000), BENCH_RGPD_READERS (4). Prints one JSON object.
+//! BENCH_RGPD_BATCH (1000), BENCH_RGPD_READERS (4), BENCH_RGPD_READ_RATE (25 requests/s per reader, a
+//! fixed rate: the front end's polling, not a saturating loop). Prints one JSON object.
 #![expect(
     clippy::expect_used,
     reason = "a benchmark: a panic with its message is the report"
@@ -80,6 +81,7 @@ async fn main() {
         .expect("per person");
     let batch = var("BENCH_RGPD_BATCH", "1000");
     let readers: usize = var("BENCH_RGPD_READERS", "4").parse().expect("readers");
+    let rate: f64 = var("BENCH_RGPD_READ_RATE", "25").parse().expect("read rate");
 
     let name = format!(
         "crm_bench_rgpd_{}",
@@ -199,7 +201,7 @@ async fn main() {
         }
     };
 
-    // Readers: closed loop, each picking analysed emails of the contacts that stay.
+    // Readers at a fixed rate each, picking analysed emails of the contacts that stay.
     let phase = Arc::new(Mutex::new((Phase::default(), Phase::default())));
     let during = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -210,7 +212,10 @@ async fn main() {
         let (phase, during, stop, ids) = (phase.clone(), during.clone(), stop.clone(), ids.clone());
         tasks.push(tokio::spawn(async move {
             let mut i = r;
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             while !stop.load(Ordering::Relaxed) {
+                tick.tick().await;
                 let id = ids[i % ids.len()];
                 i += readers * 7 + 1;
                 let t = Instant::now();
@@ -286,6 +291,7 @@ async fn main() {
             "interactions_per_s": to_anonymise as f64 / run.as_secs_f64(),
             "seed_seconds": seed_secs,
             "api_read": { "endpoint": "GET /api/v1/interactions/{id}/analysis", "readers": readers,
+                          "rate_per_reader": rate,
                           "before": before, "during": while_running },
             "rows": outcome.rows,
         })
