@@ -81,7 +81,9 @@ async fn main() {
         .expect("per person");
     let batch = var("BENCH_RGPD_BATCH", "1000");
     let readers: usize = var("BENCH_RGPD_READERS", "4").parse().expect("readers");
-    let rate: f64 = var("BENCH_RGPD_READ_RATE", "25").parse().expect("read rate");
+    let rate: f64 = var("BENCH_RGPD_READ_RATE", "25")
+        .parse()
+        .expect("read rate");
 
     let name = format!(
         "crm_bench_rgpd_{}",
