@@ -51,9 +51,22 @@ async fn start(
     Ok(request)
 }
 
-/// Records a permanent failure on the request before handing it back.
-async fn failed(env: &RgpdEnv, id: RgpdRequestId, error: JobError) -> JobError {
-    if let JobError::Permanent(e) = &error {
+/// Records the failure on the request before handing the error back, when no attempt will follow: a
+/// permanent error, or any error of the job's last attempt (`final_attempt`). Otherwise the request stays
+/// `running` and the retry picks it up.
+async fn failed(
+    env: &RgpdEnv,
+    id: RgpdRequestId,
+    error: JobError,
+    final_attempt: bool,
+) -> JobError {
+    let cause = match &error {
+        JobError::Permanent(e) => Some(e),
+        JobError::Transient { error: e, .. } | JobError::Throttled { error: e, .. } => {
+            final_attempt.then_some(e)
+        }
+    };
+    if let Some(e) = cause {
         let reason = format!("{e:#}");
         if let Err(e) = run_blocking(&env.pool, move |c| requests::fail(c, id, &reason)).await {
             tracing::error!(request.id = %id, error = %e, "could not record the request's failure");
@@ -70,15 +83,17 @@ fn entity(kind: SubjectType) -> EntityType {
 }
 
 /// `rgpd.export`: the archive of everything held about the subject, stored until its one download.
+/// `final_attempt`: no retry follows a failure (the request is then marked failed).
 pub async fn run_export(
     env: &RgpdEnv,
     id: RgpdRequestId,
     progress: &dyn ReportProgress,
+    final_attempt: bool,
 ) -> Result<Value, JobError> {
     let request = start(env, id, RequestKind::Export).await?;
     match export_started(env, &request, progress).await {
         Ok(v) => Ok(v),
-        Err(e) => Err(failed(env, id, e).await),
+        Err(e) => Err(failed(env, id, e, final_attempt).await),
     }
 }
 
@@ -131,15 +146,17 @@ async fn export_started(
 }
 
 /// `rgpd.erase`: forgets the subject (ledger first), then purges cached content naming them.
+/// `final_attempt`: no retry follows a failure (the request is then marked failed).
 pub async fn run_erase(
     env: &RgpdEnv,
     id: RgpdRequestId,
     progress: &dyn ReportProgress,
+    final_attempt: bool,
 ) -> Result<Value, JobError> {
     let request = start(env, id, RequestKind::Erasure).await?;
     match erase_started(env, &request, progress).await {
         Ok(v) => Ok(v),
-        Err(e) => Err(failed(env, id, e).await),
+        Err(e) => Err(failed(env, id, e, final_attempt).await),
     }
 }
 

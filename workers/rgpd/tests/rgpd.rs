@@ -397,7 +397,7 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
     );
 
     let request = erasure_request(&db, SubjectType::Person, s.person, admin);
-    let result = crm_rgpd::requests::run_erase(&env, request, &NoProgress)
+    let result = crm_rgpd::requests::run_erase(&env, request, &NoProgress, true)
         .await
         .unwrap();
     assert_eq!(result["erased"]["cache"]["keys"], 1, "{result}");
@@ -500,7 +500,7 @@ async fn after_an_erasure_no_trace_remains_in_tables_redis_logs_or_a_restored_ba
 
     // Running the erasure again is harmless (idempotent).
     let again = erasure_request(&db, SubjectType::Person, s.person, admin);
-    crm_rgpd::requests::run_erase(&env, again, &NoProgress)
+    crm_rgpd::requests::run_erase(&env, again, &NoProgress, true)
         .await
         .unwrap();
 
@@ -629,7 +629,7 @@ async fn an_export_holds_every_row_the_database_has_about_the_person() {
         })
         .collect();
     drop(conn);
-    let result = crm_rgpd::requests::run_export(&env, request, &NoProgress)
+    let result = crm_rgpd::requests::run_export(&env, request, &NoProgress, true)
         .await
         .unwrap();
     assert!(result["bytes"].as_u64().unwrap() > 0);
@@ -704,7 +704,7 @@ async fn a_user_export_leaves_credentials_out() {
         s.owner,
         s.owner,
     );
-    crm_rgpd::requests::run_export(&env, request, &NoProgress)
+    crm_rgpd::requests::run_export(&env, request, &NoProgress, true)
         .await
         .unwrap();
     let collected = crm_rgpd::export::collect(&mut db.conn(), SubjectType::User, s.owner)
@@ -851,7 +851,7 @@ async fn the_compliance_report_counts_requests_erasures_and_flags_heavy_exporter
         )
         .0;
     let request = erasure_request(&db, SubjectType::Person, s.person, admin);
-    crm_rgpd::requests::run_erase(&env, request, &NoProgress)
+    crm_rgpd::requests::run_erase(&env, request, &NoProgress, true)
         .await
         .unwrap();
     let mut c = db.conn();
@@ -891,5 +891,63 @@ async fn the_compliance_report_counts_requests_erasures_and_flags_heavy_exporter
     // Running it again replaces the month's report.
     let (again, _) = crm_rgpd::report::run(&env, Some(month)).await.unwrap();
     assert_eq!(again, report_id);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_failure_of_the_last_attempt_marks_the_request_failed_and_an_earlier_one_leaves_it_to_the_retry()
+ {
+    let db = tokio::task::spawn_blocking(TestDb::new).await.unwrap();
+    let dir = temp_dir();
+    let mut env = env(&db, None, &dir).await;
+    // A Redis nobody listens on: the cache purge after the erasure fails, a transient error.
+    let timeouts = shared::redis_conn::Timeouts {
+        connect: std::time::Duration::from_millis(200),
+        response: std::time::Duration::from_millis(200),
+        retries: 0,
+        max_delay: std::time::Duration::from_millis(10),
+    };
+    env.redis = Some(
+        shared::redis_conn::connect_lazy(
+            &shared::redis_conn::RedisTarget::url("redis://127.0.0.1:1"),
+            timeouts,
+        )
+        .unwrap(),
+    );
+    env.cache_patterns = vec!["nowhere:*".to_owned()];
+    let s = seed(&db);
+    let admin = db
+        .user(
+            &format!("admin-{}@crm.test", ulid::Ulid::new()),
+            Role::Admin,
+        )
+        .0;
+    let request = erasure_request(&db, SubjectType::Person, s.person, admin);
+
+    let err = crm_rgpd::requests::run_erase(&env, request, &NoProgress, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, crm_queue::JobError::Transient { .. }),
+        "{err:?}"
+    );
+    let r = requests::find(&mut db.conn(), request).unwrap().unwrap();
+    assert_eq!(r.state, RequestState::Running, "left to the retry");
+    assert_eq!(r.error, None);
+
+    let err = crm_rgpd::requests::run_erase(&env, request, &NoProgress, true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, crm_queue::JobError::Transient { .. }),
+        "{err:?}"
+    );
+    let r = requests::find(&mut db.conn(), request).unwrap().unwrap();
+    assert_eq!(r.state, RequestState::Failed, "no attempt follows the last");
+    let reason = r.error.unwrap();
+    assert!(reason.contains("purging cached content"), "{reason}");
+    for t in traces() {
+        assert!(!reason.contains(t), "{t} in the recorded reason");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
