@@ -1,13 +1,13 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 use shared::db::run_blocking;
 use shared::models::rgpd_request::{self as requests, RequestKind, RequestState, RgpdRequestId};
-use shared::models::user::{find_user, verify_password};
+use shared::models::user::find_user;
 
 use super::open::enqueue;
 use super::subject::{RequestAccepted, RequestView};
-use crate::auth::AuthUser;
+use crate::auth::{AuthError, AuthUser, authenticate};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
@@ -24,7 +24,7 @@ pub struct ConfirmRequest {
 }
 
 /// Confirms the erasure of the caller's own account with their password (within 24 h of the request),
-/// which enqueues `rgpd.erase`. Only the requester confirms; for anyone else the request does not exist.
+/// which enqueues `rgpd.erase`. The password is checked as a sign-in is (same limits and delays). Only the requester confirms; for anyone else the request does not exist.
 #[utoipa::path(
     post,
     path = "/api/v1/rgpd/requests/{id}/confirm",
@@ -42,6 +42,7 @@ pub struct ConfirmRequest {
     )
 )]
 pub async fn confirm(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     request_id: RequestId,
@@ -73,12 +74,17 @@ pub async fn confirm(
             message: "the confirmation window (24 h) has passed: ask again".into(),
         });
     }
-    let hash = account.map(|a| a.password_hash).unwrap_or_default();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .unwrap_or(false);
-    if !matches {
-        return Err(ApiError::Forbidden("the password does not match".into()));
+    // Checked as a sign-in is (the per-IP limit and the progressive delay of repeated failures), like
+    // the password change: the confirmation must not become a way around them.
+    let email = account.map(|a| a.email).ok_or(ApiError::Unauthorized(
+        "missing, invalid or expired bearer token",
+    ))?;
+    match authenticate(&state, &req, &email, password).await {
+        Ok(found) if found.id == caller => {}
+        Ok(_) | Err(AuthError::BadCredentials) => {
+            return Err(ApiError::Forbidden("the password does not match".into()));
+        }
+        Err(other) => return Err(other.into()),
     }
     let request = enqueue(&state, &user, &request_id, request).await?;
     tracing::info!(rgpd.request = %id, "self-erasure confirmed");
