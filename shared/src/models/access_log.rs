@@ -30,6 +30,16 @@ text_enum! {
     }
 }
 
+impl From<super::rgpd_request::SubjectType> for EntityType {
+    /// The access log's kind of record of an RGPD request's subject.
+    fn from(subject: super::rgpd_request::SubjectType) -> Self {
+        match subject {
+            super::rgpd_request::SubjectType::Person => EntityType::Person,
+            super::rgpd_request::SubjectType::User => EntityType::User,
+        }
+    }
+}
+
 /// A row of `data_access_logs`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = l, check_for_backend(diesel::pg::Pg))]

@@ -9,9 +9,15 @@ use shared::models::access_log::{self, AccessAction, EntityType, NewAccessLog};
 use shared::models::erasure_ledger::{ErasureReason, LedgerEntry};
 use shared::models::rgpd_request::SubjectType;
 
+use anyhow::anyhow;
+use crm_queue::JobError;
+use shared::db::run_blocking;
+
+use crate::cache::{self, Purged};
 use crate::erase::{self, EraseCounts};
 use crate::ledger::{self, LedgerError};
 use crate::subject::{self, Identifiers};
+use crate::{CHUNK, RgpdEnv};
 
 /// Who and why.
 #[derive(Debug, Clone, Copy)]
@@ -59,10 +65,7 @@ pub fn forget(
     let mut identifiers = Identifiers::default();
     let mut entries = Vec::with_capacity(found.len());
     let mut logs = Vec::with_capacity(found.len());
-    let entity = match kind {
-        SubjectType::Person => EntityType::Person,
-        SubjectType::User => EntityType::User,
-    };
+    let entity = EntityType::from(kind);
     for (id, idents) in &found {
         identifiers.extend(idents);
         entries.push(LedgerEntry {
@@ -89,4 +92,36 @@ pub fn forget(
         rows,
         identifiers,
     })
+}
+
+/// [`forget`] on the pool, then the purge of cached content naming the subjects (no Redis configured:
+/// nothing to purge): what an erasure request and the inactivity sweep both run. `doing` names the step
+/// in a database error.
+pub(crate) async fn forget_and_purge(
+    env: &RgpdEnv,
+    kind: SubjectType,
+    ids: Vec<i64>,
+    cause: Cause<'static>,
+    doing: &'static str,
+) -> Result<(Forgotten, Purged), JobError> {
+    let cfg = env.config.clone();
+    let forgotten = run_blocking(&env.pool, move |c| {
+        Ok(forget(c, &cfg, kind, &ids, cause, CHUNK))
+    })
+    .await
+    .map_err(|e| JobError::db(e, doing))?
+    .map_err(|e| match e {
+        ForgetError::Db(e) => JobError::db(e, doing),
+        ForgetError::Ledger(e) => JobError::transient(anyhow::Error::new(e)),
+    })?;
+    let purged = match &env.redis {
+        None => Purged::default(),
+        Some(redis) => {
+            let mut conn = redis.clone();
+            cache::purge(&mut conn, &env.cache_patterns, &forgotten.identifiers)
+                .await
+                .map_err(|e| JobError::transient(anyhow!("purging cached content: {e}")))?
+        }
+    };
+    Ok((forgotten, purged))
 }

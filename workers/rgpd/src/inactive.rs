@@ -5,20 +5,21 @@
 //! Activity: for a user, the last sign-in (or the creation of a never-used account); for a contact, the
 //! last change of their record and their last email (sent or received).
 
-use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 use crm_queue::JobError;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
 use serde::Serialize;
 use shared::db::run_blocking;
+use shared::jobs::Job;
+use shared::jobs::payloads::rgpd::AnonymizeInactive;
 use shared::models::erasure_ledger::ErasureReason;
 use shared::models::rgpd_request::SubjectType;
 use shared::progress::ReportProgress;
 
 use crate::erase::EraseCounts;
-use crate::forget::{Cause, ForgetError, forget};
-use crate::{CHUNK, RgpdEnv, cache, requests};
+use crate::forget::{Cause, forget_and_purge};
+use crate::{RgpdEnv, cache};
 
 /// What a sweep did (or, dry, would do).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -100,23 +101,15 @@ pub async fn sweep(
             left = left.saturating_sub(ids.len());
             let n = ids.len();
             if !dry_run {
-                let cfg = env.config.clone();
-                let forgotten = run_blocking(&env.pool, move |c| {
-                    let cause = Cause {
-                        reason: ErasureReason::Inactive,
-                        request_id: None,
-                        actor: None,
-                        job: "rgpd.anonymize_inactive",
-                    };
-                    Ok(forget(c, &cfg, kind, &ids, cause, CHUNK))
-                })
-                .await
-                .map_err(|e| JobError::db(e, "anonymising inactive subjects"))?
-                .map_err(|e| match e {
-                    ForgetError::Db(e) => JobError::db(e, "anonymising inactive subjects"),
-                    ForgetError::Ledger(e) => JobError::transient(anyhow!(e)),
-                })?;
-                let purged = requests::purge(env, &forgotten.identifiers).await?;
+                let cause = Cause {
+                    reason: ErasureReason::Inactive,
+                    request_id: None,
+                    actor: None,
+                    job: AnonymizeInactive::NAME,
+                };
+                let (forgotten, purged) =
+                    forget_and_purge(env, kind, ids, cause, "anonymising inactive subjects")
+                        .await?;
                 out.cache.keys += purged.keys;
                 out.cache.fields += purged.fields;
                 for (table, n) in forgotten.rows {

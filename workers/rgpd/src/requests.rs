@@ -7,7 +7,9 @@ use chrono::Utc;
 use crm_queue::JobError;
 use serde_json::{Value, json};
 use shared::db::run_blocking;
-use shared::models::access_log::{self, AccessAction, EntityType, NewAccessLog};
+use shared::jobs::Job;
+use shared::jobs::payloads::rgpd::{Erase, Export};
+use shared::models::access_log::{self, AccessAction, NewAccessLog};
 use shared::models::erasure_ledger::ErasureReason;
 use shared::models::rgpd_request::{
     self as requests, RequestKind, RgpdRequest, RgpdRequestId, SubjectType,
@@ -15,8 +17,8 @@ use shared::models::rgpd_request::{
 use shared::models::user::{self, Role};
 use shared::progress::ReportProgress;
 
-use crate::forget::{Cause, ForgetError, forget};
-use crate::{CHUNK, RgpdEnv, cache, export};
+use crate::forget::{Cause, forget_and_purge};
+use crate::{RgpdEnv, export};
 
 /// Loads the request, checks its kind and moves it to `running`.
 async fn start(
@@ -75,13 +77,6 @@ async fn failed(
     error
 }
 
-fn entity(kind: SubjectType) -> EntityType {
-    match kind {
-        SubjectType::Person => EntityType::Person,
-        SubjectType::User => EntityType::User,
-    }
-}
-
 /// `rgpd.export`: the archive of everything held about the subject, stored until its one download.
 /// `final_attempt`: no retry follows a failure (the request is then marked failed).
 pub async fn run_export(
@@ -126,12 +121,7 @@ async fn export_started(
         Utc::now().format("%Y%m%d")
     );
     let recorded = counts.clone();
-    let mut log = NewAccessLog::by_job(
-        "rgpd.export",
-        AccessAction::Export,
-        entity(kind),
-        subject_id,
-    );
+    let mut log = NewAccessLog::by_job(Export::NAME, AccessAction::Export, kind.into(), subject_id);
     log.user_id = request.requested_by;
     run_blocking(&env.pool, move |c| {
         requests::store_export_file(c, id, &file_name, &bytes)?;
@@ -179,25 +169,14 @@ async fn erase_started(
         }
     }
     progress.report(10, "writing the erasure ledger").await;
-    let cfg = env.config.clone();
-    let cause_actor = request.requested_by;
-    let forgotten = run_blocking(&env.pool, move |c| {
-        let cause = Cause {
-            reason: ErasureReason::Request,
-            request_id: Some(id.0),
-            actor: cause_actor,
-            job: "rgpd.erase",
-        };
-        Ok(forget(c, &cfg, kind, &[subject_id], cause, CHUNK))
-    })
-    .await
-    .map_err(|e| JobError::db(e, "erasing"))?
-    .map_err(|e| match e {
-        ForgetError::Db(e) => JobError::db(e, "erasing"),
-        ForgetError::Ledger(e) => JobError::transient(anyhow::Error::new(e)),
-    })?;
-    progress.report(80, "purging cached content").await;
-    let purged = purge(env, &forgotten.identifiers).await?;
+    let cause = Cause {
+        reason: ErasureReason::Request,
+        request_id: Some(id.0),
+        actor: request.requested_by,
+        job: Erase::NAME,
+    };
+    let (forgotten, purged) =
+        forget_and_purge(env, kind, vec![subject_id], cause, "erasing").await?;
     let counts =
         json!({ "rows": forgotten.rows, "cache": purged, "subjects": forgotten.subjects.len() });
     let recorded = counts.clone();
@@ -209,18 +188,4 @@ async fn erase_started(
     progress.report(100, "erased").await;
     tracing::info!(request.id = %id, "RGPD erasure done");
     Ok(json!({ "request_id": id, "erased": counts }))
-}
-
-/// Purges cached content naming `idents` (no Redis configured: nothing to purge).
-pub(crate) async fn purge(
-    env: &RgpdEnv,
-    idents: &crate::subject::Identifiers,
-) -> Result<cache::Purged, JobError> {
-    let Some(redis) = &env.redis else {
-        return Ok(cache::Purged::default());
-    };
-    let mut conn = redis.clone();
-    cache::purge(&mut conn, &env.cache_patterns, idents)
-        .await
-        .map_err(|e| JobError::transient(anyhow!("purging cached content: {e}")))
 }

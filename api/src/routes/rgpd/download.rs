@@ -6,7 +6,6 @@ use shared::db::run_blocking;
 use shared::models::rgpd_request::{self as requests, DownloadRefusal, RgpdRequestId};
 
 use super::link_is_signed;
-use super::subject::entity_of;
 use crate::access_log;
 use crate::error::ApiError;
 use crate::extract::Query;
@@ -72,7 +71,7 @@ pub async fn download(
         }
     };
     if let Some(r) = request {
-        access_log::note(&req, entity_of(r.subject_type), Some(r.subject_id), None);
+        access_log::note(&req, r.subject_type.into(), Some(r.subject_id), None);
     }
     tracing::info!(rgpd.request = %id, bytes = bytes.len(), "RGPD export downloaded");
     Ok(HttpResponse::Ok()

@@ -5,7 +5,7 @@ use shared::models::rgpd_request::{RequestKind, SubjectType};
 use shared::models::user::{Role, find_user};
 
 use super::open::{Opening, open};
-use super::subject::{RequestAccepted, SubjectRequest, entity_of, resolve};
+use super::subject::{RequestAccepted, SubjectRequest, resolve};
 use crate::access_log;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -50,7 +50,7 @@ pub async fn erase(
             });
         }
     }
-    access_log::note(&req, entity_of(subject_type), Some(subject_id), None);
+    access_log::note(&req, subject_type.into(), Some(subject_id), None);
     let opening = Opening {
         kind: RequestKind::Erasure,
         subject_type,

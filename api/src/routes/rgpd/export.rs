@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use shared::models::rgpd_request::RequestKind;
 
 use super::open::{Opening, open};
-use super::subject::{RequestAccepted, SubjectRequest, entity_of, resolve};
+use super::subject::{RequestAccepted, SubjectRequest, resolve};
 use crate::access_log;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -37,7 +37,7 @@ pub async fn export(
     body: JsonBody<SubjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (subject_type, subject_id, reason) = resolve(&state, &user, &body.into_inner()).await?;
-    access_log::note(&req, entity_of(subject_type), Some(subject_id), None);
+    access_log::note(&req, subject_type.into(), Some(subject_id), None);
     let opening = Opening {
         kind: RequestKind::Export,
         subject_type,

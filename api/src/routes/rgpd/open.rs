@@ -2,7 +2,8 @@
 
 use actix_web::HttpResponse;
 use shared::db::run_blocking;
-use shared::jobs::catalogue;
+use shared::jobs::payloads::rgpd::{Erase, Export};
+use shared::jobs::{Job, catalogue};
 use shared::models::rgpd_request::{
     self as requests, NewRgpdRequest, RequestKind, RequestState, RgpdRequest, SubjectType,
 };
@@ -82,8 +83,8 @@ pub(crate) async fn enqueue(
     request: RgpdRequest,
 ) -> Result<RgpdRequest, ApiError> {
     let name = match request.kind {
-        RequestKind::Export => "rgpd.export",
-        RequestKind::Erasure => "rgpd.erase",
+        RequestKind::Export => Export::NAME,
+        RequestKind::Erasure => Erase::NAME,
     };
     let spec = catalogue::find(name)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{name} is not in the catalogue")))?;

@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use shared::db::run_blocking;
 use shared::models::rgpd_request::{self as requests, RgpdRequestId};
 
-use super::subject::{RequestView, entity_of};
+use super::subject::RequestView;
 use crate::access_log;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -35,7 +35,7 @@ pub async fn show(
         .ok_or_else(|| ApiError::not_found(format!("RGPD request {id} not found")))?;
     access_log::note(
         &req,
-        entity_of(request.subject_type),
+        request.subject_type.into(),
         Some(request.subject_id),
         None,
     );

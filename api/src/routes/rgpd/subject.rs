@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::db::run_blocking;
 use shared::models::UserId;
-use shared::models::access_log::EntityType;
 use shared::models::rgpd_request::{RequestState, RgpdRequest, SubjectType};
 use shared::models::user::{Role, find_user};
 use shared::models::{PersonId, person};
@@ -107,14 +106,6 @@ pub struct RequestAccepted {
     pub request: RequestView,
     /// True when an open request of the same kind about the same subject was returned instead.
     pub duplicate: bool,
-}
-
-/// The access-log entity of a subject type.
-pub(crate) fn entity_of(subject: SubjectType) -> EntityType {
-    match subject {
-        SubjectType::Person => EntityType::Person,
-        SubjectType::User => EntityType::User,
-    }
 }
 
 /// Checks the body against the caller's rights and that the subject exists: the subject, its id, and
