@@ -38,6 +38,8 @@ pub struct AppState {
     pub dummy_password_hash: Arc<str>,
     /// The RGPD access log's batch writer.
     pub access_log: crate::access_log::AccessLogWriter,
+    /// Live pushes (notifications, job progress) from Redis pub/sub to Server-Sent Events streams.
+    pub live: crate::live::LiveHub,
 }
 
 impl AppState {
@@ -52,7 +54,10 @@ impl AppState {
         let http = crm_mailbox::oauth::http_client(&settings.api.common.egress);
         let access_log =
             crate::access_log::AccessLogWriter::spawn(pool.clone(), settings.api.access_log_queue);
+        let live =
+            crate::live::LiveHub::new(settings.api.common.redis_target(), queue.keys().clone());
         Self {
+            live,
             config: Arc::new(settings.api),
             schedules: Arc::new(settings.schedules),
             mail: Arc::new(settings.mail),

@@ -75,6 +75,7 @@ pub const TABLE: &[Row] = &[
         "{}",
         true,
     ),
+    row("webhooks.sweep", "* * * * *", "webhooks.sweep", "{}", true),
     // Off by default: set SCHEDULE_DIAG_HEARTBEAT to a cron expression to prove the scheduler fires.
     row(
         "diag.heartbeat",

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod events;
 pub mod jobs;
 pub mod keyed_hash;
 pub mod models;

@@ -160,6 +160,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (id) {
+        id -> Int8,
+        event_type -> Text,
+        data -> Jsonb,
+        created_at -> Timestamptz,
+        relayed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     interaction_analyses (interaction_id) {
         interaction_id -> Int8,
         analyzer_version -> Text,
@@ -226,6 +236,33 @@ diesel::table! {
         request_id -> Nullable<Text>,
         actor_user_id -> Nullable<Int8>,
         resource -> Nullable<Text>,
+        permanent -> Bool,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id, kind) {
+        user_id -> Int8,
+        kind -> Text,
+        channel -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        priority -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Nullable<Text>,
+        data -> Jsonb,
+        event_id -> Nullable<Int8>,
+        read_at -> Nullable<Timestamptz>,
+        emailed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -364,6 +401,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Int8,
+        attempt -> Int4,
+        status -> Nullable<Int4>,
+        latency_ms -> Int4,
+        response_excerpt -> Nullable<Text>,
+        error -> Nullable<Text>,
+        manual -> Bool,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        endpoint_id -> Int8,
+        event_id -> Nullable<Int8>,
+        message_id -> Text,
+        event_type -> Text,
+        payload -> Jsonb,
+        state -> Text,
+        attempts -> Int4,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamptz>,
+        job_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Int8,
+        url -> Text,
+        description -> Text,
+        event_types -> Array<Nullable<Text>>,
+        secret_enc -> Bytea,
+        previous_secret_enc -> Nullable<Bytea>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(ai_user_preferences -> teams (team_id));
 diesel::joinable!(ai_user_preferences -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
@@ -378,6 +467,8 @@ diesel::joinable!(interactions -> people (person_id));
 diesel::joinable!(interactions -> routing_rules (routing_rule_id));
 diesel::joinable!(interactions -> teams (assigned_team_id));
 diesel::joinable!(interactions -> users (assigned_user_id));
+diesel::joinable!(notification_preferences -> users (user_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(organisations -> users (owner_id));
 diesel::joinable!(person_organisation_links -> organisations (organisation_id));
 diesel::joinable!(person_organisation_links -> people (person_id));
@@ -386,6 +477,9 @@ diesel::joinable!(routing_rules -> email_accounts (account_id));
 diesel::joinable!(routing_rules -> teams (assign_team_id));
 diesel::joinable!(routing_rules -> users (assign_user_id));
 diesel::joinable!(users -> teams (team_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoints -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     ai_accuracy_metrics,
@@ -398,9 +492,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_folder_state,
     email_threads,
     erasure_ledger,
+    events,
     interaction_analyses,
     interactions,
     job_history,
+    notification_preferences,
+    notifications,
     organisations,
     people,
     person_organisation_links,
@@ -410,4 +507,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_rules,
     teams,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
 );

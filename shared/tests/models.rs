@@ -554,6 +554,7 @@ fn job_history_batches_insert_update_and_keep_the_last_row_of_a_job() {
         // Both columns round-trip through COPY and the upsert: a user's job ("a") and the system's.
         actor_user_id: (id == "a").then_some(shared::models::UserId(7)),
         resource: (id == "a").then(|| "email_account:3".to_owned()),
+        permanent: false,
     };
     let first = vec![
         row("a", "dead", 3, Some("boom 'quoted' \"text\", {braces}")),

@@ -371,11 +371,29 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
             format!("{}*", llm_config.cache.prefix),
         ],
     };
+    let webhooks = crm_webhooks::WebhookEnv {
+        pool: db.clone(),
+        secrets: config.mail.secrets.clone(),
+        http: crm_webhooks::WebhookEnv::http_client(&config.common.egress)
+            .context("building the webhook HTTP client")?,
+        config: config.common.webhooks,
+    };
     let services = crate::jobs::Services {
         analyzer: Arc::new(llm::Analyzer::cached(llm_config, queue.connection())),
         rgpd,
+        webhooks,
     };
     let mut companions: Vec<runtime::Companion> = Vec::new();
+    {
+        // Every process relays the events outbox; SKIP LOCKED gives each batch to one of them.
+        let relay = crm_events::RelayEnv {
+            pool: db.clone(),
+            queue: queue.clone(),
+        };
+        companions.push(Box::new(move |_worker_id, stop| {
+            crm_events::run(relay, stop).boxed()
+        }));
+    }
     if let Some(table) = schedule {
         let (queue, lease) = (queue.clone(), config.scheduler.lease);
         companions.push(Box::new(move |worker_id, stop| {

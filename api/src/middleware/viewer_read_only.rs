@@ -4,7 +4,8 @@
 //! which bodies are valid), and routes added later are covered without a line of their own. Routes with a
 //! higher role check it themselves. Exempt: `/api/v1/auth/*`, where a caller handles their own credentials
 //! (sign in, sign out), and the erasure of the caller's own data (`DELETE /api/v1/ai/learning/preferences`:
-//! a user demoted to viewer keeps the right to erase what they recorded before).
+//! a user demoted to viewer keeps the right to erase what they recorded before), and the caller's own
+//! notifications (`/api/v1/notifications/*`: marking read, channel preferences).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -21,6 +22,10 @@ const OWN_CREDENTIALS_PREFIX: &str = "/api/v1/auth/";
 
 /// Requests that erase the caller's own data, open to every role.
 const OWN_DATA_ERASURE: &[(&str, &str)] = &[("DELETE", "/api/v1/ai/learning/preferences")];
+
+/// The caller's own notifications (mark read, channel preferences): every handler acts on the caller's
+/// rows only.
+const OWN_NOTIFICATIONS_PREFIX: &str = "/api/v1/notifications/";
 
 /// The RGPD requests: exporting or erasing one's own data is open to every role; the handlers refuse any
 /// other subject to non-admins.
@@ -40,6 +45,7 @@ where
     let guarded = changes_state(req.method())
         && !req.path().starts_with(OWN_CREDENTIALS_PREFIX)
         && !req.path().starts_with(OWN_DATA_REQUESTS_PREFIX)
+        && !req.path().starts_with(OWN_NOTIFICATIONS_PREFIX)
         && !OWN_DATA_ERASURE
             .iter()
             .any(|(m, p)| req.method().as_str() == *m && req.path() == *p)

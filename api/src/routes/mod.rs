@@ -11,11 +11,13 @@ pub mod intelligence;
 pub mod interactions;
 pub mod jobs;
 pub mod metrics;
+pub mod notifications;
 pub mod oauth;
 pub mod openapi;
 pub mod rgpd;
 pub mod routing_rules;
 pub mod schedules;
+pub mod webhooks;
 
 use actix_web::{HttpResponse, web};
 
@@ -50,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
             .route("/jobs/dead", web::get().to(jobs::dead::list_dead))
             .route("/jobs/catalogue", web::get().to(jobs::catalogue::catalogue))
             .route("/jobs/{id}", web::get().to(jobs::show::show))
+            .route("/jobs/{id}/events", web::get().to(jobs::events::events))
             .route("/jobs/{id}/requeue", web::post().to(jobs::requeue::requeue))
             .route("/analyze", web::post().to(intelligence::analyze::analyze))
             .route(
@@ -70,6 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
                 web::post().to(enrichment::organisation::enrich),
             )
             .configure(rgpd::configure)
+            .configure(webhooks::configure)
+            .configure(notifications::configure)
             .configure(email_accounts::configure)
             .configure(oauth::configure),
     );

@@ -762,6 +762,7 @@ async fn history_pages_finished_jobs_from_postgres_newest_first() {
             request_id: None,
             actor_user_id: Some(viewer_id),
             resource: Some("platform".into()),
+            permanent: false,
         })
         .collect();
     let pool = app.state.pool.clone();

@@ -272,6 +272,7 @@ fn history_row(job_id: &str, actor: Option<UserId>) -> JobHistory {
         request_id: None,
         actor_user_id: actor,
         resource: Some("email_account:1".into()),
+        permanent: false,
     }
 }
 

@@ -99,7 +99,18 @@ impl EgressPolicy {
 
     /// [`EgressPolicy::http_client_builder`], built, wrapped with the policy in an [`EgressHttp`].
     pub fn http_client(&self, limits: HttpLimits) -> Result<EgressHttp, EgressError> {
-        let client = self.http_client_builder(limits).build()?;
+        self.http_client_with(limits, |b| b)
+    }
+
+    /// [`EgressPolicy::http_client`] with the builder adjusted by `adjust` first (user agent, default
+    /// headers, `redirect(Policy::none())`…). The resolver stays the policy's, and [`EgressHttp::execute`]
+    /// still checks the first URL.
+    pub fn http_client_with(
+        &self,
+        limits: HttpLimits,
+        adjust: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    ) -> Result<EgressHttp, EgressError> {
+        let client = adjust(self.http_client_builder(limits)).build()?;
         Ok(EgressHttp {
             client,
             policy: self.clone(),

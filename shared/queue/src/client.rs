@@ -357,7 +357,8 @@ impl JobQueue {
         })
     }
 
-    /// Records progress of a running job (percent clamped to 100).
+    /// Records progress of a running job (percent clamped to 100) and publishes it on
+    /// [`Keys::job_events_channel`] for live streams, in one round trip.
     pub async fn set_progress(
         &self,
         id: &JobId,
@@ -365,18 +366,28 @@ impl JobQueue {
         message: Option<&str>,
     ) -> Result<(), redis::RedisError> {
         let mut conn = self.conn.clone();
-        let _: () = conn
+        let percent = percent.min(100);
+        let message: String = message.unwrap_or("").chars().take(500).collect();
+        let at = now_ms();
+        let event = serde_json::json!({
+            "job_id": id.to_string(),
+            "progress_pct": percent,
+            "progress_msg": message,
+            "progress_at": at,
+        });
+        let _: () = redis::pipe()
             .hset_multiple(
                 self.keys.job(id),
                 &[
-                    ("progress_pct", percent.min(100).to_string()),
-                    (
-                        "progress_msg",
-                        message.unwrap_or("").chars().take(500).collect(),
-                    ),
-                    ("progress_at", now_ms().to_string()),
+                    ("progress_pct", percent.to_string()),
+                    ("progress_msg", message),
+                    ("progress_at", at.to_string()),
                 ],
             )
+            .ignore()
+            .publish(self.keys.job_events_channel(), event.to_string())
+            .ignore()
+            .query_async(&mut conn)
             .await?;
         Ok(())
     }

@@ -101,6 +101,15 @@ impl Keys {
         format!("{}:notify:", self.ns)
     }
     /// Sorted set of live worker processes, score = last heartbeat in ms.
+    /// Pub/sub channel of new in-app notifications (the workers' relay publishes, every API replica's
+    /// stream listens).
+    pub fn notifications_channel(&self) -> String {
+        format!("{}:ch:notifications", self.ns)
+    }
+    /// Pub/sub channel of job progress (`JobQueue::set_progress` publishes, `/jobs/{id}/events` listens).
+    pub fn job_events_channel(&self) -> String {
+        format!("{}:ch:job-events", self.ns)
+    }
     pub fn processes(&self) -> String {
         format!("{}:procs", self.ns)
     }

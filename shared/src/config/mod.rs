@@ -10,6 +10,7 @@ mod oauth;
 mod rate_limit;
 mod redis;
 mod rgpd;
+mod webhooks;
 mod worker;
 
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ pub use oauth::{OAuthConfig, ProviderConfig};
 pub use rate_limit::{BucketLimit, RateLimits, bucket_name, parse_limit};
 pub use redis::SentinelConfig;
 pub use rgpd::RgpdConfig;
+pub use webhooks::WebhookConfig;
 pub use worker::{SchedulerConfig, WorkerConfig};
 
 /// Settings every process needs: stores and logging.
@@ -42,6 +44,8 @@ pub struct CommonConfig {
     pub egress: egress::EgressPolicy,
     /// Data protection (`RGPD_*`): hashing key, retention, export links, erasure ledger.
     pub rgpd: RgpdConfig,
+    /// Webhooks (`WEBHOOK_*`): secret rotation overlap, endpoint disabling, log retention.
+    pub webhooks: WebhookConfig,
 }
 
 impl CommonConfig {
@@ -74,6 +78,7 @@ impl CommonConfig {
             ),
             egress: egress_policy(env)?,
             rgpd: RgpdConfig::from_env(env)?,
+            webhooks: WebhookConfig::from_env(env)?,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Global rate-limit buckets (`RATE_LIMIT_BUCKETS`, `RATE_LIMIT_JOBS`): how many jobs of a kind may start
 //! per period across every worker process. The runtime enforces them in Redis (`crm-queue`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -50,8 +51,9 @@ pub struct RateLimits {
 
 /// Buckets every deployment has unless `RATE_LIMIT_BUCKETS` sets them otherwise. SerpAPI's plans count
 /// searches per month and per hour; 60 a minute keeps a burst of autofill from spending an hour's
-/// allowance in seconds.
-const DEFAULTS: &[(&str, u32, u64)] = &[("serpapi", 60, 60)];
+/// allowance in seconds. `webhooks` is the limit of each receiver's own bucket (`webhooks:<host>`): 10
+/// deliveries a second per host, so a burst of events does not flood one receiver.
+const DEFAULTS: &[(&str, u32, u64)] = &[("serpapi", 60, 60), ("webhooks", 10, 1)];
 
 impl RateLimits {
     /// Reads `RATE_LIMIT_BUCKETS` (`name=N/period[:burst]`, comma-separated; period `s`, `min`, `h`, `day`
@@ -100,19 +102,29 @@ impl RateLimits {
         Ok(Self { buckets, jobs })
     }
 
-    /// The bucket job `job` starts through (declared `declared` by its type), with its limit; `None` when it
-    /// has none or names a bucket without a limit (unlimited).
+    /// The bucket job `job` starts through (declared `declared` by its type, split by `scope`: see
+    /// `Job::rate_limit_scope`, only called when the job has a bucket), with its limit; `None` when it has
+    /// none or names a bucket without a limit (unlimited).
     pub fn bucket_of<'a>(
         &'a self,
         job: &str,
         declared: Option<&'a str>,
-    ) -> Option<(&'a str, BucketLimit)> {
+        scope: impl FnOnce() -> Option<String>,
+    ) -> Option<(Cow<'a, str>, BucketLimit)> {
         let name = match self.jobs.get(job) {
             Some(b) if b.is_empty() => return None,
             Some(b) => b.as_str(),
             None => declared?,
         };
-        self.buckets.get(name).map(|l| (name, *l))
+        let family = self.buckets.get(name).copied();
+        match scope() {
+            Some(scope) => {
+                let full = format!("{name}:{scope}");
+                let limit = self.buckets.get(&full).copied().or(family)?;
+                Some((Cow::Owned(full), limit))
+            }
+            None => family.map(|l| (Cow::Borrowed(name), l)),
+        }
     }
 }
 
@@ -218,14 +230,47 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(limits.buckets["serpapi"].limit, 30);
-        let (name, l) = limits.bucket_of("diag.noop", None).unwrap();
-        assert_eq!((name, l.limit), ("test", 10));
-        assert!(limits.bucket_of("diag.echo", Some("serpapi")).is_none());
+        let (name, l) = limits.bucket_of("diag.noop", None, || None).unwrap();
+        assert_eq!((name.as_ref(), l.limit), ("test", 10));
+        assert!(
+            limits
+                .bucket_of("diag.echo", Some("serpapi"), || None)
+                .is_none()
+        );
         assert_eq!(
-            limits.bucket_of("x.y", Some("serpapi")).unwrap().0,
+            limits.bucket_of("x.y", Some("serpapi"), || None).unwrap().0,
             "serpapi"
         );
-        assert!(limits.bucket_of("x.y", Some("unknown")).is_none());
+        assert!(limits.bucket_of("x.y", Some("unknown"), || None).is_none());
+    }
+
+    #[test]
+    fn a_scope_splits_the_bucket_with_the_family_limit_unless_named() {
+        let limits = RateLimits::from_env(&env(&[(
+            "RATE_LIMIT_BUCKETS",
+            "webhooks=5/s, webhooks:slow.example.com=1/min",
+        )]))
+        .unwrap();
+        let (name, l) = limits
+            .bucket_of("webhooks.deliver", Some("webhooks"), || {
+                Some("hooks.example.org".into())
+            })
+            .unwrap();
+        assert_eq!((name.as_ref(), l.limit), ("webhooks:hooks.example.org", 5));
+        let (name, l) = limits
+            .bucket_of("webhooks.deliver", Some("webhooks"), || {
+                Some("slow.example.com".into())
+            })
+            .unwrap();
+        assert_eq!(
+            (name.as_ref(), l.to_string().as_str()),
+            ("webhooks:slow.example.com", "1/min")
+        );
+        assert!(
+            limits
+                .bucket_of("x.y", Some("nolimit"), || Some("h".into()))
+                .is_none()
+        );
     }
 
     #[test]

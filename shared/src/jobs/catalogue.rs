@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::JobSpec;
-use super::payloads::{autofill, diag, intel, mail, maint, rgpd};
+use super::payloads::{autofill, diag, intel, mail, maint, rgpd, webhooks};
 
 static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
     vec![
@@ -28,6 +28,8 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<rgpd::AnonymizeInactive>(),
         JobSpec::of::<rgpd::CleanupAccessLogs>(),
         JobSpec::of::<rgpd::ComplianceReport>(),
+        JobSpec::of::<webhooks::Deliver>(),
+        JobSpec::of::<webhooks::Sweep>(),
     ]
 });
 

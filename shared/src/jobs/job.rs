@@ -21,6 +21,13 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// `RATE_LIMIT_BUCKETS`; `None` starts as fast as workers allow. `RATE_LIMIT_JOBS` can override it.
     const RATE_LIMIT: Option<&'static str> = None;
 
+    /// Splits the bucket by payload: the job starts through `<bucket>:<scope>` (one bucket per webhook
+    /// host), limited by that exact name in `RATE_LIMIT_BUCKETS` if present, else by the bucket's own entry.
+    /// `None` (the default): the bucket is shared by every payload.
+    fn rate_limit_scope(&self) -> Option<String> {
+        None
+    }
+
     /// The resource this payload touches. Whoever runs the job must be allowed to change it by the same
     /// rule as the resource's own endpoint (`permissions::access_to`): checked at enqueue for a user, and
     /// again by the worker before the handler runs. Every job declares it (no default), so a new job type
@@ -84,6 +91,7 @@ pub struct JobSpec {
     pub rate_limit: Option<&'static str>,
     check: fn(&serde_json::Value) -> Result<Resource, PayloadError>,
     key: fn(&serde_json::Value) -> Option<String>,
+    scope: fn(&serde_json::Value) -> Option<String>,
 }
 
 impl JobSpec {
@@ -102,12 +110,22 @@ impl JobSpec {
                     .ok()
                     .and_then(|job| job.idempotency_key())
             },
+            scope: |v| {
+                decode_payload::<J>(v)
+                    .ok()
+                    .and_then(|job| job.rate_limit_scope())
+            },
         }
     }
 
     /// The job type's own idempotency key for a JSON payload ([`Job::idempotency_key`]), if any.
     pub fn idempotency_key(&self, payload: &serde_json::Value) -> Option<String> {
         (self.key)(payload)
+    }
+
+    /// The payload's part of the bucket name ([`Job::rate_limit_scope`]), if the job type splits its bucket.
+    pub fn rate_limit_scope(&self, payload: &serde_json::Value) -> Option<String> {
+        (self.scope)(payload)
     }
 
     /// Checks a JSON payload against the job's payload type (fields, their ranges).

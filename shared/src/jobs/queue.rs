@@ -32,16 +32,19 @@ pub enum Queue {
     Mail,
     /// Email intelligence: analysis of stored emails (CPU-bound, or waiting on LLM providers).
     Intel,
+    /// Outbound delivery: webhooks (and campaign mail), waiting on other people's servers.
+    Outbound,
 }
 
 impl Queue {
     /// Every queue, in a stable order.
-    pub const ALL: [Queue; 5] = [
+    pub const ALL: [Queue; 6] = [
         Queue::Default,
         Queue::Maint,
         Queue::Diag,
         Queue::Mail,
         Queue::Intel,
+        Queue::Outbound,
     ];
 
     /// The queue's name as used in Redis keys and configuration.
@@ -52,6 +55,7 @@ impl Queue {
             Queue::Diag => "diag",
             Queue::Mail => "mail",
             Queue::Intel => "intel",
+            Queue::Outbound => "outbound",
         }
     }
 
@@ -65,6 +69,8 @@ impl Queue {
             // Each sync holds an IMAP connection; providers limit concurrent sessions per user.
             Queue::Mail => 4,
             Queue::Intel => 4,
+            // A slow receiver holds a slot up to the 15 s timeout; per-host buckets pace each receiver.
+            Queue::Outbound => 32,
         }
     }
 }

@@ -28,16 +28,20 @@ pub struct JobHistory {
     pub actor_user_id: Option<UserId>,
     /// What the job touched, e.g. `email_account:7`.
     pub resource: Option<String>,
+    /// A dead job's last error was permanent (retrying could not help) rather than the attempts running
+    /// out: the event is `job.failed` instead of `job.dead`.
+    pub permanent: bool,
 }
 
 /// One statement for any batch size: one array per column, unnested into rows.
 const UPSERT: &str = "INSERT INTO job_history (job_id, job, queue, state, attempts, created_at, started_at, \
-    finished_at, duration_ms, last_error, request_id, actor_user_id, resource) \
+    finished_at, duration_ms, last_error, request_id, actor_user_id, resource, permanent) \
     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::timestamptz[], \
-    $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::text[], $11::text[], $12::int8[], $13::text[]) \
+    $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::text[], $11::text[], $12::int8[], $13::text[], \
+    $14::bool[]) \
     ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts, \
     started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, \
-    duration_ms = EXCLUDED.duration_ms, last_error = EXCLUDED.last_error";
+    duration_ms = EXCLUDED.duration_ms, last_error = EXCLUDED.last_error, permanent = EXCLUDED.permanent";
 
 /// Inserts or updates (a requeued job finishing again) a batch of rows; returns the rows written. When a
 /// job appears more than once in the batch, its last row wins.
@@ -46,7 +50,7 @@ const UPSERT: &str = "INSERT INTO job_history (job_id, job, queue, state, attemp
 /// every batch; a `VALUES` list would bind 11 parameters per row and be parsed and planned anew each time,
 /// which cost the history writer more Postgres CPU than the rows themselves.
 pub fn upsert_batch(conn: &mut PgConnection, rows: &[JobHistory]) -> Result<usize, DbError> {
-    use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
+    use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
     if rows.is_empty() {
         return Ok(0);
     }
@@ -83,6 +87,7 @@ pub fn upsert_batch(conn: &mut PgConnection, rows: &[JobHistory]) -> Result<usiz
                 .collect::<Vec<_>>(),
         )
         .bind::<Array<Nullable<Text>>, _>(opt(|r| r.resource.clone()))
+        .bind::<Array<Bool>, _>(rows.iter().map(|r| r.permanent).collect::<Vec<_>>())
         .execute(conn)?)
 }
 

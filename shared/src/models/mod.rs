@@ -11,10 +11,12 @@ pub mod backup;
 pub mod email_account;
 pub mod email_thread;
 pub mod erasure_ledger;
+pub mod event;
 pub mod ids;
 pub mod interaction;
 pub mod interaction_analysis;
 pub mod job_history;
+pub mod notification;
 pub mod organisation;
 pub mod person;
 pub mod person_link;
@@ -24,6 +26,7 @@ pub mod routing_rule;
 pub mod team;
 mod text_list;
 pub mod user;
+pub mod webhook;
 
 pub use ids::{AuditEntryId, BackupId, LinkId, OrganisationId, PersonId, TeamId, UserId};
 

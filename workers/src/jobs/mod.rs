@@ -7,9 +7,10 @@ pub mod intel;
 pub mod mail;
 pub mod maint;
 pub mod rgpd;
+pub mod webhooks;
 
 use shared::jobs::payloads::{
-    autofill as af, diag as d, intel as it, mail as ml, maint as m, rgpd as rg,
+    autofill as af, diag as d, intel as it, mail as ml, maint as m, rgpd as rg, webhooks as wh,
 };
 
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub struct Services {
     pub analyzer: Arc<llm::Analyzer>,
     /// The RGPD jobs' database, settings and the Redis keys they purge of erased subjects.
     pub rgpd: crm_rgpd::RgpdEnv,
+    /// The webhook jobs' database, secrets, HTTP client under the egress policy and settings.
+    pub webhooks: crm_webhooks::WebhookEnv,
 }
 
 /// Every handler of the catalogue.
@@ -34,6 +37,7 @@ pub fn registry(services: &Services) -> Registry {
         services.rgpd.clone(),
         services.rgpd.clone(),
     );
+    let (hooks1, hooks2) = (services.webhooks.clone(), services.webhooks.clone());
     let mut r = Registry::default();
     r.register::<m::Backup, _, _, _>(maint::backup)
         .register::<m::BackupVerify, _, _, _>(maint::backup_verify)
@@ -61,7 +65,11 @@ pub fn registry(services: &Services) -> Registry {
         .register::<rg::CleanupAccessLogs, _, _, _>(rgpd::cleanup_access_logs)
         .register::<rg::ComplianceReport, _, _, _>(move |ctx, job| {
             rgpd::compliance_report(ctx, job, rgpd4.clone())
-        });
+        })
+        .register::<wh::Deliver, _, _, _>(move |ctx, job| {
+            webhooks::deliver(ctx, job, hooks1.clone())
+        })
+        .register::<wh::Sweep, _, _, _>(move |ctx, job| webhooks::sweep(ctx, job, hooks2.clone()));
     r
 }
 
@@ -83,6 +91,17 @@ mod tests {
                 .unwrap(),
                 redis: None,
                 cache_patterns: Vec::new(),
+            },
+            webhooks: crm_webhooks::WebhookEnv {
+                pool: diesel::r2d2::Pool::builder().build_unchecked(
+                    diesel::r2d2::ConnectionManager::new("postgres://unused.invalid/none"),
+                ),
+                secrets: None,
+                http: egress::EgressHttp::strict(),
+                config: shared::config::WebhookConfig::from_env(
+                    &shared::config::EnvSource::from_pairs(&[]),
+                )
+                .unwrap(),
             },
         };
         let missing = super::registry(&services).missing();

@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod create;
 pub mod dead;
+pub mod events;
 pub mod requeue;
 pub mod show;
 pub(crate) mod visibility;

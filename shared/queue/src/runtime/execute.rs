@@ -111,9 +111,20 @@ impl Executor {
             .app
             .config
             .rate_limits
-            .bucket_of(spec.name, spec.rate_limit);
-        let gate = match bucket {
-            Some(b) => throttle::start(&self.app.queue, &env, spec.queue, &self.worker_id, b).await,
+            .bucket_of(spec.name, spec.rate_limit, || {
+                spec.rate_limit_scope(&env.payload)
+            });
+        let gate = match &bucket {
+            Some((name, limit)) => {
+                throttle::start(
+                    &self.app.queue,
+                    &env,
+                    spec.queue,
+                    &self.worker_id,
+                    (name, *limit),
+                )
+                .await
+            }
             None => self
                 .book
                 .start(&env, spec.queue)
@@ -131,7 +142,7 @@ impl Executor {
                     throttle::reschedule(&self.app.queue, &env, spec.queue, hold())
                 })
                 .await?;
-                let bucket = bucket.map_or("", |b| b.0).to_owned();
+                let bucket = bucket.as_ref().map_or("", |b| b.0.as_ref()).to_owned();
                 metrics::counter!("jobs_throttled_total", "job" => spec.name, "bucket" => bucket)
                     .increment(1);
                 tracing::debug!(
@@ -179,7 +190,7 @@ impl Executor {
                 Ok(result)
             }
             Verdict::Failed(JobError::Throttled { error, retry_after }) if bucket.is_some() => {
-                let name = bucket.map_or("", |b| b.0);
+                let name = bucket.as_ref().map_or("", |b| b.0.as_ref());
                 let hold = || Hold {
                     delay: retry_after,
                     started: true,
@@ -216,7 +227,14 @@ impl Executor {
                         )
                     })
                     .await?;
-                    self.record_history(spec, &env, attempt, created_ms, started_at, Some(&text));
+                    self.record_history(
+                        spec,
+                        &env,
+                        attempt,
+                        created_ms,
+                        started_at,
+                        Some((&text, err.is_permanent())),
+                    );
                     metrics::counter!("jobs_dead_total", "job" => spec.name).increment(1);
                     tracing::warn!(permanent = err.is_permanent(), error = %text, "job moved to dead-letter");
                 } else {
@@ -295,7 +313,8 @@ impl Executor {
         attempt: u32,
         created_ms: i64,
         started_at: chrono::DateTime<Utc>,
-        error: Option<&str>,
+        // The last error, and whether it was permanent.
+        error: Option<(&str, bool)>,
     ) {
         let Some(sink) = &self.history else { return };
         let finished_at = Utc::now();
@@ -312,10 +331,11 @@ impl Executor {
             started_at: Some(started_at),
             finished_at,
             duration_ms: Some((finished_at - started_at).num_milliseconds()),
-            last_error: error.map(str::to_owned),
+            last_error: error.map(|(e, _)| e.to_owned()),
             request_id: env.request_id.clone(),
             actor_user_id: env.actor.user_id(),
             resource: env.resource.clone(),
+            permanent: error.is_some_and(|(_, p)| p),
         });
     }
 

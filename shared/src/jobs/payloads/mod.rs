@@ -6,3 +6,4 @@ pub mod intel;
 pub mod mail;
 pub mod maint;
 pub mod rgpd;
+pub mod webhooks;
