@@ -50,14 +50,17 @@ async fn a_viewer_gets_403_on_every_mutating_route_of_the_openapi_document() {
     let mut walked = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["post", "put", "patch", "delete"] {
-            // Exempt: the caller's own credentials, and the erasure or export of their own data (the RGPD
-            // requests refuse any other subject to non-admins: tests/it/rgpd.rs).
+            // Exempt: the caller's own credentials, the erasure or export of their own data (the RGPD
+            // requests refuse any other subject to non-admins: tests/it/rgpd.rs), and their own
+            // notifications (tests/it/notifications.rs: only the caller's rows are touched).
             let own_erasure = method == "delete" && path == "/api/v1/ai/learning/preferences";
             let own_rights = path.starts_with("/api/v1/rgpd/");
+            let own_notifications = path.starts_with("/api/v1/notifications/");
             if item.get(method).is_none()
                 || path.starts_with("/api/v1/auth/")
                 || own_erasure
                 || own_rights
+                || own_notifications
             {
                 continue;
             }

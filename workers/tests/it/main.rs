@@ -24,3 +24,4 @@ mod runtime_rate_limit;
 mod runtime_retries;
 mod runtime_throughput;
 mod scheduler;
+mod webhooks;
