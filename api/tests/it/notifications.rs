@@ -4,6 +4,7 @@
 //! progress and the final state.
 #![expect(
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "tests: a panic with its message is the failure report"
 )]
 

@@ -4,7 +4,6 @@
 //! and publishes the notifications on Redis.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "tests: a panic with its message is the failure report"
 )]
 

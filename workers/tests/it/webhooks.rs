@@ -4,7 +4,6 @@
 //! `Retry-After`.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "tests: a panic with its message is the failure report"
 )]
 

@@ -3,7 +3,6 @@
 //! what each answer does to the delivery, its log and the endpoint.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "tests: a panic with its message is the failure report"
 )]
 
