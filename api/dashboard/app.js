@@ -7,6 +7,7 @@ const API = '/api/v1/dashboard';
 let QUEUES = ['default'];  // replaced by the server's list at sign-in (GET /me)
 let me = null;          // { role, can_act, is_admin, csrf_token, email }
 let timer = null;       // the current view's refresh timer
+let stream = null;      // the current view's live stream (EventSource)
 
 // ---------- helpers ----------
 function h(tag, attrs, ...children) {
@@ -107,6 +108,7 @@ applyTheme(localStorage.getItem('theme'));
 // ---------- session ----------
 function showLogin() {
   clearInterval(timer);
+  if (stream) { stream.close(); stream = null; }
   me = null;
   $('#nav').hidden = true; $('#logout').hidden = true; $('#who').textContent = '';
   show();
@@ -144,6 +146,7 @@ window.addEventListener('hashchange', route);
 async function route() {
   if (!me) return;
   clearInterval(timer);
+  if (stream) { stream.close(); stream = null; }
   const [path, query] = location.hash.slice(1).split('?');
   const parts = path.split('/').filter(Boolean);
   const params = new URLSearchParams(query || '');
@@ -326,8 +329,28 @@ async function job([id]) {
     return st;
   };
   const st = await draw();
-  if (!['succeeded', 'dead'].includes(st)) every(1500, draw);
-  else every(3000, draw);
+  if (['succeeded', 'dead', 'cancelled'].includes(st)) return;
+  // Live: the server pushes progress and state changes (Server-Sent Events); redraw on each, at most
+  // every 250 ms. Polling again only if the stream cannot be opened.
+  const hash = location.hash;
+  let pending = false;
+  const redraw = () => {
+    if (pending || location.hash !== hash) return;
+    pending = true;
+    setTimeout(() => { pending = false; draw().catch(() => {}); }, 250);
+  };
+  if (typeof EventSource === 'undefined') { every(1500, draw); return; }
+  stream = new EventSource(`${API}/jobs/${encodeURIComponent(id)}/events`);
+  stream.addEventListener('progress', redraw);
+  stream.addEventListener('state', (e) => {
+    redraw();
+    const s = JSON.parse(e.data).state;
+    if (['succeeded', 'dead', 'cancelled'].includes(s) && stream) { stream.close(); stream = null; }
+  });
+  stream.onerror = () => {
+    // The server ends the stream after the final state; a stream that never opened falls back to polling.
+    if (stream && stream.readyState === EventSource.CLOSED) { stream = null; every(3000, draw); }
+  };
 }
 
 // ---------- dead letters ----------

@@ -431,3 +431,46 @@ async fn a_job_stream_sends_progress_then_the_final_state_and_ends() {
         ("state", json!("cancelled"))
     );
 }
+
+#[actix_web::test]
+async fn the_dashboard_job_view_streams_with_its_session_cookie() {
+    use crate::dashboard_common;
+    use shared::jobs::payloads::diag::Sleep;
+    let app = TestApp::new().await;
+    let svc = service!(app);
+    let (owner, browser) = browser!(app, svc, Role::User);
+    let (_, stranger) = browser!(app, svc, Role::User);
+    let opts = crm_queue::EnqueueOptions {
+        actor: shared::permissions::Actor::User(owner),
+        ..Default::default()
+    };
+    let job = app
+        .state
+        .queue
+        .enqueue(
+            &Sleep {
+                millis: 10,
+                steps: None,
+                tag: None,
+            },
+            opts,
+        )
+        .await
+        .unwrap()
+        .job_id;
+    let uri = format!("/api/v1/dashboard/jobs/{job}/events");
+    let res = call_service(&svc, browser.get(&uri).to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut frames = Frames::new(res.into_body());
+    let first = frames.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(
+        (first.event.as_str(), first.data["id"].clone()),
+        ("state", json!(job.to_string()))
+    );
+    // Another user's job, or no session: as for the job view.
+    let (status, _, _) = parts(call_service(&svc, stranger.get(&uri).to_request()).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) =
+        parts(call_service(&svc, TestRequest::get().uri(&uri).to_request()).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -7,6 +7,7 @@ pub mod dead_list;
 pub mod dead_retry_all;
 pub mod history;
 pub mod job_action;
+pub mod job_events;
 pub mod job_show;
 pub mod malformed;
 pub mod me;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(queue_pause::resume),
                 )
                 .route("/jobs/{id}", web::get().to(job_show::show))
+                .route("/jobs/{id}/events", web::get().to(job_events::events))
                 .route("/jobs/{id}", web::delete().to(job_action::delete))
                 .route("/jobs/{id}/retry", web::post().to(job_action::retry))
                 .route("/jobs/{id}/cancel", web::post().to(job_action::cancel))

@@ -38,7 +38,8 @@ async fn send_state(state: &AppState, id: &JobId, tx: &Frames) -> Option<JobStat
     Some(record.state)
 }
 
-async fn pump(state: AppState, id: JobId, tx: Frames) {
+/// Streams job `id` (the caller checked who may see it): its record, then progress and state changes.
+pub(crate) async fn pump(state: AppState, id: JobId, tx: Frames) {
     let mut live = state.live.job_events();
     let Some(mut current) = send_state(&state, &id, &tx).await else {
         return;
