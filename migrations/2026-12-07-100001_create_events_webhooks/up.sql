@@ -106,6 +106,7 @@ DECLARE
     kind TEXT;
     changed TEXT[];
     row_id BIGINT;
+    extra JSONB := '{}';
 BEGIN
     IF TG_OP = 'INSERT' THEN
         kind := entity || '.created';
@@ -126,16 +127,17 @@ BEGIN
     END IF;
     -- Organisation updates feed the stage-change notification; the rest only matters to subscribers.
     IF event_wanted(kind, kind = 'organisation.updated') THEN
+        -- Fields of organisations only: read through jsonb, as `NEW.owner_id` does not exist on people.
+        IF entity = 'organisation' AND TG_OP <> 'DELETE' THEN
+            extra := jsonb_build_object('owner_id', to_jsonb(NEW) -> 'owner_id');
+            IF 'pipeline_stage' = ANY (changed) THEN
+                extra := extra || jsonb_build_object('pipeline_stage', to_jsonb(NEW) -> 'pipeline_stage',
+                                                     'previous_stage', to_jsonb(OLD) -> 'pipeline_stage');
+            END IF;
+        END IF;
         INSERT INTO events (event_type, data) VALUES (
             kind,
-            jsonb_strip_nulls(jsonb_build_object(
-                'id', row_id,
-                'changed', to_jsonb(changed),
-                'owner_id', CASE WHEN entity = 'organisation' AND TG_OP <> 'DELETE' THEN NEW.owner_id END,
-                'pipeline_stage', CASE WHEN entity = 'organisation' AND 'pipeline_stage' = ANY (changed)
-                    THEN NEW.pipeline_stage END,
-                'previous_stage', CASE WHEN entity = 'organisation' AND 'pipeline_stage' = ANY (changed)
-                    THEN OLD.pipeline_stage END)));
+            jsonb_strip_nulls(jsonb_build_object('id', row_id, 'changed', to_jsonb(changed)) || extra));
     END IF;
     RETURN NULL;
 END

@@ -6,19 +6,14 @@
 //! process could mistake for a ready template. Cloning (`CREATE DATABASE ... TEMPLATE`) takes milliseconds,
 //! so every test, in every nextest process, gets its own database.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use diesel::connection::SimpleConnection;
-use diesel::migration::MigrationSource;
-use diesel::pg::{Pg, PgConnection};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use sha2::{Digest, Sha256};
 
-use crate::db::{
-    DbError, MIGRATIONS, PgConn, PgPool, build_pool, quote_ident, run_migrations, with_database,
-};
+use crate::db::{DbError, PgConn, PgPool, build_pool, quote_ident, run_migrations, with_database};
 
 /// Server used when `DATABASE_URL` is not set (the development machine's).
 const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -31,9 +26,6 @@ const TEMPLATE_FORMAT: &str = "v1";
 
 /// Connections per test database pool.
 const POOL_SIZE: u32 = 4;
-
-/// Source of the embedded migrations, hashed to name the template.
-const MIGRATIONS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
 
 /// A database of its own for one test, dropped (forcibly) when this value is dropped.
 pub struct TestDb {
@@ -195,42 +187,9 @@ fn database_exists(conn: &mut PgConnection, name: &str) -> Result<bool, DbError>
     Ok(row.exists)
 }
 
-/// First 16 hex digits of a SHA-256 over the migration files (paths and contents, in order). Falls back to
-/// the embedded migration names when the source directory is not there (binary run from elsewhere).
+/// The template's suffix: the format version and the hash of the migrations embedded in this build
+/// (`build.rs`), so the name always stands for the migrations the template is built from, wherever the
+/// binary runs.
 fn migrations_hash() -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(TEMPLATE_FORMAT);
-    let mut files = Vec::new();
-    collect_files(Path::new(MIGRATIONS_DIR), &mut files);
-    files.sort();
-    if files.is_empty()
-        && let Ok(migrations) = MigrationSource::<Pg>::migrations(&MIGRATIONS)
-    {
-        for m in migrations {
-            hasher.update(m.name().to_string());
-        }
-    }
-    for path in &files {
-        hasher.update(path.to_string_lossy().as_bytes());
-        hasher.update([0]);
-        if let Ok(contents) = std::fs::read(path) {
-            hasher.update(&contents);
-        }
-        hasher.update([0]);
-    }
-    hex::encode(&hasher.finalize()[..8])
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(&path, out);
-        } else if let Ok(relative) = path.strip_prefix(MIGRATIONS_DIR) {
-            out.push(relative.to_path_buf());
-        }
-    }
+    format!("{TEMPLATE_FORMAT}{}", env!("CRM_MIGRATIONS_HASH"))
 }

@@ -12,6 +12,7 @@ use crm_queue::test_utils::TestRedis;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use futures::StreamExt;
+use shared::models::UserId;
 use shared::models::notification;
 use shared::models::user::Role;
 use shared::models::webhook::{self as wh, NewWebhookEndpoint};
@@ -267,4 +268,140 @@ async fn two_relays_at_once_deliver_and_notify_each_event_once() {
         .get_result(&mut db.conn())
         .unwrap();
     assert_eq!(notes, updated_events as i64);
+}
+
+/// Runs `sql` and returns the event types written by it, in order.
+fn events_of(db: &TestDb, sql: &str) -> Vec<(String, serde_json::Value)> {
+    let before: i64 = events::table
+        .select(diesel::dsl::max(events::id))
+        .first::<Option<i64>>(&mut db.conn())
+        .unwrap()
+        .unwrap_or(0);
+    diesel::sql_query(sql).execute(&mut db.conn()).unwrap();
+    events::table
+        .filter(events::id.gt(before))
+        .order(events::id)
+        .select((events::event_type, events::data))
+        .load(&mut db.conn())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_event_type_is_written_by_its_trigger() {
+    let db = TestDb::new();
+    let redis = TestRedis::new();
+    let env = relay_env(&db, &redis).await;
+    let sales = db.user("sales@example.com", Role::User);
+    let admin = db.user("admin@example.com", Role::Admin);
+    subscribe(
+        &db,
+        &[
+            "person.created",
+            "person.updated",
+            "person.deleted",
+            "organisation.deleted",
+            "interaction.created",
+            "suggestion.applied",
+            "rgpd.erased",
+        ],
+    );
+    let kinds =
+        |v: &[(String, serde_json::Value)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+
+    let e = events_of(
+        &db,
+        "INSERT INTO people (first_name, last_name) VALUES ('Ada', 'Lovelace')",
+    );
+    assert_eq!(kinds(&e), ["person.created"]);
+    let e = events_of(&db, "UPDATE people SET title = 'CIO', email = 'ada@x.fr'");
+    assert_eq!(e[0].1["changed"], serde_json::json!(["email", "title"]));
+    // One statement of three emails: one event each, from the statement's transition table.
+    let e = events_of(
+        &db,
+        "INSERT INTO interactions (folder, message_id, direction) \
+         SELECT 'INBOX', 'm' || g || '@x', 'inbound' FROM generate_series(1, 3) g",
+    );
+    assert_eq!(kinds(&e), ["interaction.created"; 3]);
+    assert_eq!(e[0].1["direction"], "inbound");
+    // Routing assigns an email: the assignee is notified.
+    let e = events_of(
+        &db,
+        &format!(
+            "UPDATE interactions SET assigned_user_id = {}, assignment_source = 'rule' WHERE message_id = 'm1@x'",
+            sales.0
+        ),
+    );
+    assert_eq!(kinds(&e), ["interaction.assigned"]);
+    // A suggestion inserted applied, and one approved later; a rejected one is no event.
+    let suggestion = |status: &str, key: &str| {
+        format!(
+            "INSERT INTO autofill_suggestions (entity_type, entity_id, action, field, value, confidence, source, \
+             analyzer_version, status, dedupe_key) VALUES ('person', 1, 'set_field', 'title', '\"CIO\"', 0.9, \
+             'signature', 't', '{status}', '{key}')"
+        )
+    };
+    assert_eq!(
+        kinds(&events_of(&db, &suggestion("auto_applied", "a"))),
+        ["suggestion.applied"]
+    );
+    assert!(events_of(&db, &suggestion("pending", "b")).is_empty());
+    assert_eq!(
+        kinds(&events_of(
+            &db,
+            "UPDATE autofill_suggestions SET status = 'approved' WHERE dedupe_key = 'b'"
+        )),
+        ["suggestion.applied"]
+    );
+    assert!(events_of(&db, &suggestion("rejected", "c")).is_empty());
+    // RGPD: a request filed (admins notified), an export done (its requester notified), an erasure.
+    let e = events_of(
+        &db,
+        &format!(
+            "INSERT INTO rgpd_requests (kind, subject_type, subject_id, requested_by, state) \
+             VALUES ('export', 'user', {0}, {0}, 'queued')",
+            sales.0
+        ),
+    );
+    assert_eq!(kinds(&e), ["rgpd.request_received"]);
+    let e = events_of(
+        &db,
+        "UPDATE rgpd_requests SET state = 'done', link_expires_at = now() + interval '1 day'",
+    );
+    assert_eq!(kinds(&e), ["rgpd.export_ready"]);
+    let e = events_of(
+        &db,
+        "INSERT INTO erasure_ledger (subject_type, subject_id, reason) VALUES ('person', 1, 'request')",
+    );
+    assert_eq!(kinds(&e), ["rgpd.erased"]);
+    // A job failing permanently is job.failed.
+    let e = events_of(
+        &db,
+        "INSERT INTO job_history (job_id, job, queue, state, attempts, created_at, finished_at, last_error, permanent) \
+         VALUES ('01JP', 'rgpd.export', 'default', 'dead', 1, now(), now(), 'no such request', true)",
+    );
+    assert_eq!(kinds(&e), ["job.failed"]);
+    let e = events_of(&db, "DELETE FROM people");
+    assert_eq!(kinds(&e), ["person.deleted"]);
+
+    relay_once(&env).await.unwrap();
+    let of = |u: UserId| -> Vec<String> {
+        notification::list_for(&mut db.conn(), u, false, None, 50)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.kind)
+            .collect()
+    };
+    let mut sales_kinds = of(sales);
+    sales_kinds.sort();
+    assert_eq!(sales_kinds, ["assignment", "export_ready"]);
+    let mut admin_kinds = of(admin);
+    admin_kinds.sort();
+    assert_eq!(admin_kinds, ["job_failed", "rgpd_request_received"]);
+    // Only the subscribed types became deliveries: 1 + 1 + 3 + 2 + 1 + 1 (person.* , emails, suggestions,
+    // erasure, deletion).
+    let deliveries: i64 = webhook_deliveries::table
+        .count()
+        .get_result(&mut db.conn())
+        .unwrap();
+    assert_eq!(deliveries, 9);
 }
