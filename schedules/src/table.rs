@@ -76,6 +76,13 @@ pub const TABLE: &[Row] = &[
         true,
     ),
     row("webhooks.sweep", "* * * * *", "webhooks.sweep", "{}", true),
+    row(
+        "notify.task_due",
+        "5 * * * *",
+        "notify.task_due",
+        "{}",
+        true,
+    ),
     // Off by default: set SCHEDULE_DIAG_HEARTBEAT to a cron expression to prove the scheduler fires.
     row(
         "diag.heartbeat",

@@ -59,6 +59,10 @@ pub const ALL: &[EventType] = &[
         "A data subject was erased: `subject_type`, `subject_id`, `reason`, `request_id`",
     ),
     public(
+        "task.due",
+        "An open task's due time passed: `id`, `assigned_user_id`, `priority`, `due_at`",
+    ),
+    public(
         "webhook.endpoint.disabled",
         "The platform turned a webhook endpoint off: `endpoint_id`, `reason`",
     ),

@@ -377,6 +377,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    tasks (id) {
+        id -> Int8,
+        title -> Text,
+        description -> Text,
+        due_at -> Nullable<Timestamptz>,
+        priority -> Text,
+        status -> Text,
+        assigned_user_id -> Nullable<Int8>,
+        organisation_id -> Nullable<Int8>,
+        person_id -> Nullable<Int8>,
+        due_notified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Int8,
         name -> Text,
@@ -476,6 +493,9 @@ diesel::joinable!(rgpd_export_files -> rgpd_requests (request_id));
 diesel::joinable!(routing_rules -> email_accounts (account_id));
 diesel::joinable!(routing_rules -> teams (assign_team_id));
 diesel::joinable!(routing_rules -> users (assign_user_id));
+diesel::joinable!(tasks -> organisations (organisation_id));
+diesel::joinable!(tasks -> people (person_id));
+diesel::joinable!(tasks -> users (assigned_user_id));
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
@@ -505,6 +525,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rgpd_reports,
     rgpd_requests,
     routing_rules,
+    tasks,
     teams,
     users,
     webhook_attempts,

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::JobSpec;
-use super::payloads::{autofill, diag, intel, mail, maint, rgpd, webhooks};
+use super::payloads::{autofill, diag, intel, mail, maint, notify, rgpd, webhooks};
 
 static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
     vec![
@@ -30,6 +30,7 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<rgpd::ComplianceReport>(),
         JobSpec::of::<webhooks::Deliver>(),
         JobSpec::of::<webhooks::Sweep>(),
+        JobSpec::of::<notify::TaskDue>(),
     ]
 });
 

@@ -22,6 +22,12 @@ pub struct Kind {
 /// Every kind the platform sends.
 pub const KINDS: &[Kind] = &[
     Kind {
+        name: "task_due",
+        priority: "normal",
+        critical: false,
+        description: "A task assigned to you fell due (urgent and high tasks: high priority)",
+    },
+    Kind {
         name: "pipeline_stage_changed",
         priority: "normal",
         critical: false,

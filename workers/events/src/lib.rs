@@ -10,5 +10,6 @@
 
 pub mod notify;
 pub mod relay;
+pub mod tasks;
 
 pub use relay::{RelayEnv, RelayOutcome, relay_once, run};

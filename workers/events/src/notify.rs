@@ -66,6 +66,18 @@ fn draft(conn: &mut PgConnection, event: &Event) -> Result<Option<Draft>, DbErro
                 link: Some(format!("/organisations/{}", num(d, "id"))),
             }
         }
+        "task.due" => {
+            let Some(user) = user_id(d, "assigned_user_id") else {
+                return Ok(None);
+            };
+            Draft {
+                kind: "task_due",
+                users: vec![user],
+                title: format!("Task #{} is due", num(d, "id")),
+                body: format!("Due {}", text(d, "due_at")),
+                link: Some(format!("/tasks/{}", num(d, "id"))),
+            }
+        }
         "interaction.assigned" => {
             let Some(user) = user_id(d, "user_id") else {
                 return Ok(None);
@@ -156,13 +168,18 @@ pub fn for_event(conn: &mut PgConnection, event: &Event) -> Result<Vec<NewNotifi
     }
     draft.users.sort();
     draft.users.dedup();
+    // An urgent or high task's reminder is high priority.
+    let priority = match event.data.get("priority").and_then(Value::as_str) {
+        Some("urgent" | "high") if kind.name == "task_due" => "high",
+        _ => kind.priority,
+    };
     Ok(draft
         .users
         .into_iter()
         .map(|user_id| NewNotification {
             user_id,
             kind: kind.name.to_owned(),
-            priority: kind.priority.to_owned(),
+            priority: priority.to_owned(),
             title: draft.title.clone(),
             body: draft.body.clone(),
             link: draft.link.clone(),

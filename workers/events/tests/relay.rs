@@ -405,3 +405,48 @@ async fn every_event_type_is_written_by_its_trigger() {
         .unwrap();
     assert_eq!(deliveries, 9);
 }
+
+#[tokio::test]
+async fn a_task_that_falls_due_notifies_its_assignee_once_per_due_date() {
+    let db = TestDb::new();
+    let redis = TestRedis::new();
+    let env = relay_env(&db, &redis).await;
+    let sales = db.user("sales@example.com", Role::User);
+    let sql = format!(
+        "INSERT INTO tasks (title, due_at, priority, status, assigned_user_id) VALUES \
+         ('Rappeler le DAF', now() - interval '5 minutes', 'urgent', 'todo', {0}), \
+         ('Envoyer le DICI', now() - interval '2 hours', 'normal', 'in_progress', {0}), \
+         ('Déjà fait', now() - interval '1 hour', 'normal', 'done', {0}), \
+         ('Plus tard', now() + interval '1 day', 'normal', 'todo', {0}), \
+         ('Personne', now() - interval '1 hour', 'normal', 'todo', NULL)",
+        sales.0
+    );
+    diesel::sql_query(sql).execute(&mut db.conn()).unwrap();
+    assert_eq!(crm_events::tasks::mark_due(&mut db.conn()).unwrap(), 2);
+    assert_eq!(
+        crm_events::tasks::mark_due(&mut db.conn()).unwrap(),
+        0,
+        "once"
+    );
+    relay_once(&env).await.unwrap();
+    let mine = notification::list_for(&mut db.conn(), sales, false, None, 10).unwrap();
+    let mut got: Vec<(String, String)> = mine
+        .iter()
+        .map(|n| (n.kind.clone(), n.priority.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("task_due".to_owned(), "high".to_owned()),
+            ("task_due".to_owned(), "normal".to_owned())
+        ]
+    );
+    // Its due date moved: it falls due again later, and is told again then.
+    diesel::sql_query(
+        "UPDATE tasks SET due_at = now() - interval '1 minute' WHERE title = 'Envoyer le DICI'",
+    )
+    .execute(&mut db.conn())
+    .unwrap();
+    assert_eq!(crm_events::tasks::mark_due(&mut db.conn()).unwrap(), 1);
+}

@@ -6,11 +6,13 @@ pub mod enrich;
 pub mod intel;
 pub mod mail;
 pub mod maint;
+pub mod notify;
 pub mod rgpd;
 pub mod webhooks;
 
 use shared::jobs::payloads::{
-    autofill as af, diag as d, intel as it, mail as ml, maint as m, rgpd as rg, webhooks as wh,
+    autofill as af, diag as d, intel as it, mail as ml, maint as m, notify as nt, rgpd as rg,
+    webhooks as wh,
 };
 
 use std::sync::Arc;
@@ -69,7 +71,8 @@ pub fn registry(services: &Services) -> Registry {
         .register::<wh::Deliver, _, _, _>(move |ctx, job| {
             webhooks::deliver(ctx, job, hooks1.clone())
         })
-        .register::<wh::Sweep, _, _, _>(move |ctx, job| webhooks::sweep(ctx, job, hooks2.clone()));
+        .register::<wh::Sweep, _, _, _>(move |ctx, job| webhooks::sweep(ctx, job, hooks2.clone()))
+        .register::<nt::TaskDue, _, _, _>(notify::task_due);
     r
 }
 

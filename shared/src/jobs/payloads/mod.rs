@@ -5,5 +5,6 @@ pub mod diag;
 pub mod intel;
 pub mod mail;
 pub mod maint;
+pub mod notify;
 pub mod rgpd;
 pub mod webhooks;

@@ -1,0 +1,2 @@
+DROP TABLE tasks;
+DROP FUNCTION tasks_reset_due_notice();
