@@ -55,3 +55,15 @@ pub fn last_event_id(req: &actix_web::HttpRequest) -> Result<Option<i64>, crate:
         }),
     }
 }
+
+/// One Server-Sent Events frame, as a client's parser hands it over: `event` names it, `data` is one line
+/// of JSON, `id` (notification streams) is what `Last-Event-ID` sends back.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SseFrame {
+    /// `ready`, `notification` (notification stream); `state`, `progress` (job stream).
+    pub event: String,
+    /// A JSON document, on one line.
+    pub data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}

@@ -100,7 +100,7 @@ pub(crate) async fn pump(state: AppState, id: JobId, tx: Frames) {
     params(("id" = String, Path, description = "Job id (ULID)")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "text/event-stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A stream of frames (text/event-stream)", content_type = "text/event-stream", body = crate::sse::SseFrame),
         (status = 400, description = "Malformed id", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown (or expired) job, or a job the caller may not see", body = crate::error::ErrorBody),

@@ -121,7 +121,7 @@ pub struct StreamQuery {
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "text/event-stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A stream of frames (text/event-stream)", content_type = "text/event-stream", body = crate::sse::SseFrame),
         (status = 400, description = "Last-Event-ID is not a number", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
     )
