@@ -83,6 +83,13 @@ pub const TABLE: &[Row] = &[
         "{}",
         true,
     ),
+    row(
+        "notify.email_digest",
+        "0 8 * * *",
+        "notify.email_digest",
+        "{}",
+        true,
+    ),
     // Off by default: set SCHEDULE_DIAG_HEARTBEAT to a cron expression to prove the scheduler fires.
     row(
         "diag.heartbeat",

@@ -378,10 +378,19 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
             .context("building the webhook HTTP client")?,
         config: config.common.webhooks,
     };
+    let mail_out = crm_mailer::SmtpConfig::from_env(env)?.map(|smtp| {
+        Arc::new(crate::jobs::notify::MailOut {
+            smtp,
+            link_base: env
+                .get("NOTIFY_LINK_BASE_URL")
+                .filter(|v| !v.trim().is_empty()),
+        })
+    });
     let services = crate::jobs::Services {
         analyzer: Arc::new(llm::Analyzer::cached(llm_config, queue.connection())),
         rgpd,
         webhooks,
+        mail_out,
     };
     let mut companions: Vec<runtime::Companion> = Vec::new();
     {

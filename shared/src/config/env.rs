@@ -69,7 +69,9 @@ impl EnvSource {
         out
     }
 
-    pub(crate) fn invalid(&self, name: &str, reason: impl Display) -> ConfigError {
+    /// The error of variable `name` holding a value that is refused for `reason` (the value is not quoted:
+    /// it may be a secret).
+    pub fn invalid(&self, name: &str, reason: impl Display) -> ConfigError {
         ConfigError::Invalid {
             name: name.to_owned(),
             reason: reason.to_string(),

@@ -31,6 +31,7 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<webhooks::Deliver>(),
         JobSpec::of::<webhooks::Sweep>(),
         JobSpec::of::<notify::TaskDue>(),
+        JobSpec::of::<notify::EmailDigest>(),
     ]
 });
 

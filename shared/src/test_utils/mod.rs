@@ -5,8 +5,10 @@ pub mod db;
 pub mod dovecot;
 pub mod hostile_imap;
 pub mod sentinel;
+pub mod smtp_sink;
 
 pub use db::TestDb;
 pub use dovecot::Dovecot;
 pub use hostile_imap::{Behaviour, HostileImap};
 pub use sentinel::SentinelGroup;
+pub use smtp_sink::{Received, SmtpSink};

@@ -28,6 +28,8 @@ pub struct Services {
     pub rgpd: crm_rgpd::RgpdEnv,
     /// The webhook jobs' database, secrets, HTTP client under the egress policy and settings.
     pub webhooks: crm_webhooks::WebhookEnv,
+    /// Outgoing mail (`SMTP_*`; `None`: mail jobs report themselves skipped) and where links point.
+    pub mail_out: Option<Arc<notify::MailOut>>,
 }
 
 /// Every handler of the catalogue.
@@ -40,6 +42,7 @@ pub fn registry(services: &Services) -> Registry {
         services.rgpd.clone(),
     );
     let (hooks1, hooks2) = (services.webhooks.clone(), services.webhooks.clone());
+    let mail_out = services.mail_out.clone();
     let mut r = Registry::default();
     r.register::<m::Backup, _, _, _>(maint::backup)
         .register::<m::BackupVerify, _, _, _>(maint::backup_verify)
@@ -72,7 +75,10 @@ pub fn registry(services: &Services) -> Registry {
             webhooks::deliver(ctx, job, hooks1.clone())
         })
         .register::<wh::Sweep, _, _, _>(move |ctx, job| webhooks::sweep(ctx, job, hooks2.clone()))
-        .register::<nt::TaskDue, _, _, _>(notify::task_due);
+        .register::<nt::TaskDue, _, _, _>(notify::task_due)
+        .register::<nt::EmailDigest, _, _, _>(move |ctx, job| {
+            notify::email_digest(ctx, job, mail_out.clone())
+        });
     r
 }
 
@@ -106,6 +112,7 @@ mod tests {
                 )
                 .unwrap(),
             },
+            mail_out: None,
         };
         let missing = super::registry(&services).missing();
         assert!(missing.is_empty(), "{missing:?}");

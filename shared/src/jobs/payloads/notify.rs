@@ -1,4 +1,4 @@
-//! Notification jobs: tasks falling due.
+//! Notification jobs: tasks falling due, the email digest.
 
 use std::time::Duration;
 
@@ -28,6 +28,32 @@ impl Job for TaskDue {
     const RUN_ROLE: Role = Role::Admin;
     const DESCRIPTION: &'static str =
         "Tell assignees about their tasks that fell due (task.due events)";
+
+    fn resource(&self) -> Resource {
+        Resource::Platform
+    }
+}
+
+/// `notify.email_digest` (daily): each user's unread notifications of the kinds they set to `email`, in
+/// one message (`SMTP_URL`); a notification is emailed once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailDigest {}
+
+impl Job for EmailDigest {
+    const NAME: &'static str = "notify.email_digest";
+    const QUEUE: Queue = Queue::Outbound;
+    const POLICY: JobPolicy = JobPolicy {
+        timeout: Duration::from_secs(1_800),
+        max_attempts: 4,
+        backoff: Backoff {
+            base: Duration::from_secs(60),
+            max: Duration::from_secs(1_800),
+        },
+    };
+    const RUN_ROLE: Role = Role::Admin;
+    const DESCRIPTION: &'static str =
+        "Email each user the unread notifications they chose to receive by email";
 
     fn resource(&self) -> Resource {
         Resource::Platform
