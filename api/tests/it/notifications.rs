@@ -474,3 +474,64 @@ async fn the_dashboard_job_view_streams_with_its_session_cookie() {
         parts(call_service(&svc, TestRequest::get().uri(&uri).to_request()).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[actix_web::test]
+async fn any_replica_delivers_a_notification_published_once() {
+    let app = TestApp::new().await;
+    // A second API process on the same stores.
+    let replica = crm_api::build_state(common::settings(
+        app.db.url(),
+        app.redis.url(),
+        app.redis.namespace(),
+        &[],
+    ))
+    .await
+    .unwrap();
+    let svc_a = service!(app);
+    let svc_b = actix_web::test::init_service(
+        actix_web::App::new().configure(crm_api::app_config(replica.clone())),
+    )
+    .await;
+    let (alice, bearer) = app.bearer(Role::User).await;
+    let mut on_a = Frames::new(
+        call_service(
+            &svc_a,
+            get(&bearer, "/api/v1/notifications/stream").to_request(),
+        )
+        .await
+        .into_body(),
+    );
+    let mut on_b = Frames::new(
+        call_service(
+            &svc_b,
+            get(&bearer, "/api/v1/notifications/stream").to_request(),
+        )
+        .await
+        .into_body(),
+    );
+    assert_eq!(
+        on_a.next(Duration::from_secs(5)).await.unwrap().event,
+        "ready"
+    );
+    assert_eq!(
+        on_b.next(Duration::from_secs(5)).await.unwrap().event,
+        "ready"
+    );
+    let n = add(&app, alice, "to every replica");
+    // Published until both hubs hear it (each subscribes asynchronously on its first stream).
+    let (mut a, mut b) = (None, None);
+    for _ in 0..50 {
+        publish(&app, &n).await;
+        if a.is_none() {
+            a = on_a.next(Duration::from_millis(100)).await;
+        }
+        if b.is_none() {
+            b = on_b.next(Duration::from_millis(100)).await;
+        }
+        if a.is_some() && b.is_some() {
+            break;
+        }
+    }
+    assert_eq!(a.expect("replica A delivered").id, Some(n.id));
+    assert_eq!(b.expect("replica B delivered").id, Some(n.id));
+}
