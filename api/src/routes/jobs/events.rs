@@ -3,6 +3,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use crm_queue::{JobId, JobState};
 use serde::Deserialize;
+use shared::permissions::Principal;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::parse_job_id;
@@ -39,7 +40,7 @@ async fn send_state(state: &AppState, id: &JobId, tx: &Frames) -> Option<JobStat
 }
 
 /// Streams job `id` (the caller checked who may see it): its record, then progress and state changes.
-pub(crate) async fn pump(state: AppState, id: JobId, tx: Frames) {
+async fn pump(state: AppState, id: JobId, tx: Frames) {
     let mut live = state.live.job_events();
     let Some(mut current) = send_state(&state, &id, &tx).await else {
         return;
@@ -111,12 +112,22 @@ pub async fn events(
     user: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_job_id(&id)?;
+    stream_for(&state, &user.principal(), &id).await
+}
+
+/// The stream of job `raw_id` for `who`, if they may see the job (404 otherwise, as for the job itself):
+/// the body of this route and of the dashboard's.
+pub(crate) async fn stream_for(
+    state: &AppState,
+    who: &Principal,
+    raw_id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_job_id(raw_id)?;
     let not_found = || ApiError::not_found(format!("job {id} not found"));
     let record = state.queue.get(&id).await?.ok_or_else(not_found)?;
-    if !sees(&state, &user.principal(), record.actor).await? {
+    if !sees(state, who, record.actor).await? {
         return Err(not_found());
     }
-    let state = state.get_ref().clone();
+    let state = state.clone();
     Ok(respond(move |tx| pump(state, id, tx)))
 }
