@@ -1,11 +1,14 @@
 //! Live pushes to browsers: one Redis pub/sub subscription per API process (started on the first stream)
-//! feeding in-process broadcast channels that every Server-Sent Events stream of the process reads. Any
-//! replica delivers: the workers publish once, every replica hears it.
+//! feeding in-process broadcast channels that the Server-Sent Events streams of the process read. Any
+//! replica delivers: the workers publish once, every replica hears it. A notification is read once, by
+//! the listener, and goes to its user's channel only: a stream wakes for its own notifications, so 1,000
+//! streams cost 1,000 deliveries per 1,000 notifications, not a million.
 //!
 //! After a lost subscription (Redis restart, failover) or a stream that fell behind, streams receive
 //! [`Live::Resync`] and catch up from Postgres, so nothing published meanwhile is lost.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crm_queue::Keys;
@@ -22,12 +25,23 @@ pub enum Live {
     Resync,
 }
 
-/// Messages buffered per channel for slow streams (a stream further behind gets [`Live::Resync`]).
+/// Messages buffered for slow streams (a stream further behind gets [`Live::Resync`]).
 const CAPACITY: usize = 4_096;
+/// The same, per user.
+const USER_CAPACITY: usize = 256;
+
+/// Each user's channel of notifications (created by their first stream, dropped with their last).
+type UserChannels = Arc<Mutex<HashMap<i64, broadcast::Sender<Live>>>>;
 
 struct Channels {
-    notifications: broadcast::Sender<Live>,
+    users: UserChannels,
     job_events: broadcast::Sender<Live>,
+}
+
+/// The user a published notification is for.
+#[derive(serde::Deserialize)]
+struct Addressed {
+    user_id: i64,
 }
 
 /// The process's hub; cheap to clone.
@@ -49,25 +63,29 @@ impl LiveHub {
 
     fn channels(&self) -> &Channels {
         self.channels.get_or_init(|| {
-            let (notifications, _) = broadcast::channel(CAPACITY);
+            let users = UserChannels::default();
             let (job_events, _) = broadcast::channel(CAPACITY);
-            let channels = Channels {
-                notifications: notifications.clone(),
-                job_events: job_events.clone(),
-            };
             tokio::spawn(listen(
                 self.target.clone(),
                 self.keys.clone(),
-                notifications,
-                job_events,
+                users.clone(),
+                job_events.clone(),
             ));
-            channels
+            Channels { users, job_events }
         })
     }
 
-    /// New notifications (JSON of `Notification`), for every user: streams filter their own.
-    pub fn notifications(&self) -> broadcast::Receiver<Live> {
-        self.channels().notifications.subscribe()
+    /// New notifications of `user` (JSON of `Notification`).
+    pub fn notifications_of(&self, user: shared::models::UserId) -> broadcast::Receiver<Live> {
+        let channels = self.channels();
+        let mut users = channels
+            .users
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        users
+            .entry(user.0)
+            .or_insert_with(|| broadcast::channel(USER_CAPACITY).0)
+            .subscribe()
     }
 
     /// Job progress (`{job_id, progress_pct, progress_msg, progress_at}`), for every job.
@@ -76,10 +94,34 @@ impl LiveHub {
     }
 }
 
+/// Hands a published notification to its user's streams (a user without one: nothing to do).
+fn route(users: &UserChannels, payload: Arc<str>) {
+    let Ok(to) = serde_json::from_str::<Addressed>(&payload) else {
+        return;
+    };
+    let mut users = users
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(tx) = users.get(&to.user_id)
+        && tx.send(Live::Message(payload)).is_err()
+    {
+        // Every stream of the user ended.
+        users.remove(&to.user_id);
+    }
+}
+
+/// Tells every stream to catch up (messages may have been missed), forgetting users without one.
+fn resync_all(users: &UserChannels) {
+    let mut users = users
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    users.retain(|_, tx| tx.send(Live::Resync).is_ok());
+}
+
 async fn listen(
     target: RedisTarget,
     keys: Keys,
-    notifications: broadcast::Sender<Live>,
+    users: UserChannels,
     job_events: broadcast::Sender<Live>,
 ) {
     let (n_channel, j_channel) = (keys.notifications_channel(), keys.job_events_channel());
@@ -93,7 +135,7 @@ async fn listen(
                 if subscribed {
                     backoff = Duration::from_millis(100);
                     if !first {
-                        let _ = notifications.send(Live::Resync);
+                        resync_all(&users);
                         let _ = job_events.send(Live::Resync);
                     }
                     let mut messages = pubsub.on_message();
@@ -101,14 +143,12 @@ async fn listen(
                         let Ok(payload) = msg.get_payload::<String>() else {
                             continue;
                         };
-                        let live = Live::Message(Arc::from(payload));
-                        let sender = if msg.get_channel_name() == n_channel {
-                            &notifications
+                        if msg.get_channel_name() == n_channel {
+                            route(&users, Arc::from(payload));
                         } else {
-                            &job_events
-                        };
-                        // No stream listening is fine.
-                        let _ = sender.send(live);
+                            // No stream listening is fine.
+                            let _ = job_events.send(Live::Message(Arc::from(payload)));
+                        }
                     }
                 }
                 tracing::warn!("live subscription lost; reconnecting");

@@ -60,7 +60,7 @@ async fn catch_up(state: &AppState, user: UserId, last: &mut i64, tx: &Frames) -
 
 async fn pump(state: AppState, user: UserId, start: Option<i64>, tx: Frames) {
     // Subscribe before reading the table: nothing published in between is missed.
-    let mut live = state.live.notifications();
+    let mut live = state.live.notifications_of(user);
     let mut last = match start {
         Some(id) => id,
         None => run_blocking(&state.pool, move |c| notification::latest_id(c, user))
@@ -82,6 +82,7 @@ async fn pump(state: AppState, user: UserId, start: Option<i64>, tx: Frames) {
         let ok = match next {
             Err(_) => tx.send(keep_alive()).await.is_ok(),
             Ok(Ok(Live::Message(json))) => match serde_json::from_str::<Head>(&json) {
+                // The hub routes by user; the check stays as a guard.
                 Ok(h) if h.user_id == user && h.id > last => {
                     last = h.id;
                     tx.send(frame(Some(h.id), "notification", &json))
