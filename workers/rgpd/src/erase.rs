@@ -75,6 +75,14 @@ pub fn people(
             .bind::<Array<BigInt>, _>(part)
             .execute(conn)?,
         );
+        // Tasks about the person (their titles and descriptions may name them).
+        add(
+            &mut counts,
+            "tasks",
+            diesel::sql_query("DELETE FROM tasks WHERE person_id = ANY($1)")
+                .bind::<Array<BigInt>, _>(part)
+                .execute(conn)?,
+        );
         add(
             &mut counts,
             "rgpd_export_files",
@@ -138,6 +146,24 @@ pub fn users(
                 .bind::<Array<BigInt>, _>(part)
                 .execute(conn)?,
         );
+        for (table, sql) in [
+            (
+                "notifications",
+                "DELETE FROM notifications WHERE user_id = ANY($1)",
+            ),
+            (
+                "notification_preferences",
+                "DELETE FROM notification_preferences WHERE user_id = ANY($1)",
+            ),
+        ] {
+            add(
+                &mut counts,
+                table,
+                diesel::sql_query(sql)
+                    .bind::<Array<BigInt>, _>(part)
+                    .execute(conn)?,
+            );
+        }
         add(
             &mut counts,
             "email_accounts",

@@ -100,6 +100,10 @@ const PERSON: &[Source] = &[
         sql: "SELECT to_jsonb(t) AS row FROM rgpd_requests t WHERE subject_type = 'person' AND \
               subject_id = $1 ORDER BY id",
     },
+    Source {
+        table: "tasks",
+        sql: "SELECT to_jsonb(t) AS row FROM tasks t WHERE person_id = $1 ORDER BY id",
+    },
 ];
 
 const USER: &[Source] = &[
@@ -167,6 +171,23 @@ const USER: &[Source] = &[
         table: "rgpd_requests",
         sql: "SELECT to_jsonb(t) AS row FROM rgpd_requests t WHERE requested_by = $1 \
               OR (subject_type = 'user' AND subject_id = $1) ORDER BY id",
+    },
+    Source {
+        table: "notifications",
+        sql: "SELECT to_jsonb(t) AS row FROM notifications t WHERE user_id = $1 ORDER BY id",
+    },
+    Source {
+        table: "notification_preferences",
+        sql: "SELECT to_jsonb(t) AS row FROM notification_preferences t WHERE user_id = $1 ORDER BY kind",
+    },
+    Source {
+        table: "tasks",
+        sql: "SELECT to_jsonb(t) AS row FROM tasks t WHERE assigned_user_id = $1 ORDER BY id",
+    },
+    Source {
+        table: "webhook_endpoints",
+        sql: "SELECT to_jsonb(t) - 'secret_enc' - 'previous_secret_enc' AS row FROM webhook_endpoints t \
+              WHERE created_by = $1 ORDER BY id",
     },
 ];
 

@@ -235,6 +235,13 @@ fn seed(db: &TestDb) -> Seeded {
     ))
     .execute(c)
     .unwrap();
+    // A task about the person, naming them (the CRM's tasks table).
+    diesel::sql_query(format!(
+        "INSERT INTO tasks (title, due_at, person_id, assigned_user_id) VALUES \
+         ('Rappeler {NAME_FIRST} {NAME_LAST}', now(), {person}, {owner})"
+    ))
+    .execute(c)
+    .unwrap();
     Seeded {
         owner,
         person,
