@@ -6,7 +6,7 @@ use shared::db::run_blocking;
 use super::form_field;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::Query;
+use crate::extract::{Query, page_limit};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -40,13 +40,7 @@ pub async fn suggestions(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let field = form_field(&query.field_name)?;
-    let limit = query.limit.unwrap_or(5);
-    if !(1..=20).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "limit must be between 1 and 20",
-        ));
-    }
+    let limit = page_limit(query.limit, 5, 20)?;
     let (id, team) = (user.id, user.team_id);
     let list = run_blocking(&state.pool, move |conn| {
         form::suggestions(conn, field, id, team, limit)

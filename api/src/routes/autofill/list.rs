@@ -6,7 +6,7 @@ use shared::models::autofill_suggestion::{self as suggestions, Suggestion};
 use super::SuggestionFilter;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::Query;
+use crate::extract::{Query, page_limit};
 use crate::state::AppState;
 
 /// A page of suggestions.
@@ -39,13 +39,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let filter = query.to_filter(&user)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "limit must be between 1 and 200",
-        ));
-    }
+    let limit = page_limit(query.limit, 50, 200)?;
     let offset = query.offset.unwrap_or(0);
     if !(0..=100_000).contains(&offset) {
         return Err(ApiError::invalid_field(

@@ -39,15 +39,7 @@ pub struct JobsPage {
 }
 
 pub(crate) fn check_limit(limit: Option<usize>) -> Result<usize, ApiError> {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if (1..=MAX_LIMIT).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::invalid_field(
-            "limit",
-            format!("limit must be between 1 and {MAX_LIMIT}"),
-        ))
-    }
+    crate::extract::page_limit(limit, DEFAULT_LIMIT, MAX_LIMIT)
 }
 
 /// `GET /api/v1/dashboard/queues/{queue}/jobs?state=&offset=&limit=&q=`: a page of a queue's jobs.

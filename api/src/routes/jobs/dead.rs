@@ -5,6 +5,7 @@ use shared::models::user::Role;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::page_limit;
 use crate::state::AppState;
 
 const DEFAULT_LIMIT: usize = 50;
@@ -51,13 +52,7 @@ pub async fn list_dead(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let offset = query.offset.unwrap_or(0);
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("limit must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = page_limit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let (total, jobs) = state.queue.dead(offset, limit).await?;
     Ok(HttpResponse::Ok().json(DeadPage {
         total,

@@ -5,7 +5,7 @@ use shared::models::notification::{self, Notification};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::Query;
+use crate::extract::{Query, page_limit};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -39,13 +39,7 @@ pub async fn list(
     query: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "limit must be between 1 and 200",
-        ));
-    }
+    let limit = page_limit(q.limit, 50, 200)?;
     let id = user.id;
     let rows = run_blocking(&state.pool, move |c| {
         notification::list_for(c, id, q.unread, q.before, limit)

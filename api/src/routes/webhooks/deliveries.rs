@@ -6,7 +6,7 @@ use shared::models::webhook::{self as wh, WebhookDelivery, WebhookDeliveryId};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::Query;
+use crate::extract::{Query, page_limit};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -40,13 +40,7 @@ pub async fn list(
     query: Query<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "limit must be between 1 and 200",
-        ));
-    }
+    let limit = page_limit(query.limit, 50, 200)?;
     let endpoint = super::endpoint(&state, id.into_inner()).await?;
     let before = query.before.map(WebhookDeliveryId);
     let rows = run_blocking(&state.pool, move |c| {
