@@ -78,21 +78,7 @@ fn relay_batch(conn: &mut PgConnection) -> Result<Committed, DbError> {
         }
         let new = deliveries_for(c, &events)?;
         let created = wh::insert_deliveries(c, &new)?;
-        let urls: Vec<(WebhookEndpointId, String)> = e::table
-            .filter(e::id.eq_any(created.iter().map(|d| d.endpoint_id).collect::<Vec<_>>()))
-            .select((e::id, e::url))
-            .load(c)?;
-        let deliveries = created
-            .iter()
-            .map(|d| {
-                let host = urls
-                    .iter()
-                    .find(|(id, _)| *id == d.endpoint_id)
-                    .map(|(_, u)| sweep::host_of(u))
-                    .unwrap_or_default();
-                (d.id, host)
-            })
-            .collect();
+        let deliveries = sweep::with_hosts(c, &created)?;
         let mut drafts = Vec::new();
         for ev in &events {
             drafts.extend(crate::notify::for_event(c, ev)?);

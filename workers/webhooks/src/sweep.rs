@@ -7,7 +7,7 @@ use chrono::Utc;
 use crm_queue::{EnqueueOptions, JobQueue};
 use diesel::prelude::*;
 use serde_json::json;
-use shared::db::run_blocking;
+use shared::db::{DbError, run_blocking};
 use shared::jobs::payloads::webhooks::Deliver;
 use shared::models::{event, webhook as wh};
 use shared::schema::webhook_endpoints as e;
@@ -35,6 +35,28 @@ pub fn host_of(url: &str) -> String {
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// Each delivery with its endpoint's host (what [`hand_to_jobs`] needs), one query for all.
+pub fn with_hosts(
+    conn: &mut PgConnection,
+    deliveries: &[wh::WebhookDelivery],
+) -> Result<Vec<(wh::WebhookDeliveryId, String)>, DbError> {
+    let endpoints: Vec<(wh::WebhookEndpointId, String)> = e::table
+        .filter(e::id.eq_any(deliveries.iter().map(|d| d.endpoint_id).collect::<Vec<_>>()))
+        .select((e::id, e::url))
+        .load(conn)?;
+    Ok(deliveries
+        .iter()
+        .map(|d| {
+            let host = endpoints
+                .iter()
+                .find(|(id, _)| *id == d.endpoint_id)
+                .map(|(_, url)| host_of(url))
+                .unwrap_or_default();
+            (d.id, host)
+        })
+        .collect())
 }
 
 /// Enqueues `webhooks.deliver` for `deliveries` and notes the job on each; returns how many were enqueued.
@@ -75,21 +97,7 @@ pub async fn run(env: &WebhookEnv, queue: &JobQueue) -> Result<SweepReport, anyh
     let now = Utc::now();
     let lost = run_blocking(&env.pool, move |c| {
         let overdue = wh::overdue_pending(c, now - LOST_AFTER, BATCH)?;
-        let endpoints: Vec<(wh::WebhookEndpointId, String)> = e::table
-            .filter(e::id.eq_any(overdue.iter().map(|d| d.endpoint_id).collect::<Vec<_>>()))
-            .select((e::id, e::url))
-            .load(c)?;
-        Ok(overdue
-            .into_iter()
-            .map(|d| {
-                let host = endpoints
-                    .iter()
-                    .find(|(id, _)| *id == d.endpoint_id)
-                    .map(|(_, url)| host_of(url))
-                    .unwrap_or_default();
-                (d.id, host)
-            })
-            .collect::<Vec<_>>())
+        with_hosts(c, &overdue)
     })
     .await?;
     let requeued = hand_to_jobs(&env.pool, queue, lost).await?;
