@@ -19,8 +19,10 @@ use tokio::sync::broadcast;
 /// Messages a stream receives.
 #[derive(Debug, Clone)]
 pub enum Live {
-    /// A published JSON message.
+    /// A published JSON message (job progress).
     Message(Arc<str>),
+    /// A published notification of the stream's user: its id (read once, by the listener) and JSON.
+    Notification(i64, Arc<str>),
     /// Messages may have been missed: catch up from the store.
     Resync,
 }
@@ -38,9 +40,10 @@ struct Channels {
     job_events: broadcast::Sender<Live>,
 }
 
-/// The user a published notification is for.
+/// Who a published notification is for, and its id.
 #[derive(serde::Deserialize)]
 struct Addressed {
+    id: i64,
     user_id: i64,
 }
 
@@ -103,7 +106,7 @@ fn route(users: &UserChannels, payload: Arc<str>) {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(tx) = users.get(&to.user_id)
-        && tx.send(Live::Message(payload)).is_err()
+        && tx.send(Live::Notification(to.id, payload)).is_err()
     {
         // Every stream of the user ended.
         users.remove(&to.user_id);

@@ -76,6 +76,8 @@ async fn pump(state: AppState, id: JobId, tx: Frames) {
                     }
                     _ => true,
                 },
+                // Notifications never reach job streams.
+                Ok(Live::Notification(..)) => true,
                 // Progress is a level, not a log: the next state frame carries the latest.
                 Ok(Live::Resync) | Err(RecvError::Lagged(_)) => match send_state(&state, &id, &tx).await {
                     Some(s) => { current = s; true }

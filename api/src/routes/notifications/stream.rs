@@ -18,13 +18,6 @@ const PAGE: i64 = 500;
 /// A comment is sent when nothing else was for this long.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// The few fields of a published notification the stream filters on.
-#[derive(Deserialize)]
-struct Head {
-    id: i64,
-    user_id: UserId,
-}
-
 /// Sends the caller's notifications after `last`; false when the client is gone.
 async fn catch_up(state: &AppState, user: UserId, last: &mut i64, tx: &Frames) -> bool {
     loop {
@@ -81,16 +74,14 @@ async fn pump(state: AppState, user: UserId, start: Option<i64>, tx: Frames) {
         let next = tokio::time::timeout(KEEP_ALIVE, live.recv()).await;
         let ok = match next {
             Err(_) => tx.send(keep_alive()).await.is_ok(),
-            Ok(Ok(Live::Message(json))) => match serde_json::from_str::<Head>(&json) {
-                // The hub routes by user; the check stays as a guard.
-                Ok(h) if h.user_id == user && h.id > last => {
-                    last = h.id;
-                    tx.send(frame(Some(h.id), "notification", &json))
-                        .await
-                        .is_ok()
-                }
-                _ => true,
-            },
+            // The hub sends this user's notifications only; one already sent (caught up) is skipped.
+            Ok(Ok(Live::Notification(id, json))) if id > last => {
+                last = id;
+                tx.send(frame(Some(id), "notification", &json))
+                    .await
+                    .is_ok()
+            }
+            Ok(Ok(Live::Notification(..) | Live::Message(_))) => true,
             Ok(Ok(Live::Resync)) | Ok(Err(RecvError::Lagged(_))) => {
                 catch_up(&state, user, &mut last, &tx).await
             }
