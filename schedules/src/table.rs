@@ -76,6 +76,7 @@ pub const TABLE: &[Row] = &[
         true,
     ),
     row("webhooks.sweep", "* * * * *", "webhooks.sweep", "{}", true),
+    row("campaigns.tick", "* * * * *", "campaigns.tick", "{}", true),
     row(
         "notify.task_due",
         "5 * * * *",

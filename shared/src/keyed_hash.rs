@@ -17,6 +17,10 @@ pub enum Purpose {
     ErasedIdentifier,
     /// The signature of an export download link.
     DownloadLink,
+    /// A campaign recipient's address, as the suppression list and the send records keep it.
+    MailAddress,
+    /// The signature of a campaign link (unsubscribe, open pixel, click redirect).
+    CampaignLink,
 }
 
 impl Purpose {
@@ -25,6 +29,8 @@ impl Purpose {
             Purpose::ClientIp => b"crm/access-log/ip/v1",
             Purpose::ErasedIdentifier => b"crm/erasure-ledger/identifier/v1",
             Purpose::DownloadLink => b"crm/rgpd/download-link/v1",
+            Purpose::MailAddress => b"crm/campaigns/address/v1",
+            Purpose::CampaignLink => b"crm/campaigns/link/v1",
         }
     }
 }

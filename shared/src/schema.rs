@@ -85,6 +85,66 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_recipients (campaign_id, person_id) {
+        campaign_id -> Int8,
+        person_id -> Int8,
+        variant -> Text,
+        state -> Text,
+        stop_reason -> Nullable<Text>,
+        enrolled_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaign_sends (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        person_id -> Int8,
+        step -> Int2,
+        variant -> Text,
+        status -> Text,
+        skip_reason -> Nullable<Text>,
+        due_at -> Timestamptz,
+        attempts -> Int4,
+        enqueued_at -> Nullable<Timestamptz>,
+        claimed_at -> Nullable<Timestamptz>,
+        sent_at -> Nullable<Timestamptz>,
+        message_id -> Text,
+        address_hash -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaign_steps (campaign_id, step) {
+        campaign_id -> Int8,
+        step -> Int2,
+        template_id -> Int8,
+        delay_hours -> Int4,
+        subject_b -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Int8,
+        name -> Text,
+        segment_id -> Int8,
+        status -> Text,
+        scheduled_at -> Nullable<Timestamptz>,
+        tracking -> Bool,
+        stop_on_reply -> Bool,
+        owner_id -> Nullable<Int8>,
+        launched_at -> Nullable<Timestamptz>,
+        paused_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     data_access_logs (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -123,6 +183,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_events (id) {
+        id -> Int8,
+        send_id -> Nullable<Int8>,
+        campaign_id -> Nullable<Int8>,
+        kind -> Text,
+        source -> Text,
+        address_hash -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        machine -> Bool,
+        url -> Nullable<Text>,
+        occurred_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     email_folder_state (account_id, folder) {
         account_id -> Int8,
         folder -> Text,
@@ -131,6 +207,16 @@ diesel::table! {
         history_id -> Nullable<Text>,
         delta_link -> Nullable<Text>,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    email_suppressions (address_hash) {
+        address_hash -> Text,
+        reason -> Text,
+        source -> Text,
+        campaign_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -237,6 +323,19 @@ diesel::table! {
         actor_user_id -> Nullable<Int8>,
         resource -> Nullable<Text>,
         permanent -> Bool,
+    }
+}
+
+diesel::table! {
+    mail_templates (id) {
+        id -> Int8,
+        name -> Text,
+        subject -> Text,
+        html -> Text,
+        text_body -> Nullable<Text>,
+        owner_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -377,6 +476,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    segment_members (segment_id, person_id) {
+        segment_id -> Int8,
+        person_id -> Int8,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    segments (id) {
+        id -> Int8,
+        name -> Text,
+        filters -> Nullable<Jsonb>,
+        owner_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tasks (id) {
         id -> Int8,
         title -> Text,
@@ -474,8 +592,19 @@ diesel::joinable!(ai_user_preferences -> teams (team_id));
 diesel::joinable!(ai_user_preferences -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_user_id));
 diesel::joinable!(autofill_suggestions -> interactions (interaction_id));
+diesel::joinable!(campaign_recipients -> campaigns (campaign_id));
+diesel::joinable!(campaign_recipients -> people (person_id));
+diesel::joinable!(campaign_sends -> campaigns (campaign_id));
+diesel::joinable!(campaign_sends -> people (person_id));
+diesel::joinable!(campaign_steps -> campaigns (campaign_id));
+diesel::joinable!(campaign_steps -> mail_templates (template_id));
+diesel::joinable!(campaigns -> segments (segment_id));
+diesel::joinable!(campaigns -> users (owner_id));
 diesel::joinable!(email_accounts -> users (owner_user_id));
+diesel::joinable!(email_events -> campaign_sends (send_id));
+diesel::joinable!(email_events -> campaigns (campaign_id));
 diesel::joinable!(email_folder_state -> email_accounts (account_id));
+diesel::joinable!(email_suppressions -> campaigns (campaign_id));
 diesel::joinable!(email_threads -> email_accounts (account_id));
 diesel::joinable!(interaction_analyses -> interactions (interaction_id));
 diesel::joinable!(interactions -> email_accounts (account_id));
@@ -484,6 +613,7 @@ diesel::joinable!(interactions -> people (person_id));
 diesel::joinable!(interactions -> routing_rules (routing_rule_id));
 diesel::joinable!(interactions -> teams (assigned_team_id));
 diesel::joinable!(interactions -> users (assigned_user_id));
+diesel::joinable!(mail_templates -> users (owner_id));
 diesel::joinable!(notification_preferences -> users (user_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(organisations -> users (owner_id));
@@ -493,6 +623,9 @@ diesel::joinable!(rgpd_export_files -> rgpd_requests (request_id));
 diesel::joinable!(routing_rules -> email_accounts (account_id));
 diesel::joinable!(routing_rules -> teams (assign_team_id));
 diesel::joinable!(routing_rules -> users (assign_user_id));
+diesel::joinable!(segment_members -> people (person_id));
+diesel::joinable!(segment_members -> segments (segment_id));
+diesel::joinable!(segments -> users (owner_id));
 diesel::joinable!(tasks -> organisations (organisation_id));
 diesel::joinable!(tasks -> people (person_id));
 diesel::joinable!(tasks -> users (assigned_user_id));
@@ -507,15 +640,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     autofill_suggestions,
     backups,
+    campaign_recipients,
+    campaign_sends,
+    campaign_steps,
+    campaigns,
     data_access_logs,
     email_accounts,
+    email_events,
     email_folder_state,
+    email_suppressions,
     email_threads,
     erasure_ledger,
     events,
     interaction_analyses,
     interactions,
     job_history,
+    mail_templates,
     notification_preferences,
     notifications,
     organisations,
@@ -525,6 +665,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     rgpd_reports,
     rgpd_requests,
     routing_rules,
+    segment_members,
+    segments,
     tasks,
     teams,
     users,

@@ -386,11 +386,20 @@ async fn run_workers(env: &EnvSource) -> anyhow::Result<()> {
                 .filter(|v| !v.trim().is_empty()),
         })
     });
+    let campaigns = crm_campaigns::send::CampaignEnv::new(
+        db.clone(),
+        crm_mailer::SmtpConfig::from_env(env)?,
+        crm_mailer::dkim::DkimSigner::from_env(env)?.map(Arc::new),
+        config.common.campaigns.clone(),
+        config.common.rgpd.hasher.clone(),
+        config.common.egress.clone(),
+    );
     let services = crate::jobs::Services {
         analyzer: Arc::new(llm::Analyzer::cached(llm_config, queue.connection())),
         rgpd,
         webhooks,
         mail_out,
+        campaigns,
     };
     let mut companions: Vec<runtime::Companion> = Vec::new();
     {

@@ -4,6 +4,7 @@
 //! variable (see [`ConfigError`]).
 
 mod autofill;
+mod campaigns;
 mod env;
 mod mail;
 mod oauth;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use autofill::AutofillConfig;
+pub use campaigns::CampaignConfig;
 pub use env::{ConfigError, EnvSource};
 pub use mail::{ImapLimits, MailConfig};
 pub use oauth::{OAuthConfig, ProviderConfig};
@@ -46,6 +48,8 @@ pub struct CommonConfig {
     pub rgpd: RgpdConfig,
     /// Webhooks (`WEBHOOK_*`): secret rotation overlap, endpoint disabling, log retention.
     pub webhooks: WebhookConfig,
+    /// Campaign mail (`CAMPAIGN_*`, `API_PUBLIC_URL`, `SENDGRID_WEBHOOK_PUBLIC_KEY`).
+    pub campaigns: CampaignConfig,
 }
 
 impl CommonConfig {
@@ -79,6 +83,7 @@ impl CommonConfig {
             egress: egress_policy(env)?,
             rgpd: RgpdConfig::from_env(env)?,
             webhooks: WebhookConfig::from_env(env)?,
+            campaigns: CampaignConfig::from_env(env)?,
         })
     }
 

@@ -52,8 +52,10 @@ pub struct RateLimits {
 /// Buckets every deployment has unless `RATE_LIMIT_BUCKETS` sets them otherwise. SerpAPI's plans count
 /// searches per month and per hour; 60 a minute keeps a burst of autofill from spending an hour's
 /// allowance in seconds. `webhooks` is the limit of each receiver's own bucket (`webhooks:<host>`): 10
-/// deliveries a second per host, so a burst of events does not flood one receiver.
-const DEFAULTS: &[(&str, u32, u64)] = &[("serpapi", 60, 60), ("webhooks", 10, 1)];
+/// deliveries a second per host, so a burst of events does not flood one receiver. `smtp` paces campaign
+/// mail across every worker (10 a second: within what shared relays and providers' plans accept; set it to
+/// your relay's quota).
+const DEFAULTS: &[(&str, u32, u64)] = &[("serpapi", 60, 60), ("webhooks", 10, 1), ("smtp", 10, 1)];
 
 impl RateLimits {
     /// Reads `RATE_LIMIT_BUCKETS` (`name=N/period[:burst]`, comma-separated; period `s`, `min`, `h`, `day`

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::JobSpec;
-use super::payloads::{autofill, diag, intel, mail, maint, notify, rgpd, webhooks};
+use super::payloads::{autofill, campaigns, diag, intel, mail, maint, notify, rgpd, webhooks};
 
 static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
     vec![
@@ -32,6 +32,8 @@ static CATALOGUE: LazyLock<Vec<JobSpec>> = LazyLock::new(|| {
         JobSpec::of::<webhooks::Sweep>(),
         JobSpec::of::<notify::TaskDue>(),
         JobSpec::of::<notify::EmailDigest>(),
+        JobSpec::of::<campaigns::Tick>(),
+        JobSpec::of::<campaigns::Send>(),
     ]
 });
 

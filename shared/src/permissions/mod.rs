@@ -9,5 +9,5 @@ mod run;
 
 pub use actor::Actor;
 pub use principal::Principal;
-pub use resource::{Access, Resource, access_to, load_principal};
+pub use resource::{Access, Resource, access_to, load_principal, owned_access};
 pub use run::{Refusal, may_run};

@@ -8,9 +8,10 @@ use diesel::PgConnection;
 use super::Principal;
 use crate::db::DbError;
 use crate::models::email_account::{self, EmailAccountId};
+use crate::models::campaign::{self, CampaignId};
 use crate::models::interaction::{self, InteractionId};
 use crate::models::rgpd_request::{self, RgpdRequestId};
-use crate::models::user::find_user;
+use crate::models::user::{Role, find_user};
 use crate::models::{BackupId, OrganisationId, UserId, backup, organisation};
 
 /// The resource a job touches, declared by its payload type (`Job::resource`). Stored as text
@@ -32,6 +33,9 @@ pub enum Resource {
     /// A data subject's request (export or erasure): admins, and the user whose own account it is about
     /// (whatever their role: exercising one's rights over one's own data is not a write to the CRM).
     RgpdRequest(RgpdRequestId),
+    /// A mail campaign: every signed-in user sees it; its owner, managers and admins change it (and what
+    /// it sends); viewers only read.
+    Campaign(CampaignId),
 }
 
 /// What a principal may do with a resource. The API answers 404 for `Hidden` (ids are not probed) and 403
@@ -70,6 +74,12 @@ pub fn access_to(
         },
         Resource::Backup(id) => principal.is_admin() && backup::find_backup(conn, id)?.is_some(),
         Resource::Organisation(id) => organisation::find_organisation(conn, id)?.is_some(),
+        Resource::Campaign(id) => {
+            return Ok(match campaign::owner_of(conn, id)? {
+                None => Access::Hidden,
+                Some(owner) => owned_access(principal, owner),
+            });
+        }
         Resource::RgpdRequest(id) => {
             return Ok(match rgpd_request::find(conn, id)? {
                 Some(_) if principal.is_admin() => Access::of(principal, true),
@@ -79,6 +89,17 @@ pub fn access_to(
         }
     };
     Ok(Access::of(principal, visible))
+}
+
+/// The rule of what users make and own (campaigns, mail templates, segments): everyone signed in reads;
+/// the owner, managers and admins change; viewers never write.
+pub fn owned_access(principal: &Principal, owner: Option<UserId>) -> Access {
+    let mine = owner == Some(principal.id) || principal.role.at_least(Role::Manager);
+    if principal.may_write() && mine {
+        Access::Write
+    } else {
+        Access::ReadOnly
+    }
 }
 
 /// The principal of user `id` if the account exists and is active.
@@ -95,6 +116,7 @@ impl fmt::Display for Resource {
             Resource::Backup(id) => write!(f, "backup:{id}"),
             Resource::Organisation(id) => write!(f, "organisation:{id}"),
             Resource::RgpdRequest(id) => write!(f, "rgpd_request:{id}"),
+            Resource::Campaign(id) => write!(f, "campaign:{id}"),
         }
     }
 }
@@ -119,6 +141,7 @@ impl FromStr for Resource {
             "backup" => Resource::Backup(BackupId(id)),
             "organisation" => Resource::Organisation(OrganisationId(id)),
             "rgpd_request" => Resource::RgpdRequest(RgpdRequestId(id)),
+            "campaign" => Resource::Campaign(CampaignId(id)),
             _ => return Err(BadResource),
         })
     }
@@ -137,6 +160,7 @@ mod tests {
             Resource::Backup(BackupId(5)),
             Resource::Organisation(OrganisationId(6)),
             Resource::RgpdRequest(RgpdRequestId(7)),
+            Resource::Campaign(CampaignId(8)),
         ] {
             assert_eq!(r.to_string().parse::<Resource>(), Ok(r));
         }

@@ -1,6 +1,7 @@
 //! Job handlers, one file per job under a folder per domain, all registered in [`registry`].
 
 pub mod ai;
+pub mod campaigns;
 pub mod diag;
 pub mod enrich;
 pub mod intel;
@@ -11,8 +12,8 @@ pub mod rgpd;
 pub mod webhooks;
 
 use shared::jobs::payloads::{
-    autofill as af, diag as d, intel as it, mail as ml, maint as m, notify as nt, rgpd as rg,
-    webhooks as wh,
+    autofill as af, campaigns as cp, diag as d, intel as it, mail as ml, maint as m, notify as nt,
+    rgpd as rg, webhooks as wh,
 };
 
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct Services {
     pub webhooks: crm_webhooks::WebhookEnv,
     /// Outgoing mail (`SMTP_*`; `None`: mail jobs report themselves skipped) and where links point.
     pub mail_out: Option<Arc<notify::MailOut>>,
+    /// Campaign mail: database, SMTP and DKIM settings, links, the process's SMTP pool.
+    pub campaigns: crm_campaigns::send::CampaignEnv,
 }
 
 /// Every handler of the catalogue.
@@ -43,6 +46,7 @@ pub fn registry(services: &Services) -> Registry {
     );
     let (hooks1, hooks2) = (services.webhooks.clone(), services.webhooks.clone());
     let mail_out = services.mail_out.clone();
+    let (camp1, camp2) = (services.campaigns.clone(), services.campaigns.clone());
     let mut r = Registry::default();
     r.register::<m::Backup, _, _, _>(maint::backup)
         .register::<m::BackupVerify, _, _, _>(maint::backup_verify)
@@ -78,7 +82,9 @@ pub fn registry(services: &Services) -> Registry {
         .register::<nt::TaskDue, _, _, _>(notify::task_due)
         .register::<nt::EmailDigest, _, _, _>(move |ctx, job| {
             notify::email_digest(ctx, job, mail_out.clone())
-        });
+        })
+        .register::<cp::Tick, _, _, _>(move |ctx, job| campaigns::tick(ctx, job, camp1.clone()))
+        .register::<cp::Send, _, _, _>(move |ctx, job| campaigns::send(ctx, job, camp2.clone()));
     r
 }
 
@@ -113,6 +119,19 @@ mod tests {
                 .unwrap(),
             },
             mail_out: None,
+            campaigns: crm_campaigns::send::CampaignEnv::new(
+                diesel::r2d2::Pool::builder().build_unchecked(
+                    diesel::r2d2::ConnectionManager::new("postgres://unused.invalid/none"),
+                ),
+                None,
+                None,
+                shared::config::CampaignConfig::from_env(&shared::config::EnvSource::from_pairs(
+                    &[],
+                ))
+                .unwrap(),
+                shared::keyed_hash::KeyedHasher::new([0; 32]),
+                egress::EgressPolicy::default(),
+            ),
         };
         let missing = super::registry(&services).missing();
         assert!(missing.is_empty(), "{missing:?}");

@@ -1,6 +1,7 @@
 //! Payload types of every job, by domain.
 
 pub mod autofill;
+pub mod campaigns;
 pub mod diag;
 pub mod intel;
 pub mod mail;

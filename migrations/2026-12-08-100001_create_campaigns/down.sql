@@ -1,0 +1,10 @@
+DROP FUNCTION segment_audience(BIGINT);
+DROP TABLE email_events;
+DROP TABLE email_suppressions;
+DROP TABLE campaign_sends;
+DROP TABLE campaign_recipients;
+DROP TABLE campaign_steps;
+DROP TABLE campaigns;
+DROP TABLE segment_members;
+DROP TABLE segments;
+DROP TABLE mail_templates;
