@@ -24,7 +24,7 @@ pub struct Due {
     pub campaign_id: CampaignId,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     pub owner_id: Option<UserId>,
-    /// The hand-over's number (seconds of its time): part of the job's idempotency key.
+    /// The hand-over's number (its time in milliseconds): part of the job's idempotency key.
     #[diesel(sql_type = BigInt)]
     pub round: i64,
 }
@@ -164,7 +164,7 @@ pub fn tick(
              OR (s.status = 'sending' AND s.claimed_at < $1 - $4 \
                  AND (s.enqueued_at IS NULL OR s.enqueued_at < $1 - $4))) \
          RETURNING s.id AS send_id, s.campaign_id, c.owner_id, \
-             floor(extract(epoch FROM $1))::bigint AS round",
+             floor(extract(epoch FROM $1) * 1000)::bigint AS round",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<diesel::sql_types::Array<BigInt>, _>(allowed)
