@@ -5,6 +5,8 @@
 
 pub mod bounce;
 pub mod feedback;
+#[cfg(feature = "test-utils")]
+pub mod fixtures;
 pub mod links;
 pub mod send;
 pub mod template;

@@ -342,9 +342,18 @@ pub async fn send_one(env: &CampaignEnv, send: CampaignSendId) -> Result<Outcome
             return Ok(Outcome::Failed { reason });
         }
     };
+    // The connection that records the send is taken before the SMTP transaction, so the commit after
+    // the relay's 250 never waits for a free one (a wait there is where a crash would make a copy).
+    let pool = env.pool.clone();
+    let mut conn = tokio::task::spawn_blocking(move || pool.get())
+        .await
+        .map_err(DbError::from)?
+        .map_err(DbError::from)?;
     match mailer.send(message).await {
         Ok(()) => {
-            run_blocking(&env.pool, move |conn| mark_sent(conn, send.0)).await?;
+            tokio::task::spawn_blocking(move || mark_sent(&mut conn, send.0))
+                .await
+                .map_err(DbError::from)??;
             Ok(Outcome::Sent)
         }
         Err(e) if e.is_permanent() => {
@@ -390,16 +399,13 @@ pub async fn send_one(env: &CampaignEnv, send: CampaignSendId) -> Result<Outcome
 }
 
 fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<(), DbError> {
+    // One statement (one commit): the window between the relay's 250 and this commit is the only one in
+    // which a crash makes a second copy.
     diesel::sql_query(
-        "UPDATE campaign_sends SET status = 'sent', sent_at = now(), error = NULL WHERE id = $1",
-    )
-    .bind::<BigInt, _>(id)
-    .execute(conn)?;
-    // The last step done: the recipient's drip is over.
-    diesel::sql_query(
-        "UPDATE campaign_recipients r SET state = 'done' FROM campaign_sends s \
-         WHERE s.id = $1 AND r.campaign_id = s.campaign_id AND r.person_id = s.person_id \
-           AND r.state = 'active' \
+        "WITH s AS (UPDATE campaign_sends SET status = 'sent', sent_at = now(), error = NULL \
+                    WHERE id = $1 RETURNING campaign_id, person_id, step) \
+         UPDATE campaign_recipients r SET state = 'done' FROM s \
+         WHERE r.campaign_id = s.campaign_id AND r.person_id = s.person_id AND r.state = 'active' \
            AND s.step = (SELECT max(step) FROM campaign_steps st WHERE st.campaign_id = s.campaign_id)",
     )
     .bind::<BigInt, _>(id)

@@ -135,7 +135,13 @@ fn seed(db: &TestDb, n: usize, steps: usize, delay: i32) -> i64 {
 }
 
 async fn run_tick(db: &TestDb, env: &CampaignEnv) -> crm_campaigns::tick::TickReport {
-    tick(&mut db.conn(), Utc::now(), DOMAIN, env.config.send_lease.as_secs() as i64).unwrap()
+    tick(
+        &mut db.conn(),
+        Utc::now(),
+        DOMAIN,
+        env.config.send_lease.as_secs() as i64,
+    )
+    .unwrap()
 }
 
 async fn send_all(db: &TestDb, env: &CampaignEnv) -> Vec<Outcome> {
@@ -147,7 +153,7 @@ async fn send_all(db: &TestDb, env: &CampaignEnv) -> Vec<Outcome> {
     out
 }
 
-fn header<'a>(m: &'a Received, name: &str) -> Option<String> {
+fn header(m: &Received, name: &str) -> Option<String> {
     let parsed = mail_parser::MessageParser::default().parse(m.data.as_bytes())?;
     parsed
         .header_raw(name)
@@ -174,8 +180,14 @@ async fn a_drip_goes_to_its_audience_once_per_step_with_compliance_headers() {
     rcpts.sort();
     rcpts.dedup();
     assert_eq!(rcpts.len(), 12, "every recipient once");
-    assert!(!rcpts.contains(&"d@example.com".to_owned()), "distributor not in the segment");
-    assert!(!rcpts.contains(&"x@example.com".to_owned()), "anonymised person excluded");
+    assert!(
+        !rcpts.contains(&"d@example.com".to_owned()),
+        "distributor not in the segment"
+    );
+    assert!(
+        !rcpts.contains(&"x@example.com".to_owned()),
+        "anonymised person excluded"
+    );
 
     let m = &got[0];
     let parsed = mail_parser::MessageParser::default()
@@ -193,11 +205,17 @@ async fn a_drip_goes_to_its_audience_once_per_step_with_compliance_headers() {
         Some("<campaign-1.crm.example.fr>")
     );
     let mid = parsed.message_id().unwrap().to_owned();
-    let stored = texts(&db, "SELECT message_id AS v FROM campaign_sends ORDER BY id");
+    let stored = texts(
+        &db,
+        "SELECT message_id AS v FROM campaign_sends ORDER BY id",
+    );
     assert!(stored.contains(&mid), "the Message-ID is the record's");
     let html = parsed.body_html(0).unwrap();
     assert!(html.contains("Bonjour Prénom"), "{html}");
-    assert!(html.contains("style=\"color: #366092"), "CSS inlined: {html}");
+    assert!(
+        html.contains("style=\"color: #366092"),
+        "CSS inlined: {html}"
+    );
     assert!(
         html.contains("https://crm.example.fr/api/v1/campaigns/c/"),
         "links tracked"
@@ -208,7 +226,10 @@ async fn a_drip_goes_to_its_audience_once_per_step_with_compliance_headers() {
         "the unsubscribe link is left as is"
     );
     let text = parsed.body_text(0).unwrap();
-    assert!(text.contains("Bonjour Prénom"), "text part generated: {text}");
+    assert!(
+        text.contains("Bonjour Prénom"),
+        "text part generated: {text}"
+    );
     // A/B: both subjects went out, each recipient's variant recorded.
     let subjects: Vec<String> = got
         .iter()
@@ -221,10 +242,16 @@ async fn a_drip_goes_to_its_audience_once_per_step_with_compliance_headers() {
                 .to_owned()
         })
         .collect();
-    let b = subjects.iter().filter(|s| s.starts_with("Variante B")).count();
+    let b = subjects
+        .iter()
+        .filter(|s| s.starts_with("Variante B"))
+        .count();
     assert_eq!(
         b as i64,
-        scalar(&db, "SELECT count(*) AS v FROM campaign_recipients WHERE variant = 'b'")
+        scalar(
+            &db,
+            "SELECT count(*) AS v FROM campaign_recipients WHERE variant = 'b'"
+        )
     );
     assert!(b > 0 && b < 12, "both variants drawn: {b}");
 
@@ -251,13 +278,22 @@ async fn the_kill_switch_holds_sends_until_resumed() {
     let report = run_tick(&db, &env).await;
     assert_eq!(report.due.len(), 4);
     send_one(&env, report.due[0].send_id).await.unwrap();
-    exec(&db, "UPDATE campaigns SET status = 'paused', paused_at = now()");
+    exec(
+        &db,
+        "UPDATE campaigns SET status = 'paused', paused_at = now()",
+    );
     for d in &report.due[1..] {
         assert_eq!(send_one(&env, d.send_id).await.unwrap(), Outcome::Paused);
     }
     assert_eq!(sink.received().len(), 1);
-    assert!(run_tick(&db, &env).await.due.is_empty(), "paused: nothing handed over");
-    exec(&db, "UPDATE campaigns SET status = 'sending', paused_at = NULL");
+    assert!(
+        run_tick(&db, &env).await.due.is_empty(),
+        "paused: nothing handed over"
+    );
+    exec(
+        &db,
+        "UPDATE campaigns SET status = 'sending', paused_at = NULL",
+    );
     let resumed = send_all(&db, &env).await;
     assert_eq!(resumed, vec![Outcome::Sent; 3]);
     assert_eq!(sink.received().len(), 4);
@@ -387,7 +423,10 @@ async fn a_recipient_the_relay_refuses_is_failed_and_suppressed() {
     );
     let hash = feedback::address_hash(&env.hasher, "p2@example.com");
     assert_eq!(
-        texts(&db, "SELECT address_hash || ':' || reason || ':' || source AS v FROM email_suppressions"),
+        texts(
+            &db,
+            "SELECT address_hash || ':' || reason || ':' || source AS v FROM email_suppressions"
+        ),
         [format!("{hash}:hard_bounce:smtp")]
     );
     let _ = run_tick(&db, &env).await;
