@@ -104,6 +104,23 @@ const PERSON: &[Source] = &[
         table: "tasks",
         sql: "SELECT to_jsonb(t) AS row FROM tasks t WHERE person_id = $1 ORDER BY id",
     },
+    Source {
+        table: "segment_members",
+        sql: "SELECT to_jsonb(t) AS row FROM segment_members t WHERE person_id = $1 ORDER BY segment_id",
+    },
+    Source {
+        table: "campaign_recipients",
+        sql: "SELECT to_jsonb(t) AS row FROM campaign_recipients t WHERE person_id = $1 ORDER BY campaign_id",
+    },
+    Source {
+        table: "campaign_sends",
+        sql: "SELECT to_jsonb(t) AS row FROM campaign_sends t WHERE person_id = $1 ORDER BY id",
+    },
+    Source {
+        table: "email_events",
+        sql: "SELECT to_jsonb(t) AS row FROM email_events t WHERE send_id IN \
+              (SELECT id FROM campaign_sends WHERE person_id = $1) ORDER BY id",
+    },
 ];
 
 const USER: &[Source] = &[
@@ -183,6 +200,18 @@ const USER: &[Source] = &[
     Source {
         table: "tasks",
         sql: "SELECT to_jsonb(t) AS row FROM tasks t WHERE assigned_user_id = $1 ORDER BY id",
+    },
+    Source {
+        table: "mail_templates",
+        sql: "SELECT to_jsonb(t) AS row FROM mail_templates t WHERE owner_id = $1 ORDER BY id",
+    },
+    Source {
+        table: "segments",
+        sql: "SELECT to_jsonb(t) AS row FROM segments t WHERE owner_id = $1 ORDER BY id",
+    },
+    Source {
+        table: "campaigns",
+        sql: "SELECT to_jsonb(t) AS row FROM campaigns t WHERE owner_id = $1 ORDER BY id",
     },
     Source {
         table: "webhook_endpoints",

@@ -242,6 +242,22 @@ fn seed(db: &TestDb) -> Seeded {
     ))
     .execute(c)
     .unwrap();
+    // A campaign the person was on: listed by hand, sent step 1, opened it.
+    diesel::connection::SimpleConnection::batch_execute(
+        c,
+        &format!(
+            "INSERT INTO segments (id, name, owner_id) VALUES (1, 'Liste', {owner}); \
+             INSERT INTO segment_members (segment_id, person_id) VALUES (1, {person}); \
+             INSERT INTO mail_templates (id, name, subject, html, owner_id) VALUES (1, 'T', 'S', '<p>x</p>', {owner}); \
+             INSERT INTO campaigns (id, name, segment_id, status, owner_id) VALUES (1, 'C', 1, 'sending', {owner}); \
+             INSERT INTO campaign_steps (campaign_id, step, template_id) VALUES (1, 1, 1); \
+             INSERT INTO campaign_recipients (campaign_id, person_id, variant) VALUES (1, {person}, 'a'); \
+             INSERT INTO campaign_sends (id, campaign_id, person_id, step, variant, status, due_at, sent_at, message_id) \
+               VALUES (1, 1, {person}, 1, 'a', 'sent', now(), now(), 'crm.1@crm.test'); \
+             INSERT INTO email_events (send_id, campaign_id, kind, source) VALUES (1, 1, 'open', 'pixel')"
+        ),
+    )
+    .unwrap();
     Seeded {
         owner,
         person,
@@ -575,7 +591,14 @@ struct JsonRow {
 fn rows_about_person(conn: &mut PgConnection, table: &str, person: i64) -> Vec<serde_json::Value> {
     let by_id = match table {
         "people" => format!("x.id = {person}"),
-        "person_organisation_links" | "interactions" => format!("x.person_id = {person}"),
+        "person_organisation_links"
+        | "interactions"
+        | "segment_members"
+        | "campaign_recipients"
+        | "campaign_sends" => format!("x.person_id = {person}"),
+        "email_events" => format!(
+            "x.send_id IN (SELECT id FROM campaign_sends WHERE person_id = {person})"
+        ),
         "autofill_suggestions" => format!("x.entity_type = 'person' AND x.entity_id = {person}"),
         "data_access_logs" => format!("x.entity_type = 'person' AND x.entity_id = {person}"),
         "rgpd_requests" => format!("x.subject_type = 'person' AND x.subject_id = {person}"),
