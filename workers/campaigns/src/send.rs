@@ -320,6 +320,20 @@ fn claim(
 /// Sends record `send`. `Ok` when the record is final or deliberately left (paused); `Err` when a retry
 /// may succeed.
 pub async fn send_one(env: &CampaignEnv, send: CampaignSendId) -> Result<Outcome, SendError> {
+    let result = attempt(env, send).await;
+    let outcome = match &result {
+        Ok(Outcome::Sent) => "sent",
+        Ok(Outcome::AlreadyDone) => "already_done",
+        Ok(Outcome::Paused) => "paused",
+        Ok(Outcome::Skipped { .. }) => "skipped",
+        Ok(Outcome::Failed { .. }) => "failed",
+        Err(_) => "retry",
+    };
+    metrics::counter!("campaign_messages_total", "outcome" => outcome).increment(1);
+    result
+}
+
+async fn attempt(env: &CampaignEnv, send: CampaignSendId) -> Result<Outcome, SendError> {
     let links = env
         .config
         .public_url
