@@ -121,7 +121,7 @@ fn golden_classification_is_what_the_cases_are_about() {
     );
     assert_eq!(
         read("postfix-delayed-4.4.1.eml").bounce_kinds,
-        [Some(BounceKind::Soft)]
+        [None]
     );
     assert_eq!(
         read("exchange-5.1.10.eml").bounce_kinds,
@@ -133,7 +133,7 @@ fn golden_classification_is_what_the_cases_are_about() {
     );
     assert_eq!(
         read("two-recipients.eml").bounce_kinds,
-        [Some(BounceKind::Hard), Some(BounceKind::Soft)]
+        [Some(BounceKind::Hard), None]
     );
     let reply = read("not-a-dsn.eml");
     assert!(reply.dsn.is_none() && reply.complaint.is_none());
@@ -178,8 +178,8 @@ fn bounce_kind_follows_the_documented_table() {
         (DsnAction::Failed, "4.2.2", soft),
         (DsnAction::Failed, "4.1.1", soft),
         (DsnAction::Failed, "garbage", soft),
-        (DsnAction::Delayed, "4.4.1", soft),
-        (DsnAction::Delayed, "5.1.1", soft),
+        (DsnAction::Delayed, "4.4.1", None),
+        (DsnAction::Delayed, "5.1.1", None),
         (DsnAction::Delivered, "2.0.0", None),
         (DsnAction::Relayed, "2.0.0", None),
         (DsnAction::Expanded, "2.0.0", None),

@@ -6,7 +6,6 @@
 //! 150 intervals of 0.6 s), CRM_WORKERS_BIN (the binary to run).
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "a benchmark: a panic with its message is the report"
 )]
 

@@ -7,6 +7,7 @@ use crm_queue::JobQueue;
 use shared::db::{DbError, PgPool, run_blocking};
 use shared::models::email_account::{self as accounts, EmailAccountId};
 
+use super::bounces::CampaignFeedback;
 use super::parse::{parse_headers_only, parse_message};
 use super::store::{Fetched, Stored, Target, is_sent_folder, store_batch};
 use shared::progress::ReportProgress;
@@ -61,11 +62,37 @@ pub fn resolve_path(import_dir: Option<&Path>, path: &str) -> Result<PathBuf, Im
     Ok(real)
 }
 
+/// What imported messages lead to besides being stored.
+#[derive(Clone, Default)]
+pub struct ImportHooks {
+    /// Where `intel.analyze_email` is enqueued for every new inbound message (none: not analysed).
+    pub analysis_queue: Option<JobQueue>,
+    /// The bounce mailbox's campaign feedback context, used when importing into that account.
+    pub feedback: Option<CampaignFeedback>,
+}
+
 /// Imports the mbox file or Maildir folder at `path` (already resolved) into the account, enqueueing
 /// `intel.analyze_email` on `analysis_queue` (when given) for every new inbound message.
 pub async fn import_path(
     pool: &PgPool,
     analysis_queue: Option<JobQueue>,
+    account_id: i64,
+    path: &Path,
+    folder: &str,
+    max_bytes: u64,
+    progress: &dyn ReportProgress,
+) -> Result<ImportOutcome, ImportError> {
+    let hooks = ImportHooks {
+        analysis_queue,
+        feedback: None,
+    };
+    import_path_with(pool, hooks, account_id, path, folder, max_bytes, progress).await
+}
+
+/// [`import_path`], with campaign feedback read when the account is the bounce mailbox.
+pub async fn import_path_with(
+    pool: &PgPool,
+    hooks: ImportHooks,
     account_id: i64,
     path: &Path,
     folder: &str,
@@ -79,7 +106,8 @@ pub async fn import_path(
     let target = Target {
         account_id: id,
         address: account.address.to_lowercase(),
-        analysis_queue,
+        analysis_queue: hooks.analysis_queue,
+        feedback: hooks.feedback.filter(|f| f.account_id == id),
     };
     // Each message is read up to the cap (memory stays flat); a larger one keeps its headers only.
     let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);

@@ -1,9 +1,11 @@
 //! The mailbox domain, used by both binaries: provider protocols (IMAP, the Gmail API, Microsoft Graph,
 //! OAuth token calls), account checks and sealed tokens, and the sync that stores each message once
-//! (dedupe, people, threads), imports and retention. Plain functions: the job handlers of
-//! `workers/src/jobs/mail` and the API's mailbox routes call them, and so do tests.
+//! (dedupe, people, threads), imports, retention and the campaign feedback of the bounce mailbox. Plain
+//! functions: the job handlers of `workers/src/jobs/mail` and the API's mailbox routes call them, and so
+//! do tests.
 
 pub mod accounts;
+pub mod bounces;
 pub mod cleanup;
 pub mod gmail;
 pub mod graph;

@@ -2,6 +2,10 @@
 //! module only, so the parser stays behind one small surface.
 
 use chrono::{DateTime, Utc};
+use crm_campaigns::bounce::dsn::{self, Complaint, Dsn};
+
+/// Bytes of a message searched for its top-level Content-Type before any report parsing.
+const MAX_HEADER_SCAN: usize = 64 * 1024;
 
 /// A mailbox of a From/To/Cc header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +38,76 @@ pub struct ParsedEmail {
     pub malformed: bool,
     /// Bulk or automated mail per its headers (`list`, `precedence:bulk`…): never autofill evidence.
     pub automated: Option<String>,
+    /// A delivery-status notification or a complaint (`multipart/report`), read for campaign feedback.
+    pub report: Option<MailReport>,
+}
+
+/// A machine-written report about a message sent earlier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailReport {
+    /// A bounce or a delay (RFC 3464).
+    Dsn(Dsn),
+    /// A feedback-loop complaint (ARF, RFC 5965).
+    Complaint(Complaint),
 }
 
 /// Parses a whole raw message. Over `max_bytes`, only its headers are kept and `oversized` is set.
 pub fn parse_message(raw: &[u8], max_bytes: u64) -> ParsedEmail {
     let max = usize::try_from(max_bytes).unwrap_or(usize::MAX);
-    convert(mail::parse::parse_message(raw, max), raw.len() as u64)
+    let mut email = convert(mail::parse::parse_message(raw, max), raw.len() as u64);
+    if !email.malformed {
+        // Even over `max_bytes`: the report parser reads a bounded prefix, where the report parts are.
+        email.report = report(raw);
+    }
+    email
+}
+
+/// The report a message is, read only when its top-level Content-Type is `multipart/report`, so ordinary
+/// mail is not parsed twice.
+fn report(raw: &[u8]) -> Option<MailReport> {
+    let content_type = top_content_type(raw)?.to_ascii_lowercase();
+    if !content_type.starts_with("multipart/report") {
+        return None;
+    }
+    // The report-type parameter says which of the two to read (the parsers check it again).
+    if content_type.contains("feedback-report") {
+        dsn::parse_complaint(raw).map(MailReport::Complaint)
+    } else {
+        dsn::parse(raw).map(MailReport::Dsn)
+    }
+}
+
+/// The value of the first Content-Type field of the header block, unfolded; `None` without one.
+fn top_content_type(raw: &[u8]) -> Option<String> {
+    const NAME: &[u8] = b"content-type:";
+    let head = &raw[..raw.len().min(MAX_HEADER_SCAN)];
+    let mut value: Option<String> = None;
+    for line in head.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        let folded = matches!(line.first(), Some(b' ' | b'\t'));
+        match &mut value {
+            Some(v) if folded => {
+                v.push(' ');
+                v.push_str(String::from_utf8_lossy(line).trim());
+            }
+            Some(_) => break,
+            None if !folded
+                && line.len() >= NAME.len()
+                && line[..NAME.len()].eq_ignore_ascii_case(NAME) =>
+            {
+                value = Some(
+                    String::from_utf8_lossy(&line[NAME.len()..])
+                        .trim()
+                        .to_owned(),
+                );
+            }
+            None => {}
+        }
+    }
+    value
 }
 
 /// Parses the header block of a message known to be `size` bytes, too large to fetch whole.
@@ -96,6 +164,7 @@ fn convert(p: mail::parse::ParsedEmail, size: u64) -> ParsedEmail {
         oversized: p.oversized,
         malformed,
         automated: p.automated,
+        report: None,
     }
 }
 
@@ -154,6 +223,40 @@ Subject: RE : TR: Souscription\r\nDate: Tue, 3 Mar 2026 10:00:00 +0100\r\n\r\nBo
         let b = parse_message(lf.as_bytes(), 1 << 20);
         assert!(a.synthetic_id);
         assert_eq!(a.message_id, b.message_id);
+    }
+
+    #[test]
+    fn reports_are_read_and_ordinary_mail_is_not() {
+        let dsn = "Message-ID: <r1@mta.fr>\r\nFrom: MAILER-DAEMON@mta.fr\r\nSubject: Undelivered\r\n\
+Content-Type: multipart/report;\r\n\treport-type=delivery-status; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n\
+--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mta.fr\r\n\r\n\
+Final-Recipient: rfc822; Gone@Example.NET\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <send-1@crm.fr>\r\n\r\n--b--\r\n";
+        for raw in [dsn.to_owned(), dsn.replace("\r\n", "\n")] {
+            let p = parse_message(raw.as_bytes(), 1 << 20);
+            let Some(MailReport::Dsn(d)) = p.report else {
+                panic!("not read as a DSN: {:?}", p.report);
+            };
+            assert_eq!(d.original_message_id.as_deref(), Some("send-1@crm.fr"));
+            assert_eq!(d.recipients.len(), 1);
+            assert_eq!(d.recipients[0].address, "gone@example.net");
+            // Over the size limit the report is still read (its parser bounds itself).
+            assert!(parse_message(raw.as_bytes(), 10).report.is_some());
+        }
+        let arf = dsn.replace("delivery-status;", "feedback-report;").replace(
+            "message/delivery-status\r\n\r\nReporting-MTA: dns; mta.fr\r\n\r\n",
+            "message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n\r\n",
+        );
+        let p = parse_message(arf.as_bytes(), 1 << 20);
+        let Some(MailReport::Complaint(c)) = p.report else {
+            panic!("not read as a complaint: {:?}", p.report);
+        };
+        assert_eq!(c.feedback_type.as_deref(), Some("abuse"));
+        assert_eq!(parse_message(MAIL.as_bytes(), 1 << 20).report, None);
+        // Only the top-level header counts: a report quoted in the body is ordinary mail.
+        let quoted = format!("Subject: fwd\r\n\r\n{dsn}");
+        assert_eq!(parse_message(quoted.as_bytes(), 1 << 20).report, None);
     }
 
     #[test]

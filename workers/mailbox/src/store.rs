@@ -10,6 +10,7 @@ use shared::models::email_account::EmailAccountId;
 use shared::models::email_thread::{self, ToLink};
 use shared::models::interaction::{self, Direction, NewInteraction, SkippedReason};
 
+use super::bounces::{self, CampaignFeedback, FeedbackCounts};
 use super::parse::ParsedEmail;
 
 /// One message to store, with where it was found.
@@ -28,6 +29,9 @@ pub struct Target {
     pub address: String,
     /// Where `intel.analyze_email` is enqueued for every new inbound message (none: not analysed).
     pub analysis_queue: Option<JobQueue>,
+    /// Campaign feedback (bounces, complaints, mailto unsubscriptions) read from inbound messages; used
+    /// only when this account is its bounce mailbox.
+    pub feedback: Option<CampaignFeedback>,
 }
 
 impl std::fmt::Debug for Target {
@@ -35,6 +39,7 @@ impl std::fmt::Debug for Target {
         f.debug_struct("Target")
             .field("account_id", &self.account_id)
             .field("analysis_queue", &self.analysis_queue.is_some())
+            .field("feedback", &self.feedback.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -45,6 +50,9 @@ pub struct Stored {
     pub inserted: usize,
     pub duplicates: usize,
     pub skipped: usize,
+    /// Campaign feedback recorded (bounce mailbox only).
+    #[serde(skip_serializing_if = "FeedbackCounts::is_empty")]
+    pub feedback: FeedbackCounts,
 }
 
 impl std::ops::AddAssign for Stored {
@@ -52,6 +60,7 @@ impl std::ops::AddAssign for Stored {
         self.inserted += o.inserted;
         self.duplicates += o.duplicates;
         self.skipped += o.skipped;
+        self.feedback += o.feedback;
     }
 }
 
@@ -76,8 +85,19 @@ pub fn is_sent_folder(folder: &str) -> bool {
     )
 }
 
+/// True for a message the account sent: found in a sent folder, or from the account's address.
+fn is_outbound(email: &ParsedEmail, target: &Target, sent_folder: bool) -> bool {
+    sent_folder
+        || email
+            .from
+            .as_ref()
+            .is_some_and(|a| a.address == target.address)
+}
+
 /// Stores a batch found in `folder`: each message once per account, linked into threads, its
-/// counterpart matched to a person. Messages already stored are left as they are.
+/// counterpart matched to a person. Messages already stored are left as they are. In the bounce mailbox,
+/// the campaign feedback of every inbound message of the batch is recorded too (once per event, so a
+/// batch stored again records nothing twice).
 pub async fn store_batch(
     pool: &PgPool,
     target: &Target,
@@ -88,10 +108,25 @@ pub async fn store_batch(
     if batch.is_empty() {
         return Ok(Stored::default());
     }
+    let feedback = target
+        .feedback
+        .as_ref()
+        .filter(|f| f.account_id == target.account_id);
+    let events: Vec<_> = feedback
+        .map(|f| {
+            batch
+                .iter()
+                .filter(|m| !is_outbound(&m.email, target, sent_folder))
+                .flat_map(|m| f.events(&m.email))
+                .collect()
+        })
+        .unwrap_or_default();
+    let soft_bounce_limit = feedback.map_or(0, |f| f.soft_bounce_limit);
+    let account_id = target.account_id;
     let queue = target.analysis_queue.clone();
     let target = target.clone();
     let folder = folder.to_owned();
-    let (stored, new_inbound) = run_blocking(pool, move |conn| {
+    let (mut stored, new_inbound) = run_blocking(pool, move |conn| {
         let mut addresses: HashSet<String> = HashSet::new();
         for f in &batch {
             let e = &f.email;
@@ -111,8 +146,8 @@ pub async fn store_batch(
             if !seen.insert(e.message_id.clone()) {
                 continue;
             }
+            let outbound = is_outbound(&e, &target, sent_folder);
             let from_address = e.from.as_ref().map(|a| a.address.clone());
-            let outbound = sent_folder || from_address.as_deref() == Some(target.address.as_str());
             let direction = if outbound {
                 Direction::Outbound
             } else {
@@ -189,12 +224,25 @@ pub async fn store_batch(
             inserted: inserted.len(),
             duplicates: total - inserted.len() + (seen.len().saturating_sub(total)),
             skipped,
+            feedback: FeedbackCounts::default(),
         };
         Ok((stored, new_inbound))
     })
     .await?;
     if let Some(queue) = queue {
         enqueue_analyses(&queue, &new_inbound).await;
+    }
+    // After the messages: a failure here fails the batch, whose messages are read again by the next sync.
+    stored.feedback = bounces::record(pool, events, soft_bounce_limit).await?;
+    if !stored.feedback.is_empty() {
+        tracing::info!(
+            account.id = account_id.0,
+            bounces = stored.feedback.bounces,
+            complaints = stored.feedback.complaints,
+            unsubscribes = stored.feedback.unsubscribes,
+            suppressed = stored.feedback.suppressed,
+            "campaign feedback recorded"
+        );
     }
     Ok(stored)
 }

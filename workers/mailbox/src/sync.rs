@@ -17,6 +17,7 @@ use super::lock::{self, AccountLock};
 use egress::EgressPolicy;
 use shared::config::{ImapLimits, OAuthConfig};
 
+use super::bounces::CampaignFeedback;
 use super::oauth;
 use super::provider::{ApiClient, ProviderError};
 use super::store::{Stored, Target};
@@ -37,6 +38,9 @@ pub struct SyncSettings {
     pub egress: EgressPolicy,
     /// IMAP plaintext and timeouts (`IMAP_*`).
     pub imap: ImapLimits,
+    /// The bounce mailbox and what reading it needs (`CAMPAIGN_BOUNCE_ACCOUNT_ID`); only that account's
+    /// messages are read for campaign feedback.
+    pub feedback: Option<CampaignFeedback>,
 }
 
 impl Default for SyncSettings {
@@ -49,6 +53,7 @@ impl Default for SyncSettings {
             oauth: OAuthConfig::default(),
             egress: EgressPolicy::default(),
             imap: ImapLimits::default(),
+            feedback: None,
         }
     }
 }
@@ -146,6 +151,9 @@ pub async fn sync_account(
                 inserted = outcome.totals.inserted,
                 duplicates = outcome.totals.duplicates,
                 skipped = outcome.totals.skipped,
+                bounces = outcome.totals.feedback.bounces,
+                complaints = outcome.totals.feedback.complaints,
+                unsubscribes = outcome.totals.feedback.unsubscribes,
                 "mailbox synced"
             );
             Ok(outcome)
@@ -204,6 +212,10 @@ fn storing(
         account_id: account.id,
         address: account.address.to_lowercase(),
         analysis_queue: deps.analysis_queue.cloned(),
+        feedback: settings
+            .feedback
+            .clone()
+            .filter(|f| f.account_id == account.id),
     };
     let limits = FolderLimits {
         max_bytes: settings.max_bytes,

@@ -144,6 +144,7 @@ async fn the_sync_store_enqueues_one_analysis_per_new_inbound_email() {
         account_id,
         address: "sales@crm.test".into(),
         analysis_queue: Some(queue.clone()),
+        feedback: None,
     };
     let fetched = |id: &str, from: &str| Fetched {
         uid: None,

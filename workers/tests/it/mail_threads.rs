@@ -33,6 +33,7 @@ async fn store(db: &TestDb, account: EmailAccountId, batch: Vec<Fetched>) {
         account_id: account,
         address: "sales@crm.test".into(),
         analysis_queue: None,
+        feedback: None,
     };
     store_batch(db.pool(), &target, "INBOX", false, batch)
         .await

@@ -5,6 +5,8 @@ mod providers;
 
 mod autofill;
 mod autofill_enrich;
+mod campaign_bounces;
+mod campaigns;
 mod intel_jobs;
 mod job_actor;
 mod mail_gmail;

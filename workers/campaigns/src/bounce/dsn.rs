@@ -124,7 +124,7 @@ pub fn parse_complaint(raw: &[u8]) -> Option<Complaint> {
 }
 
 impl DsnRecipient {
-    /// Hard or soft bounce; `None` for delivered, relayed and expanded.
+    /// Hard or soft bounce; `None` for delivered, relayed, expanded and delayed.
     ///
     /// Hard means the address itself is dead, so it is suppressed at once. A failure with status class 5
     /// is hard when its subject names the recipient address (RFC 3463 X.1.x, except X.1.7/X.1.8 which are
@@ -133,11 +133,12 @@ impl DsnRecipient {
     /// Every other failure is soft: a full mailbox (X.2.2, "a persistent transient failure" per RFC 3463),
     /// message size or content (X.2.3, X.3.x, X.6.x), routing and protocol trouble (X.4.x, X.5.x) and
     /// policy or reputation blocks (X.7.x such as 5.7.1 and DMARC's 5.7.26), which say nothing about the
-    /// address. So does any 4.x.x failure and every delay. Repeated soft bounces are the caller's to count.
+    /// address. So does any 4.x.x failure. Repeated soft bounces are the caller's to count. A delay is a
+    /// warning, not a bounce (the relay still tries; its failure, if it comes, is a DSN of its own): `None`,
+    /// so one message delayed and then failed counts once.
     pub fn bounce_kind(&self) -> Option<BounceKind> {
         match self.action {
-            DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded => None,
-            DsnAction::Delayed => Some(BounceKind::Soft),
+            DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded | DsnAction::Delayed => None,
             DsnAction::Failed if is_hard_status(&self.status) => Some(BounceKind::Hard),
             DsnAction::Failed => Some(BounceKind::Soft),
         }

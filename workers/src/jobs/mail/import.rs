@@ -1,6 +1,9 @@
 use shared::jobs::payloads::mail::Import;
 
-use crm_mailbox::import::{ImportError, ImportOutcome, import_path, resolve_path};
+use crm_mailbox::bounces::CampaignFeedback;
+use crm_mailbox::import::{
+    ImportError, ImportHooks, ImportOutcome, import_path_with, resolve_path,
+};
 use crm_queue::runtime::{JobCtx, JobError};
 
 /// Handler of `mail.import`.
@@ -8,9 +11,14 @@ pub async fn import(ctx: JobCtx, job: Import) -> Result<ImportOutcome, JobError>
     let mail = &ctx.app.config.mail;
     let path = resolve_path(mail.import_dir.as_deref(), &job.path).map_err(JobError::permanent)?;
     let folder = job.folder.as_deref().unwrap_or("Import");
-    import_path(
+    let common = &ctx.app.config.common;
+    let hooks = ImportHooks {
+        analysis_queue: Some(ctx.queue().clone()),
+        feedback: CampaignFeedback::from_config(&common.campaigns, &common.rgpd.hasher),
+    };
+    import_path_with(
         &ctx.app.db,
-        Some(ctx.queue().clone()),
+        hooks,
         job.account_id.0,
         &path,
         folder,

@@ -1,5 +1,6 @@
 use shared::jobs::payloads::mail::SyncAccount;
 
+use crm_mailbox::bounces::CampaignFeedback;
 use crm_mailbox::sync::{self, SyncDeps, SyncError, SyncOutcome, SyncSettings};
 use crm_queue::runtime::{JobCtx, JobError};
 
@@ -19,6 +20,10 @@ pub async fn sync_account(ctx: JobCtx, job: SyncAccount) -> Result<SyncOutcome, 
         oauth: ctx.app.oauth.clone(),
         egress: ctx.app.config.common.egress.clone(),
         imap: mail.imap,
+        feedback: CampaignFeedback::from_config(
+            &ctx.app.config.common.campaigns,
+            &ctx.app.config.common.rgpd.hasher,
+        ),
         ..SyncSettings::default()
     };
     sync::sync_account(&deps, &settings, job.account_id.0, &ctx)
