@@ -76,6 +76,11 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/rgpd/exports/{id}/download", User, Export, IdFrom::Handler),
     rule("GET", "/api/v1/rgpd/access-logs", User, Read, IdFrom::None),
     rule("GET", "/api/v1/rgpd/my-access-logs", User, Read, IdFrom::Caller),
+    // Campaign audiences and what was sent to whom (person ids).
+    rule("GET", "/api/v1/segments/{id}/preview", Person, Read, IdFrom::None),
+    rule("POST", "/api/v1/segments/{id}/members", Person, Update, IdFrom::None),
+    rule("DELETE", "/api/v1/segments/{id}/members", Person, Update, IdFrom::None),
+    rule("GET", "/api/v1/campaigns/{id}/sends", Person, Read, IdFrom::None),
     // The dashboard's review of suggestions.
     rule("GET", "/api/v1/dashboard/autofill", Person, Read, IdFrom::None),
     rule("POST", "/api/v1/dashboard/autofill/{id}/approve", Person, Update, IdFrom::Handler),

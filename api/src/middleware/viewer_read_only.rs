@@ -5,7 +5,9 @@
 //! higher role check it themselves. Exempt: `/api/v1/auth/*`, where a caller handles their own credentials
 //! (sign in, sign out), and the erasure of the caller's own data (`DELETE /api/v1/ai/learning/preferences`:
 //! a user demoted to viewer keeps the right to erase what they recorded before), and the caller's own
-//! notifications (`/api/v1/notifications/*`: marking read, channel preferences).
+//! notifications (`/api/v1/notifications/*`: marking read, channel preferences). Not guarded at all: the
+//! public endpoints of campaign mail (one-click unsubscription, SendGrid's webhook), which take no
+//! credentials, so a stray `Authorization` header (a viewer's client, a bad token) changes nothing there.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -31,6 +33,14 @@ const OWN_NOTIFICATIONS_PREFIX: &str = "/api/v1/notifications/";
 /// other subject to non-admins.
 const OWN_DATA_REQUESTS_PREFIX: &str = "/api/v1/rgpd/";
 
+/// Public campaign endpoints: authenticated by their signed token or body signature, never by a user.
+const PUBLIC_CAMPAIGN_PREFIX: &str = "/api/v1/campaigns/unsubscribe/";
+const PUBLIC_CAMPAIGN_PATHS: &[&str] = &["/api/v1/campaigns/sendgrid/events"];
+
+fn is_public(path: &str) -> bool {
+    path.starts_with(PUBLIC_CAMPAIGN_PREFIX) || PUBLIC_CAMPAIGN_PATHS.contains(&path)
+}
+
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -46,6 +56,7 @@ where
         && !req.path().starts_with(OWN_CREDENTIALS_PREFIX)
         && !req.path().starts_with(OWN_DATA_REQUESTS_PREFIX)
         && !req.path().starts_with(OWN_NOTIFICATIONS_PREFIX)
+        && !is_public(req.path())
         && !OWN_DATA_ERASURE
             .iter()
             .any(|(m, p)| req.method().as_str() == *m && req.path() == *p)

@@ -3,6 +3,7 @@
 pub mod ai;
 pub mod auth;
 pub mod autofill;
+pub mod campaigns;
 pub mod dashboard;
 pub mod email_accounts;
 pub mod enrichment;
@@ -10,6 +11,7 @@ pub mod health;
 pub mod intelligence;
 pub mod interactions;
 pub mod jobs;
+pub mod mail_templates;
 pub mod metrics;
 pub mod notifications;
 pub mod oauth;
@@ -17,6 +19,8 @@ pub mod openapi;
 pub mod rgpd;
 pub mod routing_rules;
 pub mod schedules;
+pub mod segments;
+pub mod suppressions;
 pub mod webhooks;
 
 use actix_web::{HttpResponse, web};
@@ -76,7 +80,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, monitoring: bool) {
             .configure(webhooks::configure)
             .configure(notifications::configure)
             .configure(email_accounts::configure)
-            .configure(oauth::configure),
+            .configure(oauth::configure)
+            .configure(mail_templates::configure)
+            .configure(segments::configure)
+            .configure(campaigns::configure)
+            .configure(suppressions::configure),
     );
 }
 

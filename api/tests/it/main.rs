@@ -8,6 +8,7 @@ mod dashboard_common;
 mod ai_learning;
 mod auth;
 mod autofill;
+mod campaigns;
 mod dashboard_actions;
 mod dashboard_malformed;
 mod dashboard_session;

@@ -220,7 +220,81 @@ async fn every_route_marked_personal_in_the_openapi_document_writes_an_access_lo
     });
     let a = admin.0;
     let u = user.0;
+    let segment = id(
+        &app,
+        &format!("INSERT INTO segments (name, owner_id) VALUES ('Walk', {a}) RETURNING id"),
+    );
+    let template = id(
+        &app,
+        &format!(
+            "INSERT INTO mail_templates (name, subject, html, owner_id) VALUES ('T', 'S', '<p>x</p>', {a}) RETURNING id"
+        ),
+    );
+    let campaign = id(
+        &app,
+        &format!(
+            "INSERT INTO campaigns (name, segment_id, owner_id) VALUES ('Walk', {segment}, {a}) RETURNING id"
+        ),
+    );
+    let _ = template;
+    let members = json!({ "person_ids": [person] });
     let cases: Vec<(&str, &str, Case)> = vec![
+        (
+            "GET",
+            "/api/v1/segments/{id}/preview",
+            Case {
+                req: with(
+                    &admin_b,
+                    "GET",
+                    &format!("/api/v1/segments/{segment}/preview"),
+                    None,
+                ),
+                caller: a,
+                path_id: None,
+            },
+        ),
+        (
+            "POST",
+            "/api/v1/segments/{id}/members",
+            Case {
+                req: with(
+                    &admin_b,
+                    "POST",
+                    &format!("/api/v1/segments/{segment}/members"),
+                    Some(members.clone()),
+                ),
+                caller: a,
+                path_id: None,
+            },
+        ),
+        (
+            "DELETE",
+            "/api/v1/segments/{id}/members",
+            Case {
+                req: with(
+                    &admin_b,
+                    "DELETE",
+                    &format!("/api/v1/segments/{segment}/members"),
+                    Some(members),
+                ),
+                caller: a,
+                path_id: None,
+            },
+        ),
+        (
+            "GET",
+            "/api/v1/campaigns/{id}/sends",
+            Case {
+                req: with(
+                    &admin_b,
+                    "GET",
+                    &format!("/api/v1/campaigns/{campaign}/sends"),
+                    None,
+                ),
+                caller: a,
+                path_id: None,
+            },
+        ),
         (
             "GET",
             "/api/v1/interactions/{id}/analysis",

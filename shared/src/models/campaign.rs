@@ -694,3 +694,16 @@ pub fn suppression_reason(conn: &mut PgConnection, hash: &str) -> Result<Option<
         .first(conn)
         .optional()?)
 }
+
+/// True when send `id` exists.
+pub fn send_exists(conn: &mut PgConnection, id: CampaignSendId) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(s::table.find(id))).get_result(conn)?)
+}
+
+/// True when a campaign mailed the address of hash `hash`.
+pub fn address_was_mailed(conn: &mut PgConnection, hash: &str) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        s::table.filter(s::address_hash.eq(hash)),
+    ))
+    .get_result(conn)?)
+}

@@ -81,6 +81,7 @@ pub(crate) fn refusal_error(refusal: Refusal) -> ApiError {
             Resource::Backup(id) => format!("backup {id} not found"),
             Resource::Organisation(id) => format!("organisation {id} not found"),
             Resource::RgpdRequest(id) => format!("RGPD request {id} not found"),
+            Resource::Campaign(id) => format!("campaign {id} not found"),
             Resource::Platform => "not found".to_owned(),
         }),
     }

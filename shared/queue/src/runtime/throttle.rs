@@ -16,17 +16,42 @@ pub enum Gate {
     Wait(Duration),
 }
 
-/// Takes a token from `bucket` and marks the job running, in one script call.
+/// How many times a woken job waits in place for its token (at most an interval, at most 2 s, each time)
+/// before it is re-scheduled like any throttled job.
+const IN_PLACE_TRIES: u32 = 3;
+
+/// Takes a token from `bucket` and marks the job running, in one script call. A job woken from its turn
+/// whose token is less than one interval away waits for it here (see `start_limited.lua`).
 pub async fn start(
     queue: &JobQueue,
     env: &JobEnvelope,
     job_queue: Queue,
     worker_id: &str,
-    (bucket, limit): (&str, BucketLimit),
+    bucket: (&str, BucketLimit),
 ) -> Result<Gate, redis::RedisError> {
+    let mut tries = 0;
+    loop {
+        match try_start(queue, env, job_queue, worker_id, bucket).await? {
+            (_, Some(wait)) if tries < IN_PLACE_TRIES => {
+                tries += 1;
+                tokio::time::sleep(wait).await;
+            }
+            (gate, _) => return Ok(gate),
+        }
+    }
+}
+
+/// One script call; the second value is set when the job should wait that long in place.
+async fn try_start(
+    queue: &JobQueue,
+    env: &JobEnvelope,
+    job_queue: Queue,
+    worker_id: &str,
+    (bucket, limit): (&str, BucketLimit),
+) -> Result<(Gate, Option<Duration>), redis::RedisError> {
     let keys = queue.keys();
     let mut conn = queue.connection();
-    let (attempt, created, wait): (i64, i64, i64) = scripts::START_LIMITED
+    let (attempt, created, wait, in_place): (i64, i64, i64, i64) = scripts::START_LIMITED
         .key(keys.job(&env.job_id))
         .key(keys.running(job_queue))
         .key(keys.bucket(bucket))
@@ -40,12 +65,11 @@ pub async fn start(
         .arg(env.job_id.to_string())
         .invoke_async(&mut conn)
         .await?;
+    let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0).max(1));
     Ok(if attempt == 0 {
-        Gate::Wait(Duration::from_millis(
-            u64::try_from(wait).unwrap_or(0).max(1),
-        ))
+        (Gate::Wait(wait), (in_place == 1).then_some(wait))
     } else {
-        Gate::Started(attempt, created)
+        (Gate::Started(attempt, created), None)
     })
 }
 
