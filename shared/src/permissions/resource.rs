@@ -7,8 +7,8 @@ use diesel::PgConnection;
 
 use super::Principal;
 use crate::db::DbError;
-use crate::models::email_account::{self, EmailAccountId};
 use crate::models::campaign::{self, CampaignId};
+use crate::models::email_account::{self, EmailAccountId};
 use crate::models::interaction::{self, InteractionId};
 use crate::models::rgpd_request::{self, RgpdRequestId};
 use crate::models::user::{Role, find_user};

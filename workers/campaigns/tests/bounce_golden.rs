@@ -119,10 +119,7 @@ fn golden_classification_is_what_the_cases_are_about() {
         read("postfix-hard-5.1.1.eml").bounce_kinds,
         [Some(BounceKind::Hard)]
     );
-    assert_eq!(
-        read("postfix-delayed-4.4.1.eml").bounce_kinds,
-        [None]
-    );
+    assert_eq!(read("postfix-delayed-4.4.1.eml").bounce_kinds, [None]);
     assert_eq!(
         read("exchange-5.1.10.eml").bounce_kinds,
         [Some(BounceKind::Hard)]

@@ -596,9 +596,9 @@ fn rows_about_person(conn: &mut PgConnection, table: &str, person: i64) -> Vec<s
         | "segment_members"
         | "campaign_recipients"
         | "campaign_sends" => format!("x.person_id = {person}"),
-        "email_events" => format!(
-            "x.send_id IN (SELECT id FROM campaign_sends WHERE person_id = {person})"
-        ),
+        "email_events" => {
+            format!("x.send_id IN (SELECT id FROM campaign_sends WHERE person_id = {person})")
+        }
         "autofill_suggestions" => format!("x.entity_type = 'person' AND x.entity_id = {person}"),
         "data_access_logs" => format!("x.entity_type = 'person' AND x.entity_id = {person}"),
         "rgpd_requests" => format!("x.subject_type = 'person' AND x.subject_id = {person}"),

@@ -138,7 +138,10 @@ impl DsnRecipient {
     /// so one message delayed and then failed counts once.
     pub fn bounce_kind(&self) -> Option<BounceKind> {
         match self.action {
-            DsnAction::Delivered | DsnAction::Relayed | DsnAction::Expanded | DsnAction::Delayed => None,
+            DsnAction::Delivered
+            | DsnAction::Relayed
+            | DsnAction::Expanded
+            | DsnAction::Delayed => None,
             DsnAction::Failed if is_hard_status(&self.status) => Some(BounceKind::Hard),
             DsnAction::Failed => Some(BounceKind::Soft),
         }
