@@ -1,11 +1,8 @@
-use actix_web::http::header::{CACHE_CONTROL, LOCATION, REFERRER_POLICY, USER_AGENT};
+use actix_web::http::header::{CACHE_CONTROL, LOCATION, REFERRER_POLICY};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
-use crm_campaigns::feedback::{self, Event, EventKind, Source, Subject};
-use shared::db::run_blocking;
-use shared::models::campaign as model;
+use crm_campaigns::feedback::EventKind;
 
-use super::machine::likely_machine;
+use super::machine::record_engagement;
 use crate::state::AppState;
 
 /// The click redirect of a campaign message (no authentication): a 302 to `u` only when the token's
@@ -44,33 +41,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     else {
         return super::page::not_found();
     };
-    let agent = req
-        .headers()
-        .get(USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let limit = state.config.common.campaigns.soft_bounce_limit;
-    let recorded = run_blocking(&state.pool, move |c| {
-        let Some(found) = model::find_send(c, send)? else {
-            return Ok(None);
-        };
-        let now = Utc::now();
-        let event = Event {
-            subject: Subject::Send(send),
-            kind: EventKind::Click,
-            source: Source::Link,
-            dedupe_key: None,
-            machine: likely_machine(agent.as_deref(), found.sent_at, now),
-            url: Some(target),
-            occurred_at: now,
-            address_hash: None,
-        };
-        feedback::record(c, &event, limit)
-    })
-    .await;
-    if let Err(e) = recorded {
-        tracing::warn!(send.id = send.0, error = %e, "click not recorded");
-    }
+    record_engagement(&state, &req, send, EventKind::Click, Some(target)).await;
     HttpResponse::Found()
         .insert_header((LOCATION, url.as_str()))
         .insert_header((CACHE_CONTROL, "no-store"))

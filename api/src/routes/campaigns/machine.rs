@@ -1,7 +1,14 @@
 //! Whether an open or a click was most likely made by a machine rather than the recipient: counted apart
 //! in the report (`email_events.machine`).
 
+use actix_web::HttpRequest;
+use actix_web::http::header::USER_AGENT;
 use chrono::{DateTime, TimeDelta, Utc};
+use crm_campaigns::feedback::{self, Event, EventKind, Source, Subject};
+use shared::db::run_blocking;
+use shared::models::campaign::{self as model, CampaignSendId};
+
+use crate::state::AppState;
 
 /// An open or click this soon after sending is taken for a prefetch or a scan: nobody reads a campaign
 /// within a minute of its arrival often enough to matter, while gateways scan on arrival.
@@ -65,6 +72,49 @@ pub(super) fn likely_machine(
         }
     };
     soon || agent
+}
+
+/// Records an open or a click of `send` made by `req` (flagged as a machine's per [`likely_machine`]);
+/// a failure is logged, never shown: the reader gets their pixel or redirect anyway.
+pub(super) async fn record_engagement(
+    state: &AppState,
+    req: &HttpRequest,
+    send: CampaignSendId,
+    kind: EventKind,
+    url: Option<String>,
+) {
+    let agent = req
+        .headers()
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let source = if kind == EventKind::Click {
+        Source::Link
+    } else {
+        Source::Pixel
+    };
+    let limit = state.config.common.campaigns.soft_bounce_limit;
+    let recorded = run_blocking(&state.pool, move |c| {
+        let Some(found) = model::find_send(c, send)? else {
+            return Ok(None);
+        };
+        let now = Utc::now();
+        let event = Event {
+            subject: Subject::Send(send),
+            kind,
+            source,
+            dedupe_key: None,
+            machine: likely_machine(agent.as_deref(), found.sent_at, now),
+            url,
+            occurred_at: now,
+            address_hash: None,
+        };
+        feedback::record(c, &event, limit)
+    })
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(send.id = send.0, kind = kind.as_str(), error = %e, "engagement not recorded");
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,8 @@
-use actix_web::http::header::{CACHE_CONTROL, USER_AGENT};
+use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
-use crm_campaigns::feedback::{self, Event, EventKind, Source, Subject};
-use shared::db::run_blocking;
-use shared::models::campaign as model;
+use crm_campaigns::feedback::EventKind;
 
-use super::machine::likely_machine;
+use super::machine::record_engagement;
 use crate::state::AppState;
 
 /// A 1×1 transparent GIF (GIF89a, two-colour table, colour 0 transparent).
@@ -30,33 +27,7 @@ const PIXEL: &[u8] = &[
 pub async fn open(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let token = super::token(&req);
     if let Some(send) = super::links(&state).and_then(|l| l.verify_open(token)) {
-        let agent = req
-            .headers()
-            .get(USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let limit = state.config.common.campaigns.soft_bounce_limit;
-        let recorded = run_blocking(&state.pool, move |c| {
-            let Some(found) = model::find_send(c, send)? else {
-                return Ok(None);
-            };
-            let now = Utc::now();
-            let event = Event {
-                subject: Subject::Send(send),
-                kind: EventKind::Open,
-                source: Source::Pixel,
-                dedupe_key: None,
-                machine: likely_machine(agent.as_deref(), found.sent_at, now),
-                url: None,
-                occurred_at: now,
-                address_hash: None,
-            };
-            feedback::record(c, &event, limit)
-        })
-        .await;
-        if let Err(e) = recorded {
-            tracing::warn!(send.id = send.0, error = %e, "open not recorded");
-        }
+        record_engagement(&state, &req, send, EventKind::Open, None).await;
     }
     HttpResponse::Ok()
         .content_type("image/gif")
