@@ -356,18 +356,9 @@ async fn attempt(env: &CampaignEnv, send: CampaignSendId) -> Result<Outcome, Sen
             return Ok(Outcome::Failed { reason });
         }
     };
-    // The connection that records the send is taken before the SMTP transaction, so the commit after
-    // the relay's 250 never waits for a free one (a wait there is where a crash would make a copy).
-    let pool = env.pool.clone();
-    let mut conn = tokio::task::spawn_blocking(move || pool.get())
-        .await
-        .map_err(DbError::from)?
-        .map_err(DbError::from)?;
     match mailer.send(message).await {
         Ok(()) => {
-            tokio::task::spawn_blocking(move || mark_sent(&mut conn, send.0))
-                .await
-                .map_err(DbError::from)??;
+            run_blocking(&env.pool, move |conn| mark_sent(conn, send.0)).await?;
             Ok(Outcome::Sent)
         }
         Err(e) if e.is_permanent() => {
