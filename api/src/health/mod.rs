@@ -1,6 +1,9 @@
-//! The detailed health check: Postgres, Redis and the workers, each bounded by a timeout, folded into one
-//! overall status. Plain functions, called by the handler and by tests.
+//! The detailed health check: Postgres, Redis, the workers and the free space of the folders the
+//! platform writes to, each bounded by a timeout, folded into one overall status; with the age of the
+//! newest verified backup and each schedule's last fire, for operators (they do not change the status:
+//! alert rules watch them). Plain functions, called by the handler and by tests.
 
+mod disk;
 mod postgres;
 mod redis;
 mod workers;
@@ -11,6 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use self::disk::{DEGRADED_BELOW_PERCENT, DiskHealth, UNHEALTHY_BELOW_PERCENT};
 pub use self::postgres::{PoolStats, PostgresHealth};
 pub use self::redis::RedisHealth;
 pub use self::workers::WorkersHealth;
@@ -46,22 +50,87 @@ pub struct HealthReport {
     pub redis: RedisHealth,
     /// Absent when Redis cannot be reached.
     pub workers: Option<WorkersHealth>,
+    /// Free space of `BACKUP_DIR` and of `MAIL_IMPORT_DIR` (when set).
+    pub disks: Vec<DiskHealth>,
+    /// The newest backup whose restore check passed (`None`: none yet, or Postgres unreachable).
+    pub newest_verified_backup: Option<VerifiedBackup>,
+    /// Each schedule's last successful fire (empty when Redis cannot be reached).
+    pub schedules: Vec<ScheduleHealth>,
+}
+
+/// The backup to restore from.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerifiedBackup {
+    pub id: i64,
+    pub started_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// Hours since it was started.
+    pub age_hours: f64,
+}
+
+/// A schedule entry's last fire.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScheduleHealth {
+    pub name: String,
+    pub enabled: bool,
+    pub last_fired_at: Option<DateTime<Utc>>,
+    pub next_fire_at: Option<DateTime<Utc>>,
 }
 
 /// Runs every check concurrently and folds the results.
 pub async fn check(state: &AppState) -> HealthReport {
-    let (postgres, redis, workers) = tokio::join!(
+    let mut folders = vec![("backup_dir", state.config.common.rgpd.backup_dir.clone())];
+    if let Some(dir) = &state.mail.import_dir {
+        folders.push(("mail_import_dir", dir.clone()));
+    }
+    let (postgres, redis, workers, disks, backup, schedules) = tokio::join!(
         postgres::check(&state.pool),
         redis::check(state.redis()),
         workers::check(&state.queue),
+        bounded("disk", async {
+            Ok::<_, String>(disk::check(folders).await)
+        }),
+        bounded("backup", newest_verified(state)),
+        bounded("schedule", schedules(state)),
     );
-    fold(postgres, redis, workers.ok())
+    let mut report = fold(postgres, redis, workers.ok(), disks.unwrap_or_default());
+    report.newest_verified_backup = backup.ok().flatten();
+    report.schedules = schedules.unwrap_or_default();
+    report
+}
+
+async fn newest_verified(state: &AppState) -> Result<Option<VerifiedBackup>, shared::db::DbError> {
+    let found = shared::db::run_blocking(&state.pool, |c| {
+        shared::models::backup::newest_verified_good(c)
+    })
+    .await?;
+    Ok(found.map(|b| VerifiedBackup {
+        id: b.id.0,
+        started_at: b.started_at,
+        verified_at: b.verified_at,
+        age_hours: ((Utc::now() - b.started_at).num_seconds() as f64 / 3_600.0 * 10.0).round()
+            / 10.0,
+    }))
+}
+
+async fn schedules(state: &AppState) -> Result<Vec<ScheduleHealth>, crate::error::ApiError> {
+    Ok(crate::routes::schedules::state::entry_states(state)
+        .await?
+        .into_iter()
+        .map(|e| ScheduleHealth {
+            name: e.entry.name.clone(),
+            enabled: e.enabled,
+            last_fired_at: e.last_fired_at,
+            next_fire_at: e.next_fire_at,
+        })
+        .collect())
 }
 
 fn fold(
     postgres: PostgresHealth,
     redis: RedisHealth,
     workers: Option<WorkersHealth>,
+    disks: Vec<DiskHealth>,
 ) -> HealthReport {
     let mut problems = Vec::new();
     let mut status = Status::Healthy;
@@ -92,6 +161,24 @@ fn fold(
             status = Status::Degraded;
         }
     }
+    for d in &disks {
+        let Some(free) = d.free_percent else { continue };
+        if free < UNHEALTHY_BELOW_PERCENT {
+            problems.push(format!(
+                "{}: {free:.1} % free (unhealthy under {UNHEALTHY_BELOW_PERCENT} %)",
+                d.name
+            ));
+            status = Status::Unhealthy;
+        } else if free < DEGRADED_BELOW_PERCENT {
+            problems.push(format!(
+                "{}: {free:.1} % free (degraded under {DEGRADED_BELOW_PERCENT} %)",
+                d.name
+            ));
+            if status == Status::Healthy {
+                status = Status::Degraded;
+            }
+        }
+    }
     HealthReport {
         status,
         problems,
@@ -99,6 +186,9 @@ fn fold(
         postgres,
         redis,
         workers,
+        disks,
+        newest_verified_backup: None,
+        schedules: Vec::new(),
     }
 }
 
@@ -166,20 +256,58 @@ mod tests {
     #[test]
     fn status_folding() {
         assert_eq!(
-            fold(pg(true), rd(true), Some(workers(1, 1.0))).status,
+            fold(pg(true), rd(true), Some(workers(1, 1.0)), Vec::new()).status,
             Status::Healthy
         );
         assert_eq!(
-            fold(pg(true), rd(true), Some(workers(0, 1.0))).status,
+            fold(pg(true), rd(true), Some(workers(0, 1.0)), Vec::new()).status,
             Status::Degraded
         );
-        let r = fold(pg(true), rd(true), Some(workers(2, 301.0)));
+        let r = fold(pg(true), rd(true), Some(workers(2, 301.0)), Vec::new());
         assert_eq!(r.status, Status::Degraded);
         assert!(r.problems[0].contains("maint"), "{:?}", r.problems);
         assert_eq!(
-            fold(pg(false), rd(true), Some(workers(1, 1.0))).status,
+            fold(pg(false), rd(true), Some(workers(1, 1.0)), Vec::new()).status,
             Status::Unhealthy
         );
-        assert_eq!(fold(pg(true), rd(false), None).status, Status::Unhealthy);
+        assert_eq!(
+            fold(pg(true), rd(false), None, Vec::new()).status,
+            Status::Unhealthy
+        );
+    }
+
+    fn disk(free: u64) -> DiskHealth {
+        let mut d = DiskHealth::measure("backup_dir", std::path::Path::new("/nonexistent"));
+        d.free_bytes = Some(free);
+        d.total_bytes = Some(1_000);
+        d.free_percent = Some(free as f64 / 10.0);
+        d.error = None;
+        d
+    }
+
+    #[test]
+    fn a_full_disk_degrades_then_breaks_the_platform() {
+        let ok = || Some(workers(1, 1.0));
+        assert_eq!(
+            fold(pg(true), rd(true), ok(), vec![disk(500)]).status,
+            Status::Healthy
+        );
+        let low = fold(pg(true), rd(true), ok(), vec![disk(99)]);
+        assert_eq!(low.status, Status::Degraded);
+        assert!(
+            low.problems[0].starts_with("backup_dir: 9.9 % free"),
+            "{:?}",
+            low.problems
+        );
+        assert_eq!(
+            fold(pg(true), rd(true), ok(), vec![disk(19)]).status,
+            Status::Unhealthy
+        );
+        // A folder that cannot be read here (another host's) changes nothing.
+        let unread = DiskHealth::measure("mail_import_dir", std::path::Path::new("/nonexistent"));
+        assert_eq!(
+            fold(pg(true), rd(true), ok(), vec![unread]).status,
+            Status::Healthy
+        );
     }
 }

@@ -92,6 +92,38 @@ async fn detailed_health_reports_every_store_and_needs_a_live_worker_to_be_healt
     assert_eq!(workers["delayed"], 0);
     assert_eq!(workers["dead"], 0);
     assert_eq!(workers["quarantined"], 0);
+    // The backup folder's file system (a path it cannot read here reports an error, not a status).
+    assert_eq!(report["disks"][0]["name"], "backup_dir", "{report}");
+    assert!(
+        report["disks"][0]["free_percent"].is_f64() || report["disks"][0]["error"].is_string(),
+        "{report}"
+    );
+    // Every schedule of the table, none fired yet; no verified backup yet.
+    let names: Vec<&str> = report["schedules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"maint.backup") && names.contains(&"campaigns.tick"),
+        "{names:?}"
+    );
+    assert!(report["schedules"][0]["last_fired_at"].is_null());
+    assert!(report["newest_verified_backup"].is_null());
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO backups (file_name, started_at, finished_at, status, verified_at, verify_result) \
+             VALUES ('b.sql.gz', now() - interval '3 hours', now() - interval '3 hours', 'succeeded', now(), 'ok')",
+        ),
+        &mut app.db.conn(),
+    )
+    .unwrap();
+    let (_, _, report) = parts(call_service(&svc, req()).await).await;
+    let age = report["newest_verified_backup"]["age_hours"]
+        .as_f64()
+        .unwrap();
+    assert!((2.9..3.2).contains(&age), "{report}");
 
     // Envelopes a worker set aside are counted across queues.
     let mut conn = app.state.redis();

@@ -23,6 +23,9 @@ pub struct RgpdConfig {
     pub export_link_ttl: Duration,
     /// `RGPD_LEDGER_PATH` (`$BACKUP_DIR/erasure-ledger.jsonl`): the erasure ledger file a restore replays.
     pub ledger_path: PathBuf,
+    /// `BACKUP_DIR` (`./backups`): where backups (and, by default, the ledger) are written; the API's
+    /// detailed health reports its free space.
+    pub backup_dir: PathBuf,
     /// `RGPD_EXPORT_ANOMALY_THRESHOLD` (20): exports by one user in a month above which the report flags them.
     pub export_anomaly_threshold: u32,
     /// `RGPD_ANONYMISE_BATCH` (1000): subjects anonymised per transaction by the inactive sweep.
@@ -71,6 +74,7 @@ impl RgpdConfig {
                 60..=30 * 86_400,
             )?),
             ledger_path,
+            backup_dir,
             export_anomaly_threshold: env.parse_in(
                 "RGPD_EXPORT_ANOMALY_THRESHOLD",
                 20,
