@@ -118,9 +118,22 @@ pub enum SendError {
     Smtp(#[source] MailerError),
 }
 
-/// The claimed record and what the message needs.
+/// The send record, where it stands and what its message needs, read in one query under the record's
+/// lock.
 #[derive(Debug, QueryableByName)]
 struct Claim {
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    claimed_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Text)]
+    campaign_status: String,
+    #[diesel(sql_type = Text)]
+    recipient_state: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    stop_reason: Option<String>,
     #[diesel(sql_type = BigInt)]
     campaign_id: i64,
     #[diesel(sql_type = Text)]
@@ -153,27 +166,22 @@ struct Claim {
     text_body: Option<String>,
 }
 
-#[derive(QueryableByName)]
-struct State {
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    claimed_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Integer)]
-    attempts: i32,
-    #[diesel(sql_type = Text)]
-    campaign_status: String,
-    #[diesel(sql_type = Text)]
-    recipient_state: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    stop_reason: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    email: Option<String>,
-}
-
 enum Claimed {
     Go(Box<Claim>),
     Done(Outcome),
+}
+
+/// Ends the drip of send `id`'s recipient, for `reason`, if it is still running.
+fn stop_recipient(conn: &mut PgConnection, id: i64, reason: &str) -> Result<(), DbError> {
+    diesel::sql_query(
+        "UPDATE campaign_recipients r SET state = 'stopped', stop_reason = $2 \
+         FROM campaign_sends s WHERE s.id = $1 AND r.campaign_id = s.campaign_id \
+           AND r.person_id = s.person_id AND r.state = 'active'",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Text, _>(reason)
+    .execute(conn)?;
+    Ok(())
 }
 
 fn skip(conn: &mut PgConnection, id: i64, reason: &str, stop: Option<&str>) -> Result<(), DbError> {
@@ -183,17 +191,10 @@ fn skip(conn: &mut PgConnection, id: i64, reason: &str, stop: Option<&str>) -> R
     .bind::<BigInt, _>(id)
     .bind::<Text, _>(reason)
     .execute(conn)?;
-    if let Some(stop) = stop {
-        diesel::sql_query(
-            "UPDATE campaign_recipients r SET state = 'stopped', stop_reason = $2 \
-             FROM campaign_sends s WHERE s.id = $1 AND r.campaign_id = s.campaign_id \
-               AND r.person_id = s.person_id AND r.state = 'active'",
-        )
-        .bind::<BigInt, _>(id)
-        .bind::<Text, _>(stop)
-        .execute(conn)?;
+    match stop {
+        Some(stop) => stop_recipient(conn, id, stop),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn fail(conn: &mut PgConnection, id: i64, reason: &str) -> Result<(), DbError> {
@@ -201,14 +202,7 @@ fn fail(conn: &mut PgConnection, id: i64, reason: &str) -> Result<(), DbError> {
         .bind::<BigInt, _>(id)
         .bind::<Text, _>(reason)
         .execute(conn)?;
-    diesel::sql_query(
-        "UPDATE campaign_recipients r SET state = 'stopped', stop_reason = 'failed' \
-         FROM campaign_sends s WHERE s.id = $1 AND r.campaign_id = s.campaign_id \
-           AND r.person_id = s.person_id AND r.state = 'active'",
-    )
-    .bind::<BigInt, _>(id)
-    .execute(conn)?;
-    Ok(())
+    stop_recipient(conn, id, "failed")
 }
 
 /// Claims record `id` when it may be sent now; otherwise says why not (and records it).
@@ -221,15 +215,23 @@ fn claim(
     conn.transaction(|conn| {
         let Some(state) = diesel::sql_query(
             "SELECT s.status, s.claimed_at, s.attempts, c.status AS campaign_status, \
-                    r.state AS recipient_state, r.stop_reason, p.email \
+                    r.state AS recipient_state, r.stop_reason, \
+                    s.campaign_id, c.name AS campaign_name, c.tracking, s.variant, s.message_id, \
+                    p.email, p.first_name, p.last_name, p.title, o.name AS org_name, o.city AS org_city, \
+                    t.subject, st.subject_b, t.html, t.text_body \
              FROM campaign_sends s \
              JOIN campaigns c ON c.id = s.campaign_id \
              JOIN campaign_recipients r ON r.campaign_id = s.campaign_id AND r.person_id = s.person_id \
+             JOIN campaign_steps st ON st.campaign_id = s.campaign_id AND st.step = s.step \
+             JOIN mail_templates t ON t.id = st.template_id \
              JOIN people p ON p.id = s.person_id \
+             LEFT JOIN LATERAL (SELECT o.name, o.city FROM person_organisation_links l \
+                 JOIN organisations o ON o.id = l.organisation_id WHERE l.person_id = p.id \
+                 ORDER BY l.is_primary DESC, l.id LIMIT 1) o ON true \
              WHERE s.id = $1 FOR UPDATE OF s",
         )
         .bind::<BigInt, _>(id)
-        .get_result::<State>(conn)
+        .get_result::<Claim>(conn)
         .optional()?
         else {
             return Ok(Ok(Claimed::Done(Outcome::Skipped {
@@ -267,17 +269,17 @@ fn claim(
             }
         }
         if state.recipient_state != "active" {
-            let reason = state.stop_reason.unwrap_or_else(|| "stopped".into());
+            let reason = state.stop_reason.clone().unwrap_or_else(|| "stopped".into());
             skip(conn, id, &reason, None)?;
             return Ok(Ok(Claimed::Done(Outcome::Skipped { reason })));
         }
-        let Some(email) = state.email else {
+        let Some(email) = state.email.as_deref() else {
             skip(conn, id, "no_address", Some("no_address"))?;
             return Ok(Ok(Claimed::Done(Outcome::Skipped {
                 reason: "no_address".into(),
             })));
         };
-        let hash = feedback::address_hash(hasher, &email);
+        let hash = feedback::address_hash(hasher, email);
         if feedback::is_suppressed(conn, &hash)? {
             skip(conn, id, "suppressed", Some("suppressed"))?;
             return Ok(Ok(Claimed::Done(Outcome::Skipped {
@@ -297,23 +299,7 @@ fn claim(
         .bind::<BigInt, _>(id)
         .bind::<Text, _>(&hash)
         .execute(conn)?;
-        let claim = diesel::sql_query(
-            "SELECT s.campaign_id, c.name AS campaign_name, c.tracking, s.variant, s.message_id, \
-                    p.email, p.first_name, p.last_name, p.title, o.name AS org_name, o.city AS org_city, \
-                    t.subject, st.subject_b, t.html, t.text_body \
-             FROM campaign_sends s \
-             JOIN campaigns c ON c.id = s.campaign_id \
-             JOIN campaign_steps st ON st.campaign_id = s.campaign_id AND st.step = s.step \
-             JOIN mail_templates t ON t.id = st.template_id \
-             JOIN people p ON p.id = s.person_id \
-             LEFT JOIN LATERAL (SELECT o.name, o.city FROM person_organisation_links l \
-                 JOIN organisations o ON o.id = l.organisation_id WHERE l.person_id = p.id \
-                 ORDER BY l.is_primary DESC, l.id LIMIT 1) o ON true \
-             WHERE s.id = $1",
-        )
-        .bind::<BigInt, _>(id)
-        .get_result::<Claim>(conn)?;
-        Ok(Ok(Claimed::Go(Box::new(claim))))
+        Ok(Ok(Claimed::Go(Box::new(state))))
     })
 }
 
