@@ -33,6 +33,11 @@ impl MailerError {
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Rejected { .. } | Self::Tls(_))
     }
+
+    /// The egress policy refuses the relay's address: no retry helps until the settings change.
+    pub fn is_egress_refusal(&self) -> bool {
+        matches!(self, Self::Egress(e) if e.is_refusal())
+    }
 }
 
 /// A pooled SMTP transport and the sender address.

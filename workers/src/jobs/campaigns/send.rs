@@ -19,9 +19,9 @@ pub async fn send(
             error: anyhow::Error::new(SendError::InFlight),
             retry_in: Some(env.config.send_lease + Duration::from_secs(1)),
         }),
-        Err(SendError::Smtp(crm_mailer::MailerError::Egress(e))) if e.is_refusal() => Err(
-            JobError::permanent(anyhow::Error::new(e).context("the SMTP relay is refused")),
-        ),
+        Err(SendError::Smtp(e)) if e.is_egress_refusal() => Err(JobError::permanent(
+            anyhow::Error::new(e).context("the SMTP relay is refused"),
+        )),
         Err(e) => Err(JobError::transient(anyhow::Error::new(e))),
     }
 }

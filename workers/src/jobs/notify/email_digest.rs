@@ -25,8 +25,7 @@ pub async fn email_digest(
     let mailer = Mailer::connect(&out.smtp, &ctx.app.config.common.egress)
         .await
         .map_err(|e| {
-            let refused =
-                matches!(&e, crm_mailer::MailerError::Egress(inner) if inner.is_refusal());
+            let refused = e.is_egress_refusal();
             let e = anyhow::Error::new(e);
             if refused {
                 JobError::permanent(e)
