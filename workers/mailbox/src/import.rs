@@ -72,25 +72,9 @@ pub struct ImportHooks {
 }
 
 /// Imports the mbox file or Maildir folder at `path` (already resolved) into the account, enqueueing
-/// `intel.analyze_email` on `analysis_queue` (when given) for every new inbound message.
+/// `intel.analyze_email` on `hooks.analysis_queue` (when given) for every new inbound message, and
+/// reading campaign feedback when the account is the bounce mailbox.
 pub async fn import_path(
-    pool: &PgPool,
-    analysis_queue: Option<JobQueue>,
-    account_id: i64,
-    path: &Path,
-    folder: &str,
-    max_bytes: u64,
-    progress: &dyn ReportProgress,
-) -> Result<ImportOutcome, ImportError> {
-    let hooks = ImportHooks {
-        analysis_queue,
-        feedback: None,
-    };
-    import_path_with(pool, hooks, account_id, path, folder, max_bytes, progress).await
-}
-
-/// [`import_path`], with campaign feedback read when the account is the bounce mailbox.
-pub async fn import_path_with(
     pool: &PgPool,
     hooks: ImportHooks,
     account_id: i64,
@@ -107,7 +91,7 @@ pub async fn import_path_with(
         account_id: id,
         address: account.address.to_lowercase(),
         analysis_queue: hooks.analysis_queue,
-        feedback: hooks.feedback.filter(|f| f.account_id == id),
+        feedback: hooks.feedback,
     };
     // Each message is read up to the cap (memory stays flat); a larger one keeps its headers only.
     let cap = usize::try_from(max_bytes).unwrap_or(usize::MAX);

@@ -212,10 +212,7 @@ fn storing(
         account_id: account.id,
         address: account.address.to_lowercase(),
         analysis_queue: deps.analysis_queue.cloned(),
-        feedback: settings
-            .feedback
-            .clone()
-            .filter(|f| f.account_id == account.id),
+        feedback: settings.feedback.clone(),
     };
     let limits = FolderLimits {
         max_bytes: settings.max_bytes,

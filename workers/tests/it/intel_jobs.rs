@@ -278,7 +278,10 @@ async fn an_import_enqueues_the_analysis_of_its_inbound_emails() {
     std::fs::write(&mbox, content).unwrap();
     let out = crm_mailbox::import::import_path(
         db.pool(),
-        Some(queue.clone()),
+        crm_mailbox::import::ImportHooks {
+            analysis_queue: Some(queue.clone()),
+            feedback: None,
+        },
         account_id.0,
         &mbox,
         "Import",

@@ -578,7 +578,7 @@ From b@x Thu Mar  5 11:00:00 2026\nMessage-ID: <m2@x>\nIn-Reply-To: <m1@x>\nFrom
     for round in 0..2 {
         let out = crm_mailbox::import::import_path(
             db.pool(),
-            None,
+            crm_mailbox::import::ImportHooks::default(),
             id.0,
             &path,
             "Import",
@@ -626,7 +626,7 @@ async fn demo_mailbox_imports_into_threads() {
     let path = crm_mailbox::import::resolve_path(Some(&dir), "mailbox.mbox").unwrap();
     let out = crm_mailbox::import::import_path(
         db.pool(),
-        None,
+        crm_mailbox::import::ImportHooks::default(),
         id.0,
         &path,
         "Import",

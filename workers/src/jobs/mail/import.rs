@@ -1,9 +1,7 @@
 use shared::jobs::payloads::mail::Import;
 
 use crm_mailbox::bounces::CampaignFeedback;
-use crm_mailbox::import::{
-    ImportError, ImportHooks, ImportOutcome, import_path_with, resolve_path,
-};
+use crm_mailbox::import::{ImportError, ImportHooks, ImportOutcome, import_path, resolve_path};
 use crm_queue::runtime::{JobCtx, JobError};
 
 /// Handler of `mail.import`.
@@ -16,7 +14,7 @@ pub async fn import(ctx: JobCtx, job: Import) -> Result<ImportOutcome, JobError>
         analysis_queue: Some(ctx.queue().clone()),
         feedback: CampaignFeedback::from_config(&common.campaigns, &common.rgpd.hasher),
     };
-    import_path_with(
+    import_path(
         &ctx.app.db,
         hooks,
         job.account_id.0,
