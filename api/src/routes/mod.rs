@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod oauth;
 pub mod openapi;
+pub(crate) mod owned;
 pub mod rgpd;
 pub mod routing_rules;
 pub mod schedules;

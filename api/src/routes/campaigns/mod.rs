@@ -34,7 +34,6 @@ use shared::models::campaign::{
     MailTemplateId, Outcome, StepFields,
 };
 use shared::models::segment::{self, SegmentId};
-use shared::permissions::{Access, Resource, access_to};
 
 use crate::audit;
 use crate::auth::AuthUser;
@@ -252,36 +251,15 @@ pub(crate) fn reference_gone(err: DbError) -> ApiError {
     }
 }
 
-/// What `user` may do with campaign `id`; 404 when there is none.
-pub(crate) async fn access(
-    state: &AppState,
-    user: &AuthUser,
-    id: CampaignId,
-) -> Result<Access, ApiError> {
-    let principal = user.principal();
-    match run_blocking(&state.pool, move |c| {
-        access_to(c, &principal, Resource::Campaign(id))
-    })
-    .await?
-    {
-        Access::Hidden => Err(not_found(id)),
-        access => Ok(access),
-    }
-}
-
-/// Checks that `user` may change campaign `id`: 404 when there is none, 403 unless they own it or are a
-/// manager or admin.
+/// Checks that `user` may change campaign `id` (the rule of `Resource::Campaign`, which the workers
+/// apply to its sends): 404 when there is none, 403 unless they own it or are a manager or admin.
 pub(crate) async fn writable(
     state: &AppState,
     user: &AuthUser,
     id: CampaignId,
 ) -> Result<(), ApiError> {
-    match access(state, user, id).await? {
-        Access::Write => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "only the campaign's owner, managers and admins change it".into(),
-        )),
-    }
+    let owner_of = move |c: &mut diesel::PgConnection| model::owner_of(c, id);
+    crate::routes::owned::check_write(state, user, "campaign", owner_of, not_found(id)).await
 }
 
 pub(crate) fn not_found(id: CampaignId) -> ApiError {

@@ -12,9 +12,7 @@ pub mod update;
 use actix_web::web;
 use crm_campaigns::template::{self, TemplateSource};
 use serde::Deserialize;
-use shared::db::run_blocking;
 use shared::models::campaign::{self as model, MailTemplateId, TemplateFields};
-use shared::permissions::{Access, owned_access};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -112,15 +110,8 @@ pub(crate) async fn writable(
     user: &AuthUser,
     id: MailTemplateId,
 ) -> Result<(), ApiError> {
-    let owner = run_blocking(&state.pool, move |c| model::template_owner(c, id))
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    match owned_access(&user.principal(), owner) {
-        Access::Write => Ok(()),
-        Access::ReadOnly | Access::Hidden => Err(ApiError::Forbidden(
-            "only the template's owner, managers and admins change it".into(),
-        )),
-    }
+    let owner_of = move |c: &mut diesel::PgConnection| model::template_owner(c, id);
+    crate::routes::owned::check_write(state, user, "template", owner_of, not_found(id)).await
 }
 
 pub(crate) fn not_found(id: MailTemplateId) -> ApiError {

@@ -15,7 +15,6 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use shared::db::run_blocking;
 use shared::models::segment::{self as model, Segment, SegmentFields, SegmentFilter, SegmentId};
-use shared::permissions::{Access, owned_access};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -143,15 +142,8 @@ pub(crate) async fn writable(
     user: &AuthUser,
     id: SegmentId,
 ) -> Result<(), ApiError> {
-    let owner = run_blocking(&state.pool, move |c| model::owner_of(c, id))
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    match owned_access(&user.principal(), owner) {
-        Access::Write => Ok(()),
-        Access::ReadOnly | Access::Hidden => Err(ApiError::Forbidden(
-            "only the segment's owner, managers and admins change it".into(),
-        )),
-    }
+    let owner_of = move |c: &mut diesel::PgConnection| model::owner_of(c, id);
+    crate::routes::owned::check_write(state, user, "segment", owner_of, not_found(id)).await
 }
 
 /// The segment with its manual list's size, or 404.
