@@ -222,11 +222,3 @@ pub fn record(
         }))
     })
 }
-
-/// True when `hash` is on the suppression list.
-pub fn is_suppressed(conn: &mut PgConnection, hash: &str) -> Result<bool, DbError> {
-    Ok(diesel::select(diesel::dsl::exists(
-        sup::table.filter(sup::address_hash.eq(hash)),
-    ))
-    .get_result(conn)?)
-}

@@ -280,7 +280,7 @@ fn claim(
             })));
         };
         let hash = feedback::address_hash(hasher, email);
-        if feedback::is_suppressed(conn, &hash)? {
+        if shared::models::campaign::suppression_reason(conn, &hash)?.is_some() {
             skip(conn, id, "suppressed", Some("suppressed"))?;
             return Ok(Ok(Claimed::Done(Outcome::Skipped {
                 reason: "suppressed".into(),
